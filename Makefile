@@ -1,0 +1,44 @@
+# chainwatch — everything a fresh machine needs, with only Python 3.11, git and make.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The main job: load the bundled public-domain list snapshot into the default SQLite store
+# and screen the example counterparties against it.
+demo: install
+	$(BIN)/chainwatch lists load --bundled
+	$(BIN)/chainwatch lists status
+	$(BIN)/chainwatch screen "Hangzhou Hikvision Digital Tech. Limited" --country CN
+	$(BIN)/chainwatch screen --file examples/counterparties.csv --out hits.csv
+	@echo "hits written to hits.csv"
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy src
+
+check: lint typecheck
+	$(BIN)/lint-imports
+
+test: check
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
