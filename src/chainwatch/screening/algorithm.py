@@ -1,0 +1,445 @@
+"""Versioned scoring algorithms. A released version is never edited: add a new one instead.
+
+``chainwatch-v1`` scores a query against a listed entry by named features:
+
+* **name / alias** — weighted token alignment between the query's name form and the listed
+  name (or alias) form. Tokens are paired one to one, best pairs first (exact, RapidFuzz typo
+  match, Metaphone match); each pair earns its similarity times the listed token's weight.
+  With ``M`` the matched weight, ``Wq`` and ``Wc`` the total weights of the query and listed
+  tokens, ``name = (M/Wq)^0.7 · (M/Wc)^0.3``: what the query says must be found (a query
+  "Hikvision" fully found in "Hangzhou Hikvision Digital Technology" scores high, because
+  "Hangzhou" and "Technology" weigh little); extra listed words cost less than missing query
+  words. Names split differently ("Hik Vision" vs "Hikvision") fall back to a character ratio.
+* **legal_form** — the legal forms split off both names agree (small evidence), or a legal
+  form faces a listed person (counter-evidence).
+* **country**, **address**, **identifier**, **entity_type** — evidence given with the query.
+
+The score is ``sigmoid(slope · (name − midpoint) + Σ contributions)``: it lies in (0, 1), rises
+with every piece of evidence and does not pile up at 1.0 (an exact name alone gives about 0.95;
+a matching country or identifier lifts it further).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import jellyfish
+import numpy as np
+from rapidfuzz import fuzz
+
+from chainwatch.model.lists import ListEntry
+from chainwatch.model.screening import FeatureScore, Match, Query
+from chainwatch.screening.index import (
+    FUZZY_MIN_RATIO,
+    PHONETIC_SIMILARITY,
+    IndexedName,
+    ScreeningIndex,
+)
+from chainwatch.text.normalize import NameForm, name_forms, normalize_country
+
+COMPANY_FORMS_AGAINST_PERSON = -1.5
+
+
+@dataclass(frozen=True, slots=True)
+class AlgorithmConfig:
+    """Every tunable of an algorithm version. Recorded with each result."""
+
+    name: str = "chainwatch-v1"
+    query_exponent: float = 0.7
+    listed_exponent: float = 0.3
+    slope: float = 12.0
+    midpoint: float = 0.76
+    compact_min_ratio: float = 0.92
+    country_match: float = 0.6
+    country_mismatch: float = -0.6
+    identifier_match: float = 3.0
+    address_match: float = 0.5
+    entity_type_mismatch: float = -2.0
+    legal_form_match: float = 0.15
+    candidates: int = 30
+    retrieval_postings: int = 20_000
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+V1 = AlgorithmConfig()
+ALGORITHMS: dict[str, AlgorithmConfig] = {V1.name: V1}
+DEFAULT_THRESHOLD = 0.70
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+@dataclass(slots=True)
+class _QueryForm:
+    form: NameForm
+    weights: list[float]
+    expansions: list[tuple[tuple[str, float], ...]]
+    total_weight: float
+    compact: str
+
+
+@dataclass(slots=True)
+class _NameScore:
+    value: float
+    pairs: list[tuple[str, str, float, float]]  # query token, listed token, similarity, weight
+    missing_query: list[str]
+    missing_listed: list[str]
+    via_compact: bool
+
+
+class Matcher:
+    """Scores queries against a :class:`ScreeningIndex` with one algorithm configuration."""
+
+    def __init__(self, index: ScreeningIndex, config: AlgorithmConfig = V1) -> None:
+        self.index = index
+        self.config = config
+
+    # -- query preparation ------------------------------------------------------------------
+
+    def _prepare(self, name: str) -> list[_QueryForm]:
+        index = self.index
+        prepared = []
+        for form in name_forms(name):
+            expansions = [index.similar_tokens(t) for t in form.tokens]
+            weights = []
+            for token, expansion in zip(form.tokens, expansions, strict=True):
+                if token in index.token_weight:
+                    weights.append(index.token_weight[token])
+                elif expansion:
+                    weights.append(index.token_weight[expansion[0][0]])
+                else:
+                    weights.append(index.unknown_weight)
+            prepared.append(
+                _QueryForm(form, weights, expansions, sum(weights), "".join(form.tokens))
+            )
+        return prepared
+
+    # -- retrieval ----------------------------------------------------------------------------
+
+    def _retrieve(self, query: _QueryForm, min_name: float) -> list[int]:
+        """Row ids of listed name forms that could reach `min_name`, best retrieval first."""
+        index = self.index
+        cfg = self.config
+        tokens = list(range(len(query.form.tokens)))
+        joined: list[tuple[str, float]] = []
+        toks = query.form.tokens
+        for i in range(len(toks) - 1):
+            pair = toks[i] + toks[i + 1]
+            if pair in index.postings:
+                joined.append((pair, query.weights[i] + query.weights[i + 1]))
+        tokens.sort(key=lambda i: -query.weights[i])
+        row_parts: list[np.ndarray] = []
+        value_parts: list[np.ndarray] = []
+        used_weight = 0.0
+        budget = cfg.retrieval_postings
+        for i in tokens:
+            expansion = query.expansions[i]
+            if not expansion:
+                used_weight += query.weights[i]
+                continue
+            size = sum(len(index.postings[v]) for v, _ in expansion[:8])
+            if budget <= 0 and used_weight > 0:
+                break
+            budget -= size
+            used_weight += query.weights[i]
+            rows = np.concatenate([index.postings[v] for v, _ in expansion[:8]])
+            values = np.concatenate(
+                [np.full(len(index.postings[v]), s, dtype=np.float64) for v, s in expansion[:8]]
+            )
+            order = np.argsort(-values, kind="stable")
+            rows, first = np.unique(rows[order], return_index=True)
+            row_parts.append(rows)
+            value_parts.append(values[order][first] * query.weights[i])
+        for pair, weight in joined:
+            rows = index.postings[pair]
+            row_parts.append(rows)
+            value_parts.append(np.full(len(rows), weight))
+        if not row_parts:
+            return []
+        rows = np.concatenate(row_parts)
+        values = np.concatenate(value_parts)
+        unique, inverse = np.unique(rows, return_inverse=True)
+        accumulated = np.bincount(inverse, weights=values)
+        unused = max(query.total_weight - used_weight, 0.0)
+        bound = np.minimum((accumulated + unused) / max(query.total_weight, 1e-9), 1.0)
+        keep = bound**cfg.query_exponent >= min_name
+        unique, accumulated = unique[keep], accumulated[keep]
+        if len(unique) > cfg.candidates:
+            top = np.argpartition(-accumulated, cfg.candidates)[: cfg.candidates]
+            unique, accumulated = unique[top], accumulated[top]
+        ranked: list[int] = unique[np.argsort(-accumulated)].tolist()
+        return ranked
+
+    # -- name feature -------------------------------------------------------------------------
+
+    def _name_score(
+        self, query: _QueryForm, listed: IndexedName, direct: bool = False
+    ) -> _NameScore:
+        """Weighted one-to-one token alignment (see the module docstring).
+
+        Token similarities come from the query's vocabulary expansions; with `direct`, tokens
+        the lists never contain are compared directly (pair scoring, `chainwatch eval`).
+        """
+        cfg = self.config
+        q_tokens = query.form.tokens
+        c_tokens = listed.form.tokens
+        candidates: list[tuple[float, int, int]] = []
+        for i, expansion in enumerate(query.expansions):
+            similar = dict(expansion)
+            for j, token in enumerate(c_tokens):
+                sim = similar.get(token)
+                if sim is None and direct:
+                    sim = token_similarity(q_tokens[i], token)
+                elif sim is None and token == q_tokens[i]:
+                    sim = 1.0
+                if sim:
+                    candidates.append((sim, i, j))
+        candidates.sort(reverse=True)
+        used_q: set[int] = set()
+        used_c: set[int] = set()
+        pairs = []
+        matched = 0.0
+        for sim, i, j in candidates:
+            if i in used_q or j in used_c:
+                continue
+            used_q.add(i)
+            used_c.add(j)
+            weight = listed.weights[j]
+            matched += sim * weight
+            pairs.append((q_tokens[i], c_tokens[j], sim, weight))
+        query_cover = min(matched / query.total_weight, 1.0) if query.total_weight else 0.0
+        listed_cover = min(matched / listed.total_weight, 1.0) if listed.total_weight else 0.0
+        value = query_cover**cfg.query_exponent * listed_cover**cfg.listed_exponent
+        via_compact = False
+        if len(q_tokens) != len(c_tokens) and value < 1.0:
+            ratio = fuzz.ratio(query.compact, listed.compact) / 100.0
+            if ratio >= cfg.compact_min_ratio and ratio > value:
+                value, via_compact = ratio, True
+        return _NameScore(
+            value,
+            pairs,
+            [q_tokens[i] for i in range(len(q_tokens)) if i not in used_q],
+            [c_tokens[j] for j in range(len(c_tokens)) if j not in used_c],
+            via_compact,
+        )
+
+    # -- other features -----------------------------------------------------------------------
+
+    def _evidence_features(
+        self, query: Query, entry: ListEntry, entry_pos: int, q_forms: tuple[str, ...]
+    ) -> list[FeatureScore]:
+        cfg = self.config
+        features: list[FeatureScore] = []
+        listed_countries = self.index.entry_countries[entry_pos]
+        if query.country:
+            code = normalize_country(query.country) or query.country.upper()
+            if listed_countries:
+                if code in listed_countries:
+                    features.append(
+                        FeatureScore("country", 1.0, cfg.country_match, f"{code} listed")
+                    )
+                else:
+                    listed = ",".join(sorted(listed_countries))
+                    features.append(
+                        FeatureScore(
+                            "country", -1.0, cfg.country_mismatch, f"{code} not in {listed}"
+                        )
+                    )
+        if query.identifiers and entry.identifiers:
+            wanted = {_ident_key(v) for v in query.identifiers}
+            hits = [i for i in entry.identifiers if _ident_key(i.value) in wanted]
+            if hits:
+                evidence = "; ".join(f"{i.scheme} {i.value}" for i in hits)
+                features.append(FeatureScore("identifier", 1.0, cfg.identifier_match, evidence))
+        if query.address and entry.addresses:
+            q_tokens = (
+                set(name_forms(query.address)[0].tokens) if name_forms(query.address) else set()
+            )
+            best, best_text = 0.0, ""
+            for address in entry.addresses:
+                forms = name_forms(address.full)
+                a_tokens = set(forms[0].tokens) if forms else set()
+                if q_tokens and a_tokens:
+                    overlap = len(q_tokens & a_tokens) / len(q_tokens)
+                    if overlap > best:
+                        best, best_text = overlap, address.full
+            if best >= 0.5:
+                features.append(
+                    FeatureScore("address", best, cfg.address_match * best, best_text[:200])
+                )
+        if (
+            query.entity_type != "unknown"
+            and entry.entity_type != "unknown"
+            and query.entity_type != entry.entity_type
+        ):
+            features.append(
+                FeatureScore(
+                    "entity_type",
+                    -1.0,
+                    cfg.entity_type_mismatch,
+                    f"query is a {query.entity_type}, listed {entry.entity_type}",
+                )
+            )
+        if q_forms and entry.entity_type == "person":
+            features.append(
+                FeatureScore(
+                    "legal_form",
+                    -1.0,
+                    COMPANY_FORMS_AGAINST_PERSON,
+                    f"legal form {'/'.join(q_forms)} against a listed person",
+                )
+            )
+        return features
+
+    # -- screening ----------------------------------------------------------------------------
+
+    def max_bonus(self, query: Query) -> float:
+        """Largest total contribution the query's evidence could add to the name feature."""
+        cfg = self.config
+        bonus = cfg.legal_form_match
+        if query.country:
+            bonus += cfg.country_match
+        if query.identifiers:
+            bonus += cfg.identifier_match
+        if query.address:
+            bonus += cfg.address_match
+        return bonus
+
+    def screen(
+        self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+    ) -> list[Match]:
+        """Matches of `query` scoring at least `threshold`, best first, at most `limit`."""
+        cfg = self.config
+        index = self.index
+        z_needed = _logit(threshold) - self.max_bonus(query)
+        min_name = max(cfg.midpoint + z_needed / cfg.slope, 0.0)
+        allowed = set(query.lists) if query.lists else None
+        best: dict[int, tuple[float, _NameScore, IndexedName, NameForm]] = {}
+        for q in self._prepare(query.name):
+            for row in self._retrieve(q, min_name):
+                listed = index.names[row]
+                if allowed is not None and index.entries[listed.entry].source not in allowed:
+                    continue
+                score = self._name_score(q, listed)
+                if score.value < min_name:
+                    continue
+                previous = best.get(listed.entry)
+                if previous is None or score.value > previous[0]:
+                    best[listed.entry] = (score.value, score, listed, q.form)
+        matches = []
+        for entry_pos, (value, name_score, listed, q_form) in best.items():
+            entry = index.entries[entry_pos]
+            features = [self._name_feature(value, name_score, listed, q_form)]
+            features.extend(self._evidence_features(query, entry, entry_pos, q_form.legal_forms))
+            if q_form.legal_forms and listed.form.legal_forms:
+                common = set(q_form.legal_forms) & set(listed.form.legal_forms)
+                if common:
+                    features.append(
+                        FeatureScore(
+                            "legal_form",
+                            1.0,
+                            cfg.legal_form_match,
+                            f"both {'/'.join(sorted(common))}",
+                        )
+                    )
+            z = sum(f.contribution for f in features)
+            final = _sigmoid(z)
+            if final < threshold:
+                continue
+            matches.append(
+                Match(
+                    entry_id=entry.entry_id,
+                    source=entry.source,
+                    listed_name=entry.name,
+                    matched_name=listed.name,
+                    score=round(final, 6),
+                    programs=entry.programs,
+                    countries=tuple(sorted(index.entry_countries[entry_pos])),
+                    entity_type=entry.entity_type,
+                    features=tuple(features),
+                    algorithm=cfg.name,
+                    snapshot=index.snapshot,
+                )
+            )
+        matches.sort(key=lambda m: (-m.score, m.entry_id))
+        return matches[:limit]
+
+    def score_pair(self, name1: str, name2: str) -> tuple[float, tuple[FeatureScore, ...]]:
+        """Score two names against each other with this algorithm and the index's weights.
+
+        The name and legal-form features only: this is what `chainwatch eval` measures.
+        """
+        index = self.index
+        best: tuple[float, tuple[FeatureScore, ...]] = (0.0, ())
+        for q in self._prepare(name1):
+            for form in name_forms(name2):
+                weights = tuple(index.weight(t) for t in form.tokens)
+                listed = IndexedName(
+                    -1, name2, True, form, weights, sum(weights), "".join(form.tokens)
+                )
+                name_score = self._name_score(q, listed, direct=True)
+                features = [self._name_feature(name_score.value, name_score, listed, q.form)]
+                common = set(q.form.legal_forms) & set(form.legal_forms)
+                if common:
+                    features.append(
+                        FeatureScore(
+                            "legal_form",
+                            1.0,
+                            self.config.legal_form_match,
+                            f"both {'/'.join(sorted(common))}",
+                        )
+                    )
+                score = _sigmoid(sum(f.contribution for f in features))
+                if score > best[0]:
+                    best = (score, tuple(features))
+        return best
+
+    def _name_feature(
+        self, value: float, score: _NameScore, listed: IndexedName, q_form: NameForm
+    ) -> FeatureScore:
+        cfg = self.config
+        if score.via_compact:
+            evidence = f"'{q_form.text}' ~ '{listed.form.text}' as one string ({value:.2f})"
+        else:
+            parts = [
+                f"'{q}'='{c}'" if sim == 1.0 else f"'{q}'~'{c}' ({sim:.2f})"
+                for q, c, sim, _ in score.pairs
+            ]
+            if score.missing_query:
+                parts.append("not listed: " + " ".join(score.missing_query))
+            if score.missing_listed:
+                parts.append("not in query: " + " ".join(score.missing_listed))
+            evidence = "; ".join(parts)
+        feature = "name" if listed.is_primary else "alias"
+        return FeatureScore(feature, round(value, 4), cfg.slope * (value - cfg.midpoint), evidence)
+
+
+def token_similarity(a: str, b: str) -> float:
+    """Similarity of two tokens as the index would credit it: exact, typo, or phonetic."""
+    if a == b:
+        return 1.0
+    if len(a) >= 4 and len(b) >= 4:
+        ratio = fuzz.ratio(a, b, score_cutoff=FUZZY_MIN_RATIO)
+        if ratio:
+            return ratio / 100.0
+        if (
+            a.isalpha()
+            and b.isalpha()
+            and abs(len(a) - len(b)) <= 3
+            and jellyfish.metaphone(a) == jellyfish.metaphone(b)
+        ):
+            return PHONETIC_SIMILARITY
+    return 0.0
+
+
+def _ident_key(value: str) -> str:
+    return "".join(ch for ch in value.upper() if ch.isalnum())

@@ -1,0 +1,209 @@
+"""In-memory candidate index over the names of a list snapshot (blocking; no search server).
+
+Every listed name and alias is normalised into one or more :class:`NameForm` s; each form gets a
+row id. The index keeps, in NumPy arrays and plain dicts:
+
+* token postings: token -> row ids holding it (exact token keys);
+* a character-trigram index over the token *vocabulary*, for typo-tolerant token lookup
+  ("hikvison" -> "hikvision"), verified with RapidFuzz;
+* phonetic keys (Metaphone, via jellyfish) over the vocabulary ("haikang" ~ "heikang");
+* joined neighbours ("hik vision" -> "hikvision") so names split differently still meet;
+* token weights from document frequency over entries (an inverse document frequency), with
+  place names and generic business words damped, so "Hikvision" decides and "Technology",
+  "Trading", "Hangzhou" barely count.
+
+Building is linear in the number of names; the index of the bundled snapshot plus SDN takes a
+few seconds and well under 300 MB (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import jellyfish
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz
+
+from chainwatch.model.lists import ListEntry
+from chainwatch.text.normalize import NameForm, name_forms, normalize_country
+
+IntArray = npt.NDArray[np.int32]
+
+PLACE_FACTOR = 0.25  # weight multiplier for place names (Hangzhou, Beijing, Moscow)
+GENERIC_FACTOR = 0.35  # weight multiplier for generic business words (Technology, Trading)
+FUZZY_MIN_RATIO = 80.0  # RapidFuzz ratio a vocabulary token needs to count as a typo match
+PHONETIC_SIMILARITY = 0.8  # similarity credited to a Metaphone-equal pair below that ratio
+
+
+@lru_cache(maxsize=1)
+def damped_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(place words, generic words): tokens that say little about *which* party it is."""
+    import pycountry
+
+    base = resources.files("chainwatch.data") / "text"
+
+    def read(name: str) -> set[str]:
+        lines = (base / name).read_text(encoding="utf-8").splitlines()
+        return {ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")}
+
+    places = read("place_words.txt")
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                for form in name_forms(str(value)):
+                    places.update(form.tokens)
+    for sub in pycountry.subdivisions.get(country_code="CN") or []:  # type: ignore[no-untyped-call]
+        for form in name_forms(str(sub.name)):
+            places.update(t for t in form.tokens if t not in {"sheng", "shi", "zizhiqu"})
+    generic: set[str] = set()
+    for word in read("generic_words.txt"):
+        for form in name_forms(word):
+            generic.update(form.tokens)
+    places -= {"republic", "state", "united", "island", "people", "democratic", "federation"}
+    return frozenset(places), frozenset(generic)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedName:
+    """One normalised form of one listed name."""
+
+    entry: int  # position of the entry in `ScreeningIndex.entries`
+    name: str  # the name as listed
+    is_primary: bool
+    form: NameForm
+    weights: tuple[float, ...]  # weight per token of `form.tokens`
+    total_weight: float
+    compact: str  # tokens joined without spaces
+
+
+def trigrams(token: str) -> set[str]:
+    padded = f"^{token}$"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+class ScreeningIndex:
+    """Candidate index over one snapshot's entries."""
+
+    def __init__(self, entries: Sequence[ListEntry], snapshot: str = "") -> None:
+        self.entries: tuple[ListEntry, ...] = tuple(entries)
+        self.snapshot = snapshot
+        self.entry_countries: list[frozenset[str]] = []
+        places, generic = damped_words()
+        rows: list[tuple[int, str, bool, NameForm]] = []
+        doc_freq: dict[str, int] = defaultdict(int)
+        for position, entry in enumerate(self.entries):
+            countries = {c for c in entry.countries if c}
+            countries.update(a.country for a in entry.addresses if a.country)
+            self.entry_countries.append(frozenset(countries))
+            seen: set[str] = set()
+            for name in entry.all_names:
+                for form in name_forms(name):
+                    rows.append((position, name, name == entry.name, form))
+                    seen.update(form.tokens)
+            for token in seen:
+                doc_freq[token] += 1
+        self.entry_count = max(len(self.entries), 1)
+        self.unknown_weight = math.log(self.entry_count + 1.0)
+        self.token_weight: dict[str, float] = {}
+        for token, df in doc_freq.items():
+            weight = math.log((self.entry_count + 1.0) / (df + 0.5))
+            if token in places:
+                weight *= PLACE_FACTOR
+            elif token in generic:
+                weight *= GENERIC_FACTOR
+            elif token.isdigit():
+                weight *= 0.5
+            self.token_weight[token] = max(weight, 0.05)
+        self.names: list[IndexedName] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        joined_weight: dict[str, float] = {}
+        for position, name, primary, form in rows:
+            weights = tuple(self.token_weight[t] for t in form.tokens)
+            row = len(self.names)
+            self.names.append(
+                IndexedName(
+                    position, name, primary, form, weights, sum(weights), "".join(form.tokens)
+                )
+            )
+            for token in set(form.tokens):
+                postings[token].append(row)
+            for left, right in zip(form.tokens, form.tokens[1:], strict=False):
+                joined = left + right  # "hik vision" is found by "hikvision"
+                postings[joined].append(row)
+                if joined not in self.token_weight:
+                    joined_weight[joined] = min(
+                        joined_weight.get(joined, math.inf),
+                        self.token_weight[left] + self.token_weight[right],
+                    )
+        self.token_weight.update(joined_weight)
+        self.postings: dict[str, IntArray] = {
+            token: np.asarray(ids, dtype=np.int32) for token, ids in postings.items()
+        }
+        self.vocabulary: list[str] = sorted(self.postings)
+        gram_lists: dict[str, list[int]] = defaultdict(list)
+        phonetic: dict[str, list[int]] = defaultdict(list)
+        for token_id, token in enumerate(self.vocabulary):
+            if len(token) >= 4:
+                for gram in trigrams(token):
+                    gram_lists[gram].append(token_id)
+                if token.isalpha():
+                    phonetic[jellyfish.metaphone(token)].append(token_id)
+        self.grams: dict[str, IntArray] = {
+            g: np.asarray(ids, dtype=np.int32) for g, ids in gram_lists.items()
+        }
+        self.phonetic: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in phonetic.items()}
+        self.vocab_len = np.asarray([len(t) for t in self.vocabulary], dtype=np.int32)
+        self._similar_cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self.sources: tuple[str, ...] = tuple(sorted({e.source for e in self.entries}))
+
+    # -- token lookup -------------------------------------------------------------------------
+
+    def weight(self, token: str) -> float:
+        """Weight of a token; tokens never seen on the lists are as distinctive as it gets."""
+        return self.token_weight.get(token, self.unknown_weight)
+
+    def similar_tokens(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary tokens similar to `token` with their similarity in (0, 1], best first."""
+        cached = self._similar_cache.get(token)
+        if cached is not None:
+            return cached
+        found: dict[str, float] = {}
+        if token in self.postings:
+            found[token] = 1.0
+        if len(token) >= 4:
+            grams = [self.grams[g] for g in trigrams(token) if g in self.grams]
+            if grams:
+                ids, counts = np.unique(np.concatenate(grams), return_counts=True)
+                lengths = self.vocab_len[ids]
+                # Dice coefficient over trigram sets, a cheap prefilter for the ratio below.
+                dice = 2.0 * counts / (len(token) + 2 + lengths.astype(np.float64))
+                keep = ids[dice >= 0.45]
+                if len(keep) > 200:
+                    keep = ids[np.argsort(-dice)[:200]]
+                for token_id in keep.tolist():
+                    other = self.vocabulary[token_id]
+                    if other in found:
+                        continue
+                    ratio = fuzz.ratio(token, other, score_cutoff=FUZZY_MIN_RATIO)
+                    if ratio:
+                        found[other] = ratio / 100.0
+            if token.isalpha():
+                for token_id in self.phonetic.get(jellyfish.metaphone(token), ()):
+                    other = self.vocabulary[token_id]
+                    if other not in found and abs(len(other) - len(token)) <= 3:
+                        found[other] = PHONETIC_SIMILARITY
+        result = tuple(sorted(found.items(), key=lambda kv: -kv[1]))
+        if len(self._similar_cache) > 200_000:
+            self._similar_cache.clear()
+        self._similar_cache[token] = result
+        return result
+
+    def country_codes(self, values: Iterable[str]) -> frozenset[str]:
+        return frozenset(c for c in (normalize_country(v) for v in values) if c)

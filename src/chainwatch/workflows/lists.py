@@ -1,0 +1,101 @@
+"""List use cases: load a file into a new snapshot, status, diff between snapshots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chainwatch.lists.registry import bundled_feeds, parse_feed
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.model.lists import ListEntry, entry_to_dict
+from chainwatch.store.lists import ListStore, LoadResult, Snapshot
+
+
+def load_path(
+    store: ListStore,
+    path: Path,
+    format: str | None = None,
+    mapping: Path | None = None,
+    feed: str | None = None,
+) -> LoadResult:
+    """Parse a list file completely, then store it and activate the new snapshot atomically.
+
+    A parse error (file, row, field) or a store error changes nothing and is recorded in the
+    load log, so `lists status` says that the last load failed and which snapshot stays active.
+    """
+    try:
+        parsed = parse_feed(path, format=format, mapping=mapping, feed=feed)
+        if not parsed.entries:
+            raise ChainwatchError(f"{path}: no entries found; the active snapshot is unchanged")
+        return store.load(parsed, note=f"load {path.name}")
+    except ChainwatchError as exc:
+        store.log(str(path), "failed", str(exc))
+        raise
+
+
+def load_bundled(store: ListStore) -> list[LoadResult]:
+    """Load the public-domain snapshot that ships with chainwatch (CSL 2022, US lists 2026-07)."""
+    return [load_path(store, path, fmt, mapping) for path, fmt, mapping in bundled_feeds()]
+
+
+@dataclass
+class EntryChange:
+    entry_id: str
+    name: str
+    source: str
+    fields: dict[str, tuple[object, object]]  # field -> (old, new)
+
+
+@dataclass
+class SnapshotDiff:
+    old: str
+    new: str
+    added: list[ListEntry] = field(default_factory=list)
+    removed: list[ListEntry] = field(default_factory=list)
+    changed: list[EntryChange] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "old": self.old,
+            "new": self.new,
+            "added": [
+                {"entry_id": e.entry_id, "name": e.name, "source": e.source} for e in self.added
+            ],
+            "removed": [
+                {"entry_id": e.entry_id, "name": e.name, "source": e.source} for e in self.removed
+            ],
+            "changed": [
+                {
+                    "entry_id": c.entry_id,
+                    "name": c.name,
+                    "source": c.source,
+                    "fields": {k: {"old": o, "new": n} for k, (o, n) in c.fields.items()},
+                }
+                for c in self.changed
+            ],
+        }
+
+
+def diff_entries(
+    old: list[ListEntry], new: list[ListEntry]
+) -> tuple[list[ListEntry], list[ListEntry], list[EntryChange]]:
+    """Entries added, removed and changed (by entry id), with the changed fields' values."""
+    before = {e.entry_id: e for e in old}
+    after = {e.entry_id: e for e in new}
+    added = [after[k] for k in sorted(after.keys() - before.keys())]
+    removed = [before[k] for k in sorted(before.keys() - after.keys())]
+    changed = []
+    for key in sorted(before.keys() & after.keys()):
+        if before[key] == after[key]:
+            continue
+        a, b = entry_to_dict(before[key]), entry_to_dict(after[key])
+        fields = {name: (a[name], b[name]) for name in a if a[name] != b[name]}
+        changed.append(EntryChange(key, after[key].name, after[key].source, fields))
+    return added, removed, changed
+
+
+def diff_snapshots(store: ListStore, old_ref: str, new_ref: str) -> SnapshotDiff:
+    old: Snapshot = store.snapshot(old_ref)
+    new: Snapshot = store.snapshot(new_ref)
+    added, removed, changed = diff_entries(store.entries(old), store.entries(new))
+    return SnapshotDiff(old.content_hash, new.content_hash, added, removed, changed)

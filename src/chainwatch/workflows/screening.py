@@ -1,0 +1,248 @@
+"""Screening use cases: one party, or a whole counterparty file, against the active snapshot."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pickle
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from chainwatch import __version__
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.model.screening import Match, Query
+from chainwatch.screening.algorithm import (
+    ALGORITHMS,
+    DEFAULT_THRESHOLD,
+    V1,
+    AlgorithmConfig,
+    Matcher,
+)
+from chainwatch.screening.index import ScreeningIndex
+from chainwatch.store.lists import ListStore, Snapshot
+from chainwatch.workflows.counterparties import Counterparty, read_counterparties
+
+BATCH_COLUMNS = (
+    "row",
+    "query",
+    "rank",
+    "score",
+    "entry_id",
+    "listed_name",
+    "matched_name",
+    "source",
+    "programs",
+    "country",
+    "snapshot",
+    "algorithm",
+    "explanation",
+)
+
+
+def match_to_dict(match: Match) -> dict[str, object]:
+    """The JSON shape of a hit (`screen --json`, the API)."""
+    return {
+        "entry_id": match.entry_id,
+        "listed_name": match.listed_name,
+        "matched_name": match.matched_name,
+        "score": match.score,
+        "source": match.source,
+        "programs": list(match.programs),
+        "country": list(match.countries),
+        "entity_type": match.entity_type,
+        "explanation": {
+            f.feature: {
+                "value": f.value,
+                "contribution": round(f.contribution, 4),
+                "evidence": f.evidence,
+            }
+            for f in match.features
+        },
+        "algorithm": match.algorithm,
+        "snapshot": match.snapshot,
+    }
+
+
+def _cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(os.environ.get("CHAINWATCH_CACHE", user_cache_dir("chainwatch", appauthor=False)))
+
+
+_MEMORY: dict[str, ScreeningIndex] = {}
+_LOCK = threading.Lock()
+
+
+def load_index(
+    store: ListStore, snapshot: Snapshot, *, use_disk_cache: bool = True
+) -> ScreeningIndex:
+    """The screening index of `snapshot`: from memory, from the disk cache, or built anew.
+
+    The disk cache is keyed by snapshot hash and chainwatch version, written atomically, and
+    only ever read back for the same key, so a stale index is never used.
+    """
+    key = f"{snapshot.content_hash}-{__version__}"
+    with _LOCK:
+        if key in _MEMORY:
+            return _MEMORY[key]
+        path = _cache_dir() / f"index-{key}.pickle"
+        index: ScreeningIndex | None = None
+        if use_disk_cache and path.exists():
+            try:
+                with path.open("rb") as fh:
+                    loaded = pickle.load(fh)
+                if isinstance(loaded, ScreeningIndex) and loaded.snapshot == snapshot.content_hash:
+                    index = loaded
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+                index = None
+        if index is None:
+            index = ScreeningIndex(store.entries(snapshot), snapshot.content_hash)
+            if use_disk_cache:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+                        pickle.dump(index, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+                    os.replace(tmp.name, path)
+                except OSError:
+                    pass  # a cache that cannot be written only costs time
+        _MEMORY.clear()
+        _MEMORY[key] = index
+        return index
+
+
+@dataclass
+class Screener:
+    """Screens against the active snapshot of a store with a named algorithm."""
+
+    store: ListStore
+    algorithm: str = V1.name
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ALGORITHMS:
+            raise ChainwatchError(
+                f"unknown algorithm {self.algorithm!r}; known: {', '.join(ALGORITHMS)}"
+            )
+
+    @property
+    def config(self) -> AlgorithmConfig:
+        return ALGORITHMS[self.algorithm]
+
+    def snapshot(self) -> Snapshot:
+        snapshot = self.store.active()
+        if snapshot is None:
+            raise ChainwatchError("no list snapshot is active: run `chainwatch lists load` first")
+        return snapshot
+
+    def matcher(self) -> Matcher:
+        return Matcher(load_index(self.store, self.snapshot()), self.config)
+
+    def screen(
+        self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+    ) -> list[Match]:
+        return self.matcher().screen(query, threshold=threshold, limit=limit)
+
+    def screen_many(
+        self, parties: Iterable[Counterparty], threshold: float = DEFAULT_THRESHOLD, limit: int = 5
+    ) -> Iterator[tuple[Counterparty, list[Match]]]:
+        matcher = self.matcher()
+        for party in parties:
+            yield party, matcher.screen(party.query, threshold=threshold, limit=limit)
+
+
+def batch_rows(
+    results: Iterable[tuple[Counterparty, Sequence[Match]]], snapshot: str, algorithm: str
+) -> Iterator[dict[str, object]]:
+    """One row per hit; a counterparty without hit still gets one row with empty hit fields."""
+    for party, matches in results:
+        if not matches:
+            yield {
+                "row": party.row,
+                "query": party.query.name,
+                "rank": "",
+                "score": "",
+                "entry_id": "",
+                "listed_name": "",
+                "matched_name": "",
+                "source": "",
+                "programs": "",
+                "country": "",
+                "snapshot": snapshot,
+                "algorithm": algorithm,
+                "explanation": "",
+            }
+            continue
+        for rank, match in enumerate(matches, start=1):
+            yield {
+                "row": party.row,
+                "query": party.query.name,
+                "rank": rank,
+                "score": f"{match.score:.4f}",
+                "entry_id": match.entry_id,
+                "listed_name": match.listed_name,
+                "matched_name": match.matched_name,
+                "source": match.source,
+                "programs": ";".join(match.programs),
+                "country": ";".join(match.countries),
+                "snapshot": match.snapshot,
+                "algorithm": match.algorithm,
+                "explanation": json.dumps(match_to_dict(match)["explanation"], ensure_ascii=False),
+            }
+
+
+def screen_file(
+    screener: Screener,
+    path: Path,
+    out: Path,
+    *,
+    column: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = 5,
+) -> dict[str, int]:
+    """Screen every counterparty in `path` and write the hits to `out` (CSV), atomically."""
+    parties = read_counterparties(path, column)
+    snapshot = screener.snapshot()
+    counts = {"counterparties": len(parties), "with_hits": 0, "hits": 0}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=out.parent, delete=False, newline="", encoding="utf-8", suffix=".partial"
+    ) as tmp:
+        writer = csv.DictWriter(tmp, fieldnames=BATCH_COLUMNS)
+        writer.writeheader()
+        for party, matches in screener.screen_many(parties, threshold=threshold, limit=limit):
+            if matches:
+                counts["with_hits"] += 1
+                counts["hits"] += len(matches)
+            for row in batch_rows([(party, matches)], snapshot.content_hash, screener.algorithm):
+                writer.writerow(row)
+    os.replace(tmp.name, out)
+    return counts
+
+
+def store_for(url: str) -> ListStore:
+    from chainwatch.store.engine import open_engine
+
+    return ListStore(open_engine(url))
+
+
+def database_url(explicit: str | None = None) -> str:
+    """`--db`, else CHAINWATCH_DB, else a SQLite file in the user's data directory."""
+    if explicit:
+        return explicit
+    env = os.environ.get("CHAINWATCH_DB")
+    if env:
+        return env
+    from chainwatch.store.engine import default_sqlite_url
+
+    return default_sqlite_url()
+
+
+def engine_for(url: str) -> sa.Engine:
+    from chainwatch.store.engine import open_engine
+
+    return open_engine(url)
