@@ -38,7 +38,31 @@ IntArray = npt.NDArray[np.int32]
 PLACE_FACTOR = 0.25  # weight multiplier for place names (Hangzhou, Beijing, Moscow)
 GENERIC_FACTOR = 0.35  # weight multiplier for generic business words (Technology, Trading)
 FUZZY_MIN_RATIO = 80.0  # RapidFuzz ratio a vocabulary token needs to count as a typo match
-PHONETIC_SIMILARITY = 0.8  # similarity credited to a Metaphone-equal pair below that ratio
+PHONETIC_SIMILARITY = 0.7  # similarity credited to a Metaphone-equal pair below that ratio
+
+
+def fuzzy_similarity(a: str, b: str) -> float:
+    """Similarity credited to two different tokens: a typo or a sound-alike, else 0.
+
+    One edit weighs more in a short token than in a long one: "vistra"/"vista" (ratio 0.91)
+    earns 0.77, "hikvison"/"hikvision" (0.94) earns 0.91. Sound-alikes (equal Metaphone keys,
+    same first letter) earn 0.7.
+    """
+    if len(a) < 3 or len(b) < 3 or (min(len(a), len(b)) == 3 and abs(len(a) - len(b)) > 1):
+        return 0.0
+    ratio = fuzz.ratio(a, b, score_cutoff=FUZZY_MIN_RATIO) / 100.0
+    if ratio:
+        penalty = 1.5 if min(len(a), len(b)) >= 7 else 2.5
+        return max(1.0 - penalty * (1.0 - ratio), 0.0)
+    if (
+        a[0] == b[0]
+        and a.isalpha()
+        and b.isalpha()
+        and abs(len(a) - len(b)) <= 2
+        and jellyfish.metaphone(a) == jellyfish.metaphone(b)
+    ):
+        return PHONETIC_SIMILARITY
+    return 0.0
 
 
 @lru_cache(maxsize=1)
@@ -91,7 +115,9 @@ def trigrams(token: str) -> set[str]:
 class ScreeningIndex:
     """Candidate index over one snapshot's entries."""
 
-    def __init__(self, entries: Sequence[ListEntry], snapshot: str = "") -> None:
+    def __init__(
+        self, entries: Sequence[ListEntry], snapshot: str = "", weight_power: float = 1.0
+    ) -> None:
         self.entries: tuple[ListEntry, ...] = tuple(entries)
         self.snapshot = snapshot
         self.entry_countries: list[frozenset[str]] = []
@@ -110,7 +136,7 @@ class ScreeningIndex:
             for token in seen:
                 doc_freq[token] += 1
         self.entry_count = max(len(self.entries), 1)
-        self.unknown_weight = math.log(self.entry_count + 1.0)
+        self.unknown_weight = math.log(self.entry_count + 1.0) ** weight_power
         self.token_weight: dict[str, float] = {}
         for token, df in doc_freq.items():
             weight = math.log((self.entry_count + 1.0) / (df + 0.5))
@@ -120,7 +146,7 @@ class ScreeningIndex:
                 weight *= GENERIC_FACTOR
             elif token.isdigit():
                 weight *= 0.5
-            self.token_weight[token] = max(weight, 0.05)
+            self.token_weight[token] = max(weight, 0.05) ** weight_power
         self.names: list[IndexedName] = []
         postings: dict[str, list[int]] = defaultdict(list)
         joined_weight: dict[str, float] = {}
@@ -150,7 +176,7 @@ class ScreeningIndex:
         gram_lists: dict[str, list[int]] = defaultdict(list)
         phonetic: dict[str, list[int]] = defaultdict(list)
         for token_id, token in enumerate(self.vocabulary):
-            if len(token) >= 4:
+            if len(token) >= 3:
                 for gram in trigrams(token):
                     gram_lists[gram].append(token_id)
                 if token.isalpha():
@@ -177,7 +203,7 @@ class ScreeningIndex:
         found: dict[str, float] = {}
         if token in self.postings:
             found[token] = 1.0
-        if len(token) >= 4:
+        if len(token) >= 3:
             grams = [self.grams[g] for g in trigrams(token) if g in self.grams]
             if grams:
                 ids, counts = np.unique(np.concatenate(grams), return_counts=True)
@@ -189,16 +215,17 @@ class ScreeningIndex:
                     keep = ids[np.argsort(-dice)[:200]]
                 for token_id in keep.tolist():
                     other = self.vocabulary[token_id]
-                    if other in found:
-                        continue
-                    ratio = fuzz.ratio(token, other, score_cutoff=FUZZY_MIN_RATIO)
-                    if ratio:
-                        found[other] = ratio / 100.0
+                    if other not in found:
+                        sim = fuzzy_similarity(token, other)
+                        if sim > 0.0:
+                            found[other] = sim
             if token.isalpha():
                 for token_id in self.phonetic.get(jellyfish.metaphone(token), ()):
                     other = self.vocabulary[token_id]
-                    if other not in found and abs(len(other) - len(token)) <= 3:
-                        found[other] = PHONETIC_SIMILARITY
+                    if other not in found:
+                        sim = fuzzy_similarity(token, other)
+                        if sim > 0.0:
+                            found[other] = sim
         result = tuple(sorted(found.items(), key=lambda kv: -kv[1]))
         if len(self._similar_cache) > 200_000:
             self._similar_cache.clear()
