@@ -74,21 +74,26 @@ def lists_load(
     try:
         store = _store(db)
         if bundled:
-            results = load_bundled(store)
+            result = load_bundled(store)
         elif path is None:
             raise ChainwatchError("give a PATH to load, or --bundled")
         else:
-            results = [load_path(store, path, format, mapping, feed)]
+            result = load_path(store, path, format, mapping, feed)
     except ChainwatchError as exc:
         _fail(exc)
         return
-    for result in results:
-        counts = ", ".join(f"{k} {v}" for k, v in result.feed.source_counts.items())
+    for version in result.feeds:
+        counts = ", ".join(f"{k} {v}" for k, v in version.source_counts.items())
         console.print(
-            f"{result.status}: feed [bold]{result.feed.feed}[/] {result.feed.entry_count} entries "
-            f"({counts}); active snapshot {result.snapshot.content_hash[:12]}",
+            f"{result.status}: feed [bold]{version.feed}[/] "
+            f"{version.entry_count} entries ({counts})",
             highlight=False,
         )
+    snapshot = result.snapshot
+    console.print(
+        f"active snapshot {snapshot.content_hash[:12]}: {snapshot.entry_count} entries",
+        highlight=False,
+    )
 
 
 @lists_app.command("status")

@@ -203,7 +203,9 @@ class Matcher:
                     candidates.append((sim, (i,), (j,)))
             for j in range(len(c_tokens) - 1):
                 joined = c_tokens[j] + c_tokens[j + 1]
-                sim = similar.get(joined) or (token_similarity(q_tokens[i], joined) if direct else 0.0)
+                sim = similar.get(joined) or (
+                    token_similarity(q_tokens[i], joined) if direct else 0.0
+                )
                 if sim:
                     candidates.append((sim, (i,), (j, j + 1)))
         for i in range(len(q_tokens) - 1):
@@ -443,9 +445,11 @@ def legal_form_feature(
             cfg.legal_form_against_type,
             f"{shown} against a listed {listed_type}",
         )
-    if not listed_forms:
-        return None
-    common = set(query_forms) & set(listed_forms)
+    query_set = set(query_forms) - {"CO"}
+    listed_set = set(listed_forms) - {"CO"}
+    if not query_set or not listed_set:
+        return None  # "Co." alone is compatible with any form
+    common = query_set & listed_set
     if common:
         return FeatureScore(
             "legal_form", 1.0, cfg.legal_form_match, f"both {'/'.join(sorted(common))}"

@@ -115,9 +115,7 @@ def trigrams(token: str) -> set[str]:
 class ScreeningIndex:
     """Candidate index over one snapshot's entries."""
 
-    def __init__(
-        self, entries: Sequence[ListEntry], snapshot: str = "", weight_power: float = 1.0
-    ) -> None:
+    def __init__(self, entries: Sequence[ListEntry], snapshot: str = "") -> None:
         self.entries: tuple[ListEntry, ...] = tuple(entries)
         self.snapshot = snapshot
         self.entry_countries: list[frozenset[str]] = []
@@ -136,7 +134,7 @@ class ScreeningIndex:
             for token in seen:
                 doc_freq[token] += 1
         self.entry_count = max(len(self.entries), 1)
-        self.unknown_weight = math.log(self.entry_count + 1.0) ** weight_power
+        self.unknown_weight = math.log(self.entry_count + 1.0)
         self.token_weight: dict[str, float] = {}
         for token, df in doc_freq.items():
             weight = math.log((self.entry_count + 1.0) / (df + 0.5))
@@ -146,7 +144,7 @@ class ScreeningIndex:
                 weight *= GENERIC_FACTOR
             elif token.isdigit():
                 weight *= 0.5
-            self.token_weight[token] = max(weight, 0.05) ** weight_power
+            self.token_weight[token] = max(weight, 0.05)
         self.names: list[IndexedName] = []
         postings: dict[str, list[int]] = defaultdict(list)
         joined_weight: dict[str, float] = {}

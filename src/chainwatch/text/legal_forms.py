@@ -55,7 +55,9 @@ _LATIN_FORMS: dict[str, tuple[str, ...]] = {
         "tovarystvo z obmezhenoiu vidpovidalnistiu",
         "tovarystvo z obmezhenoyu vidpovidalnistyu",
     ),
-    "INC": ("inc", "incorporated", "corp", "corporation", "co", "company", "cos", "companies"),
+    "INC": ("inc", "incorporated", "corp", "corporation"),
+    # "Co." / "Company" say only that it is a company: compatible with any other form.
+    "CO": ("co", "company", "cos", "companies", "compania", "compagnie", "companhia"),
     "PLC": ("plc", "public limited company", "pcl", "public co ltd", "public company limited"),
     "GMBH": ("gmbh", "mbh", "gmbh co kg", "co kg", "kg", "ag", "ug", "ohg", "e v", "ev"),
     "SA": (
@@ -132,7 +134,7 @@ CJK_FORMS: tuple[tuple[str, str], ...] = tuple(
             ("集团股份有限公司", "GROUP"),
             ("控股有限公司", "GROUP"),
             ("有限公司", "LTD"),
-            ("公司", "INC"),
+            ("公司", "CO"),
             ("集团", "GROUP"),
             ("株式会社", "KK"),
             ("有限会社", "KK"),

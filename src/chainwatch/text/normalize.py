@@ -191,8 +191,9 @@ def _pinyin_words(run: str) -> list[str]:
 
     syllables = [s for s in lazy_pinyin(run) if s.isalpha()]
     words = ["".join(syllables[i : i + 2]) for i in range(0, len(syllables), 2)]
-    if len(words) > 1 and len(words[-1]) and len(syllables) % 2 == 1:
-        words[-2] += words.pop()
+    if len(words) > 1 and len(syllables) % 2 == 1:
+        last = words.pop()
+        words[-1] += last  # a three-character word, as in most place names
     return words
 
 

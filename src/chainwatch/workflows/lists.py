@@ -33,9 +33,16 @@ def load_path(
         raise
 
 
-def load_bundled(store: ListStore) -> list[LoadResult]:
-    """Load the public-domain snapshot that ships with chainwatch (CSL 2022, US lists 2026-07)."""
-    return [load_path(store, path, fmt, mapping) for path, fmt, mapping in bundled_feeds()]
+def load_bundled(store: ListStore) -> LoadResult:
+    """Load the public-domain snapshot that ships with chainwatch (CSL 2022, US lists 2026-07)
+    as one snapshot."""
+    origin = "bundled snapshot"
+    try:
+        parsed = [parse_feed(path, fmt, mapping) for path, fmt, mapping in bundled_feeds()]
+        return store.load(*parsed, note="bundled public-domain snapshot")
+    except ChainwatchError as exc:
+        store.log(origin, "failed", str(exc))
+        raise
 
 
 @dataclass
