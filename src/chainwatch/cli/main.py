@@ -96,6 +96,43 @@ def lists_load(
     )
 
 
+@lists_app.command("update")
+def lists_update(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these sources (repeatable).")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="Fetch from this mirror instead of the official hosts.")
+    ] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Download directory.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Download every configured list from its official address and load what changed."""
+    from chainwatch.lists.download import SOURCES
+    from chainwatch.workflows.lists import update_lists
+
+    try:
+        report = update_lists(_store(db), directory, source, base_url=base_url)
+    except ChainwatchError as exc:
+        _fail(exc)
+        return
+    for name in report.downloaded:
+        console.print(f"downloaded {name} ({SOURCES[name].files[0].url})", highlight=False)
+    for name in report.unchanged:
+        console.print(f"unchanged {name}", highlight=False)
+    for name, message in report.failed.items():
+        err.print(f"[bold red]failed[/] {name}: {message}", highlight=False)
+    if report.result is not None:
+        console.print(
+            f"{report.result.status}: active snapshot {report.result.snapshot.content_hash[:12]} "
+            f"({report.result.snapshot.entry_count} entries)",
+            highlight=False,
+        )
+    if report.failed:
+        err.print("the sources that failed keep their previous version in the active snapshot")
+        raise typer.Exit(code=1)
+
+
 @lists_app.command("status")
 def lists_status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

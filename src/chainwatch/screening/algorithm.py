@@ -49,7 +49,7 @@ class AlgorithmConfig:
     address_match: float = 0.5
     entity_type_mismatch: float = -2.0
     legal_form_match: float = 0.15
-    legal_form_mismatch: float = -0.3
+    legal_form_mismatch: float = -0.8
     legal_form_against_type: float = -2.5
     candidates: int = 30
     retrieval_postings: int = 20_000
@@ -60,7 +60,10 @@ class AlgorithmConfig:
 
 V1 = AlgorithmConfig()
 ALGORITHMS: dict[str, AlgorithmConfig] = {V1.name: V1}
-DEFAULT_THRESHOLD = 0.70
+DEFAULT_THRESHOLD = 0.80
+# Two words written as one must agree almost exactly: "tide water" = "tidewater", but not
+# "center sparc" ~ "centerspace".
+MERGED_MIN_SIMILARITY = 0.9
 
 
 def _sigmoid(z: float) -> float:
@@ -206,14 +209,14 @@ class Matcher:
                 sim = similar.get(joined) or (
                     token_similarity(q_tokens[i], joined) if direct else 0.0
                 )
-                if sim:
+                if sim >= MERGED_MIN_SIMILARITY:
                     candidates.append((sim, (i,), (j, j + 1)))
         for i in range(len(q_tokens) - 1):
             joined = q_tokens[i] + q_tokens[i + 1]
             for j, token in enumerate(c_tokens):
                 if abs(len(token) - len(joined)) <= 2:
                     sim = token_similarity(joined, token)
-                    if sim:
+                    if sim >= MERGED_MIN_SIMILARITY:
                         candidates.append((sim, (i, i + 1), (j,)))
         candidates.sort(key=lambda c: (-c[0], -len(c[1]) - len(c[2])))
         used_q: set[int] = set()

@@ -62,19 +62,6 @@ _HONORIFICS = frozenset(
         "mullah",
         "maulana",
         "mawlawi",
-        "engineer",
-        "eng",
-        "gen",
-        "general",
-        "col",
-        "colonel",
-        "brig",
-        "brigadier",
-        "capt",
-        "captain",
-        "major",
-        "lt",
-        "rev",
     }
 )
 _STOPWORDS = frozenset({"the", "of", "and", "for", "a", "an", "und", "et", "y", "e"})
@@ -245,7 +232,8 @@ def _latin_tokens(text: str) -> tuple[list[str], list[str]]:
     if run:
         joined.append("".join(run))
     tokens = [_ABBREVIATIONS.get(t, t) for t in joined]
-    tokens = [t for t in tokens if t not in _HONORIFICS] or tokens
+    while len(tokens) > 1 and tokens[0] in _HONORIFICS:  # "Dr. Ali", not "REV Group"
+        tokens = tokens[1:]
     name, forms = split_legal_forms(tokens)
     name = [_fold_plural(t) for t in name if t not in _STOPWORDS] or name
     expanded: list[str] = []
