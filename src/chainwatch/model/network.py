@@ -176,6 +176,18 @@ Sale = Shipment
 
 
 @dataclass(frozen=True, slots=True)
+class Device:
+    """A unit of equipment in an inventory (for the covered-equipment check): vendor as
+    recorded, model, and MAC address in any common notation (``44:47:cc:..``, ``4447.cc..``)."""
+
+    id: str
+    vendor: str = ""
+    model: str = ""
+    mac: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SupplyNetwork:
     """A whole supply network with index lookups.
 
