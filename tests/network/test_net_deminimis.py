@@ -14,8 +14,14 @@ def router(fpga_cost: float, dram_cost: float, *, eligible: bool = True) -> Supp
     EAR99) + 1 PCB (TW). Three BOM levels; the DRAM counts only for embargoed destinations."""
     return SupplyNetwork(
         items=(
-            Item("RT", "Router", "product", revenue_per_unit=100, country="TW",
-                 de_minimis_eligible=eligible),
+            Item(
+                "RT",
+                "Router",
+                "product",
+                revenue_per_unit=100,
+                country="TW",
+                de_minimis_eligible=eligible,
+            ),
             Item("BD", "Main board", "assembly", country="TW"),
             Item("FP", "FPGA", "component"),
             Item("DR", "DRAM", "component"),
@@ -33,7 +39,7 @@ def router(fpga_cost: float, dram_cost: float, *, eligible: bool = True) -> Supp
             Source("US1", "DR", 1.0, unit_cost=dram_cost, us_origin=True, eccn="EAR99"),
             Source("TW1", "PC", 1.0, unit_cost=3.0, origin_country="TW"),
         ),
-    )  # fmt: skip
+    )
 
 
 def test_worked_example_of_the_docstring() -> None:
@@ -81,8 +87,9 @@ def test_no_de_minimis_level_and_us_origin() -> None:
 def test_worst_primary_source_counts_and_stated_content() -> None:
     net = router(6.0, 5.0)
     extra = Source("TW1", "FP", 0.5, unit_cost=6.0, us_controlled_content_value=9.0)
-    net2 = SupplyNetwork(items=net.items, bom=net.bom, parties=net.parties,
-                         sources=(*net.sources, extra))  # fmt: skip
+    net2 = SupplyNetwork(
+        items=net.items, bom=net.bom, parties=net.parties, sources=(*net.sources, extra)
+    )
     res = de_minimis(net2, "RT", "DE")
     assert res.controlled_us_content == pytest.approx(18.0)  # 2 x 9 (stated) > 2 x 6
     assert res.lines[0].supplier == "TW1"

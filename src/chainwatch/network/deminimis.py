@@ -110,9 +110,16 @@ def de_minimis(
     bought_us = bool(primaries) and all(s.us_origin for s in primaries)
     if item.us_origin or item.country.upper() == "US" or bought_us:
         return DeMinimisResult(
-            item_id, dest, fmv, fmv, 1.0, level, True,
-            "US-origin item: subject to the EAR wherever it is (de minimis does not apply)", (),
-        )  # fmt: skip
+            item_id,
+            dest,
+            fmv,
+            fmv,
+            1.0,
+            level,
+            True,
+            "US-origin item: subject to the EAR wherever it is (de minimis does not apply)",
+            (),
+        )
     gross = explode(network, {item_id: 1.0})
     lines: list[DeMinimisLine] = []
     done: set[str] = set()

@@ -119,8 +119,9 @@ def scenario_from_names(
     name: str = "named",
     as_of: date | None = None,
 ) -> tuple[Scenario, tuple[str, ...]]:
-    """Designate the parties whose name or alias equals one of ``names`` after case and
-    punctuation folding; also returns the names that matched no party."""
+    """Designate (as listed on ``lists``) the parties whose name or alias equals one of
+    ``names`` after case and punctuation folding — an exact lookup, not the fuzzy matcher;
+    also returns the names that matched no party."""
     index: dict[str, list[Party]] = {}
     for party in network.parties:
         for n in (party.name, *party.aliases):
