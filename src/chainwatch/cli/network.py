@@ -29,7 +29,7 @@ console = Console()
 
 
 def _fail(exc: InputError) -> None:
-    console.print(f"[red]error:[/red] {exc}")
+    console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -222,10 +222,11 @@ def covered(
         _table(
             "Covered equipment (NDAA FY2019 § 889 / FCC Covered List)",
             rows,
-            ["device_id", "vendor", "mac", "status", "company", "matched_by", "evidence"],
+            ["device_id", "vendor", "model", "mac", "status", "company", "relation", "matched_by"],
             limit=200,
         )
     )
+    console.print("evidence for each finding: use --out FILE.csv")
     if out:
         import csv
 

@@ -4,7 +4,7 @@ Layout by BOM level, done here rather than by a graph library: products in the t
 0), each lower BOM level one row down, suppliers in the bottom row. Within a row, nodes are
 ordered by the mean position of their parents (one barycentre sweep, Sugiyama et al., 1981) to
 keep edges short. Exposed items and designated suppliers are red, and so are the edges along
-which the cut propagates; everything else is grey.
+which the cut propagates; alternate sources are dashed; everything else is grey.
 """
 
 from __future__ import annotations
@@ -65,13 +65,14 @@ def render(
     fig, ax = plt.subplots(figsize=(width, 1.6 * (bottom + 1) + 1))
     red, grey = "#c0392b", "#b0b0b0"
 
-    def edge(a: str, b: str, hot: bool) -> None:
+    def edge(a: str, b: str, hot: bool, dashed: bool = False) -> None:
         (x1, y1), (x2, y2) = pos[a], pos[b]
         ax.plot(
             [x1, x2],
             [y1, y2],
             color=red if hot else grey,
             lw=1.6 if hot else 0.5,
+            ls="--" if dashed else "-",
             zorder=2 if hot else 1,
         )
 
@@ -81,30 +82,44 @@ def render(
     for s in network.sources:
         node = f"party:{s.supplier}"
         if node in pos and s.item in pos:
-            edge(s.item, node, s.supplier in cut and not s.is_alternate)
+            edge(s.item, node, s.supplier in cut and not s.is_alternate, s.is_alternate)
     names = {p.id: p.name for p in network.parties}
     for node, (x, y) in pos.items():
         is_party = node.startswith("party:")
         key = node[6:] if is_party else node
         hot = key in cut if is_party else key in exposed
+        colour = red if hot else ("#34495e" if is_party else "#7f8c8d")
         ax.scatter(
             [x],
             [y],
             s=60 if is_party else 40,
             marker="s" if is_party else "o",
-            color=red if hot else ("#34495e" if is_party else "#7f8c8d"),
+            color=colour,
             zorder=3,
         )
-        label = names.get(key, key) if is_party else key
-        if len(pos) <= 120 or hot:
+        if len(pos) > 120 and not hot:
+            continue
+        if is_party:  # below the square, slanted, so neighbours do not overlap
             ax.annotate(
-                label[:28],
+                names.get(key, key)[:32],
+                (x, y),
+                textcoords="offset points",
+                xytext=(3, -8),
+                ha="right",
+                va="top",
+                fontsize=6,
+                rotation=40,
+                color=red if hot else "#333333",
+            )
+        else:
+            ax.annotate(
+                key[:28],
                 (x, y),
                 textcoords="offset points",
                 xytext=(0, 6),
                 ha="center",
                 fontsize=6,
-                rotation=30 if len(pos) > 40 else 0,
+                rotation=25 if len(rows.get(levels[key], [])) > 12 else 0,
                 color=red if hot else "#333333",
             )
     for lvl in rows:

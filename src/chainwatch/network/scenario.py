@@ -133,5 +133,5 @@ def scenario_from_names(
         if not parties:
             unmatched.append(raw)
         for p in parties:
-            chosen.setdefault(p.id, Designation(p.id, "by-hand", lists, note=f"named as {raw!r}"))
+            chosen.setdefault(p.id, Designation(p.id, "listed", lists, note=f"named as {raw!r}"))
     return Scenario(name, tuple(chosen.values()), as_of), tuple(unmatched)
