@@ -176,3 +176,29 @@ def test_single_stage_on_willems_chains_matches_engine() -> None:
             engine = inbound_exposure(net, Scenario("s", disrupted_items=(item_id,)))
             assert fast.revenue_at_risk_per_day[k] == pytest.approx(engine.revenue_at_risk_per_day)
             assert fast.products_hit[k] == sum(p.available_now < 1 for p in engine.products)
+
+
+def test_site_owned_by_designated_party_stops_its_items() -> None:
+    from chainwatch.model.network import Site
+
+    net = SupplyNetwork(
+        items=(
+            Item("P", "Phone", "product", demand_per_day=10, revenue_per_unit=5, site_id="F"),
+            Item("C", "Chip", "component"),
+        ),
+        bom=(BomEdge("P", "C", 1),),
+        parties=(Party("CM", "Contract manufacturer"),),
+        sites=(Site("F", "Factory", "CN", owner="CM"),),
+    )
+    exp = inbound_exposure(net, hand("CM"))
+    assert exp.item("P").cause == "made at a site owned by CM"
+    assert exp.revenue_at_risk_per_day == 50
+    assert exp.suppliers[0].items == ("site:F",)
+
+
+def test_no_date_means_affiliates_rule_not_assessed() -> None:
+    from chainwatch.network.ownership import apply_ownership_rules
+
+    res = apply_ownership_rules(PHONE, Scenario("t", (Designation("O", "listed", ("EL",)),)))
+    assert any("not assessed" in n for n in res.notes)
+    assert res.party_ids == {"O"}
