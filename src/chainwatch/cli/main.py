@@ -20,10 +20,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+from chainwatch.cli import network as network_cli  # noqa: E402
+
 lists_app = typer.Typer(
     help="Restricted-party lists: load, update, status, diff.", no_args_is_help=True
 )
 app.add_typer(lists_app, name="lists")
+app.add_typer(
+    network_cli.app,
+    name="network",
+    help="Supply networks: validate, exposure to designations, de minimis, covered equipment.",
+)
 
 console = Console()
 err = Console(stderr=True)

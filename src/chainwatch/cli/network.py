@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from chainwatch.model.errors import InputError
+from chainwatch.model.errors import ChainwatchError, InputError
 from chainwatch.network.io import load_network
 from chainwatch.network.willems import load_willems, load_willems_xlsx
 from chainwatch.workflows.network import (
@@ -28,7 +28,7 @@ app = typer.Typer(
 console = Console()
 
 
-def _fail(exc: InputError) -> None:
+def _fail(exc: ChainwatchError) -> None:
     console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
     raise typer.Exit(2)
 
@@ -75,12 +75,26 @@ def exposure(
     formats: str = typer.Option("csv,json,xlsx", "--format"),
     picture: str = typer.Option("svg", help="svg, png or none"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    screen: bool = typer.Option(
+        True, "--screen/--no-screen", help="screen every party against the active snapshot"
+    ),
+    db: str | None = typer.Option(None, "--db", envvar="CHAINWATCH_DB", help="store URL"),
 ) -> None:
     """Exposure of a network to a scenario: designated suppliers, products and revenue hit,
     shipments needing a licence, with the ownership paths behind every derived designation."""
     try:
+        screener = None
+        if screen:
+            from chainwatch.workflows.screening import Screener, database_url, store_for
+
+            store = store_for(database_url(db))
+            if store.active() is not None:
+                screener = Screener(store).party_screener()
+            else:
+                console.print("no list snapshot is active: parties are not screened")
         run = run_exposure(
             path,
+            screener=screener,
             designate=designate,
             names=read_names(names) if names else (),
             lists=tuple(c.strip() for c in lists.split(",") if c.strip()),
@@ -97,7 +111,7 @@ def exposure(
             if out
             else []
         )
-    except InputError as exc:
+    except ChainwatchError as exc:
         _fail(exc)
         return
     s = run.report.summary

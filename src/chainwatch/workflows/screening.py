@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from chainwatch import __version__
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Match, Query
+from chainwatch.network.scenario import PartyScreener
 from chainwatch.screening.algorithm import (
     ALGORITHMS,
     DEFAULT_THRESHOLD,
@@ -171,6 +172,17 @@ class Screener:
         self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
     ) -> list[Match]:
         return self.matcher().screen(query, threshold=threshold, limit=limit)
+
+    def party_screener(self, threshold: float = DEFAULT_THRESHOLD) -> PartyScreener:
+        """A `chainwatch.network.scenario.PartyScreener` over the active snapshot."""
+        matcher = self.matcher()
+
+        def screen_party(name: str, country: str) -> list[Match]:
+            return matcher.screen(
+                Query(name=name, country=country, entity_type="company"), threshold=threshold
+            )
+
+        return screen_party
 
     def screen_many(
         self, parties: Iterable[Counterparty], threshold: float = DEFAULT_THRESHOLD, limit: int = 5
