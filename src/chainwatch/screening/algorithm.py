@@ -22,6 +22,7 @@ a matching country or identifier lifts it further).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -52,7 +53,7 @@ class AlgorithmConfig:
     legal_form_mismatch: float = -0.8
     legal_form_against_type: float = -2.5
     candidates: int = 30
-    retrieval_postings: int = 20_000
+    retrieval_postings: int = 5_000
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -101,6 +102,7 @@ class Matcher:
     def __init__(self, index: ScreeningIndex, config: AlgorithmConfig = V1) -> None:
         self.index = index
         self.config = config
+        self._local = threading.local()
 
     # -- query preparation ------------------------------------------------------------------
 
@@ -124,6 +126,16 @@ class Matcher:
 
     # -- retrieval ----------------------------------------------------------------------------
 
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Two zeroed arrays, one slot per listed name form, reused by this thread (each call
+        leaves them zeroed again)."""
+        buffers = getattr(self._local, "buffers", None)
+        if buffers is None:
+            size = len(self.index.names)
+            buffers = (np.zeros(size), np.zeros(size))
+            self._local.buffers = buffers
+        return buffers
+
     def _retrieve(self, query: _QueryForm, min_name: float) -> list[int]:
         """Row ids of listed name forms that could reach `min_name`, best retrieval first."""
         index = self.index
@@ -136,38 +148,37 @@ class Matcher:
             if pair in index.postings:
                 joined.append((pair, query.weights[i] + query.weights[i + 1]))
         tokens.sort(key=lambda i: -query.weights[i])
-        row_parts: list[np.ndarray] = []
-        value_parts: list[np.ndarray] = []
+        accumulated_all, per_token = self._scratch()
+        touched: list[np.ndarray] = []
         used_weight = 0.0
         budget = cfg.retrieval_postings
         for i in tokens:
-            expansion = query.expansions[i]
+            expansion = query.expansions[i][:8]
             if not expansion:
                 used_weight += query.weights[i]
                 continue
-            size = sum(len(index.postings[v]) for v, _ in expansion[:8])
             if budget <= 0 and used_weight > 0:
                 break
-            budget -= size
+            postings = [(index.postings[v], s) for v, s in expansion]
+            budget -= sum(len(r) for r, _ in postings)
             used_weight += query.weights[i]
-            rows = np.concatenate([index.postings[v] for v, _ in expansion[:8]])
-            values = np.concatenate(
-                [np.full(len(index.postings[v]), s, dtype=np.float64) for v, s in expansion[:8]]
-            )
-            order = np.argsort(-values, kind="stable")
-            rows, first = np.unique(rows[order], return_index=True)
-            row_parts.append(rows)
-            value_parts.append(values[order][first] * query.weights[i])
+            # Each listed name counts a query token once, at its best similarity: write the
+            # similarities in ascending order so that the best one stays.
+            for rows, sim in sorted(postings, key=lambda p: p[1]):
+                per_token[rows] = sim
+            rows = np.concatenate([r for r, _ in postings])
+            accumulated_all[rows] += per_token[rows] * query.weights[i]
+            per_token[rows] = 0.0
+            touched.append(rows)
         for pair, weight in joined:
             rows = index.postings[pair]
-            row_parts.append(rows)
-            value_parts.append(np.full(len(rows), weight))
-        if not row_parts:
+            accumulated_all[rows] += weight
+            touched.append(rows)
+        if not touched:
             return []
-        rows = np.concatenate(row_parts)
-        values = np.concatenate(value_parts)
-        unique, inverse = np.unique(rows, return_inverse=True)
-        accumulated = np.bincount(inverse, weights=values)
+        unique = np.unique(np.concatenate(touched))
+        accumulated = accumulated_all[unique]
+        accumulated_all[unique] = 0.0
         unused = max(query.total_weight - used_weight, 0.0)
         bound = np.minimum((accumulated + unused) / max(query.total_weight, 1e-9), 1.0)
         keep = bound**cfg.query_exponent >= min_name
