@@ -127,8 +127,9 @@ def main() -> None:
         f"(explanations included; {hits:,} names with hits at {DEFAULT_THRESHOLD})"
     )
     print(
-        f"rapidfuzz extractOne(WRatio) over {len(choices):,} listed names: {len(sample)} names in "
-        f"{base_s:.2f} s = {base_rate:,.1f} names/s  -> chainwatch is {rate / base_rate:,.0f}x faster"
+        f"rapidfuzz extractOne(WRatio) over {len(choices):,} listed names: {len(sample)} names "
+        f"in {base_s:.2f} s = {base_rate:,.1f} names/s"
+        f"  -> chainwatch is {rate / base_rate:,.0f}x faster"
     )
     print(f"single screen, warm: p50 {p50:.2f} ms  p99 {p99:.2f} ms  max {latencies[-1]:.2f} ms")
 
