@@ -7,13 +7,13 @@ import json
 from collections import Counter
 
 import pytest
-from tests.conftest import shared_path
 
 from chainwatch.lists.registry import bundled_feeds, parse_feed
 from chainwatch.model.screening import Query
 from chainwatch.screening.algorithm import DEFAULT_THRESHOLD, Matcher
 from chainwatch.screening.index import ScreeningIndex
 from chainwatch.workflows.evaluation import build_labelled_pairs, evaluate_pairs
+from conftest import shared_path
 
 HIKVISION = "hangzhou hikvision digital technology"
 
