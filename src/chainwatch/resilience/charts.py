@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from chainwatch.resilience.lp import PiModel
-from chainwatch.resilience.problem import Disruption, FloatArray
+from chainwatch.resilience.problem import Disruption, FloatArray, IntArray
 from chainwatch.resilience.stockpile import FrontierPoint
 from chainwatch.resilience.sweep import ScenarioResult
 
@@ -72,7 +72,11 @@ def stockpile_frontier(points: Sequence[FrontierPoint], path: str | Path) -> Pat
 
 
 def convergence_chart(
-    n: FloatArray, mean: FloatArray, low: FloatArray, high: FloatArray, path: str | Path
+    n: IntArray | FloatArray,
+    mean: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    path: str | Path,
 ) -> Path:
     """Monte Carlo running mean with its 95 % confidence band against the sample count."""
     fig, ax = plt.subplots(figsize=(6, 4))
