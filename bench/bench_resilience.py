@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import platform
 import time
@@ -31,6 +32,8 @@ from chainwatch.resilience.network_adapter import from_network
 from chainwatch.resilience.reference import PlainLp, plain_pi, plain_tts
 from chainwatch.resilience.stockpile import StockpileModel, expected_loss, sample_scenarios
 from chainwatch.resilience.sweep import sweep
+
+print = functools.partial(print, flush=True)
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "supply" / "willems2008"
 
