@@ -1,0 +1,149 @@
+"""``chainwatch resilience ...``: TTS/PI sweep, Monte Carlo, stockpile (argument handling only).
+
+NETWORK is ``willems:NN`` (or ``willems:NN:ROOT``) or a network CSV folder / XLSX file.
+``--set key=value`` overrides any labelled assumption (``ramp_days=45``,
+``willems.inventory_days=30`` ...); every assumption is printed with the results.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.workflows import resilience as wf
+
+app = typer.Typer(
+    help="Resilience: time-to-survive/recover, Monte Carlo, stockpiles.", no_args_is_help=True
+)
+console = Console()
+
+SET_HELP = "override a labelled assumption, key=value (repeatable)"
+
+
+def _overrides(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise typer.BadParameter(f"expected key=value, got {v!r}")
+        k, val = v.split("=", 1)
+        out[k.strip()] = val.strip()
+    return out
+
+
+def _emit(result: dict[str, Any], as_json: bool, table: Table | None) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    if table is not None:
+        console.print(table)
+    for key, value in result.items():
+        if key not in {
+            "scenarios",
+            "assumptions",
+            "stock",
+            "frontier",
+            "convergence",
+        } and not isinstance(value, (list, dict)):
+            console.print(f"{key}: {value}")
+    assumptions = Table(title="Assumptions (override with --set key=value)")
+    for col in ("name", "value", "description"):
+        assumptions.add_column(col)
+    for a in result.get("assumptions", []):
+        assumptions.add_row(str(a["name"]), str(a["value"]), str(a["description"]))
+    console.print(assumptions)
+
+
+def _load(network: str, sets: list[str]) -> tuple[Any, Any, Any]:
+    try:
+        return wf.load(network, _overrides(sets))
+    except ChainwatchError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command("sweep")
+def sweep_cmd(
+    network: str,
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    top: int = typer.Option(20, help="rows to print"),
+    charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Cut off every supplier in turn: TTS, TTR, PI, REI, ranked; TTS < TTR flagged."""
+    _net, problem, params = _load(network, set_)
+    result = wf.run_sweep(problem, params, charts, top)
+    table = Table(title="Risk exposure by supplier")
+    for col in ("supplier", "TTS days", "TTR days", "lost margin", "REI", "TTS<TTR"):
+        table.add_column(col)
+    for s in result["scenarios"][:top]:
+        table.add_row(
+            s["name"],
+            f"{s['time_to_survive_days']:.1f}",
+            f"{s['time_to_recover_days']:.1f}",
+            f"{s['lost_margin']:,.0f}",
+            f"{s['risk_exposure_index']:.3f}",
+            "yes" if s["tts_below_ttr"] else "",
+        )
+    _emit(result, as_json, table)
+
+
+@app.command("montecarlo")
+def montecarlo_cmd(
+    network: str,
+    probability: float = typer.Option(0.002, help="designation probability per supplier"),
+    samples: int = typer.Option(10_000),
+    seed: int = typer.Option(0),
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Lost-margin distribution from correlated designations and TTR draws."""
+    _net, problem, _params = _load(network, set_)
+    result = wf.run_monte_carlo(
+        problem, probability=probability, samples=samples, seed=seed, chart_dir=charts
+    )
+    _emit(result, as_json, None)
+
+
+@app.command("stockpile")
+def stockpile_cmd(
+    network: str,
+    probability: float = typer.Option(0.002, help="designation probability per supplier"),
+    scenarios: int = typer.Option(100),
+    seed: int = typer.Option(0),
+    budget: float | None = typer.Option(None, help="holding-cost budget"),
+    target: float | None = typer.Option(None, help="expected-loss target (service level)"),
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Least-cost stockpile (two-stage stochastic LP), value of one more day, frontier."""
+    _net, problem, _params = _load(network, set_)
+    result = wf.run_stockpile(
+        problem,
+        probability=probability,
+        scenarios=scenarios,
+        seed=seed,
+        budget=budget,
+        target_expected_loss=target,
+        chart_dir=charts,
+    )
+    table = Table(title="Stockpile")
+    for col in ("node", "extra units", "extra days", "holding cost", "value/unit", "value/day"):
+        table.add_column(col)
+    for s in result["stock"]:
+        table.add_row(
+            s["node"],
+            f"{s['extra_stock_units']:,.1f}",
+            f"{s['extra_days_of_cover']:.1f}",
+            f"{s['holding_cost']:,.0f}",
+            f"{s['value_per_unit']:,.2f}",
+            f"{s['value_per_day_of_cover']:,.2f}",
+        )
+    _emit(result, as_json, table)

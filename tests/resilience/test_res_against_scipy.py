@@ -1,0 +1,81 @@
+"""The warm-started HiGHS models equal a plain model solved by scipy.optimize.linprog."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.optimize
+import scipy.sparse
+
+from chainwatch.network.willems import load_willems_chain
+from chainwatch.resilience.lp import PiModel, TtsModel
+from chainwatch.resilience.network_adapter import from_network
+from chainwatch.resilience.problem import ResilienceProblem
+from chainwatch.resilience.reference import PlainLp, plain_pi, plain_tts
+
+
+def scipy_value(lp: PlainLp) -> float:
+    a = scipy.sparse.csr_matrix((lp.vals, (lp.rows, lp.cols)), shape=(len(lp.b_ub), len(lp.c)))
+    res = scipy.optimize.linprog(
+        lp.c, A_ub=a, b_ub=lp.b_ub, bounds=np.column_stack([lp.lower, lp.upper]), method="highs"
+    )
+    assert res.status == 0, res.message
+    return float(lp.sign * res.fun)
+
+
+def random_problem(rng: np.random.Generator, n: int = 25) -> ResilienceProblem:
+    """A random layered DAG with alternates, quantities and tight capacities."""
+    slots_node, slots_q, arc_src, arc_slot = [], [], [], []
+    for j in range(5, n):
+        for _ in range(rng.integers(1, 3)):
+            k = len(slots_node)
+            slots_node.append(j)
+            slots_q.append(float(rng.uniform(0.5, 3)))
+            for s in rng.choice(j, size=rng.integers(1, 3), replace=False):
+                arc_src.append(int(s))
+                arc_slot.append(k)
+    demand = np.where(np.arange(n) >= n - 4, rng.uniform(1, 10, n), 0.0)
+    return ResilienceProblem(
+        node_ids=tuple(f"n{i}" for i in range(n)),
+        inventory_units=rng.uniform(0, 50, n),
+        capacity_per_day=np.where(rng.random(n) < 0.2, np.inf, rng.uniform(5, 60, n)),
+        demand_per_day=demand,
+        margin_per_unit=np.where(demand > 0, rng.uniform(1, 9, n), 0.0),
+        holding_cost_per_unit=np.ones(n),
+        slot_node=np.array(slots_node, dtype=np.int64),
+        slot_quantity_per=np.array(slots_q),
+        arc_source=np.array(arc_src, dtype=np.int64),
+        arc_slot=np.array(arc_slot, dtype=np.int64),
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_networks_with_alternates(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    p = random_problem(rng)
+    pim, tts = PiModel(p), TtsModel(p, 200.0)
+    for _ in range(6):
+        cut = rng.choice(p.n_nodes, size=2, replace=False).astype(np.int64)
+        t = float(rng.uniform(1, 40))
+        assert pim.solve(cut, t).lost_margin == pytest.approx(
+            scipy_value(plain_pi(p, cut, t)), rel=1e-6, abs=1e-6
+        )
+        assert tts.solve(cut) == pytest.approx(
+            scipy_value(plain_tts(p, cut, 200.0)), rel=1e-6, abs=1e-6
+        )
+
+
+@pytest.mark.shared
+def test_willems_chain_34_subset(shared: type) -> None:
+    """Ten supplier cut-offs of chain 34 (the benchmark runs all 1,148)."""
+    root = shared.path("supply", "willems2008")  # type: ignore[attr-defined]
+    p = from_network(load_willems_chain(root, 34))
+    pim, tts = PiModel(p), TtsModel(p, 365.0)
+    for unit in p.suppliers[::115]:
+        t = unit.ttr.quantile(0.5)
+        ours = pim.solve(unit.cut, t).lost_margin
+        theirs = scipy_value(plain_pi(p, unit.cut, t))
+        assert abs(ours - theirs) <= 1e-6 * max(1.0, abs(theirs))
+        assert tts.solve(unit.cut) == pytest.approx(
+            scipy_value(plain_tts(p, unit.cut, 365.0)), abs=1e-6
+        )
