@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from tests.service.data import BASE, feed
 
 from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.auth import AuthService
-from tests.service.data import BASE, feed
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -74,9 +74,21 @@ def start_server(
     }
     log = tmp / f"server-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "chainwatch.api.app:app_from_env",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "chainwatch.api.app:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -105,7 +117,9 @@ def stop_server(server: Server) -> None:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A fresh store for a module: a SQLite file, and a PostgreSQL schema when configured."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'chainwatch.db'}"

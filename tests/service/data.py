@@ -82,7 +82,9 @@ def changed(entry: ListEntry, **fields: object) -> ListEntry:
     return dataclasses.replace(entry, **fields)  # type: ignore[arg-type]
 
 
-def write_entries(path: Path, entries: tuple[ListEntry, ...] | list[ListEntry], name: str = "test-lists") -> Path:
+def write_entries(
+    path: Path, entries: tuple[ListEntry, ...] | list[ListEntry], name: str = "test-lists"
+) -> Path:
     path.write_text(
         json.dumps({"feed": name, "entries": [entry_to_dict(e) for e in entries]}),
         encoding="utf-8",
@@ -92,8 +94,21 @@ def write_entries(path: Path, entries: tuple[ListEntry, ...] | list[ListEntry], 
 
 def filler(count: int, start: int = 0) -> list[ListEntry]:
     """Many plausible but fictitious companies, to make a load take a while."""
-    words = ["Global", "Trading", "Precision", "Electronics", "Optical", "Marine", "Aero",
-             "Systems", "Industrial", "Logistics", "Dynamics", "Photonics", "Materials"]
+    words = [
+        "Global",
+        "Trading",
+        "Precision",
+        "Electronics",
+        "Optical",
+        "Marine",
+        "Aero",
+        "Systems",
+        "Industrial",
+        "Logistics",
+        "Dynamics",
+        "Photonics",
+        "Materials",
+    ]
     out = []
     for i in range(start, start + count):
         a, b, c = words[i % 13], words[(i // 13) % 13], words[(i // 169) % 13]
