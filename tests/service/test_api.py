@@ -185,7 +185,7 @@ def test_decisions_false_positive_suppression_and_reopen(server: Server, tmp_pat
     assert analyst.get(f"/api/v1/cases/{case_id}").json()["status"] == "false_positive"
 
     # the entry changes (a new address): the false positive reopens, showing what changed
-    moved = changed(DAHUA, addresses=DAHUA.addresses + (DAHUA_ADDRESS,))
+    moved = changed(DAHUA, addresses=(*DAHUA.addresses, DAHUA_ADDRESS))
     new_list = [moved if e.entry_id == DAHUA.entry_id else e for e in BASE]
     path = write_entries(tmp_path / "changed.json", new_list)
     report = admin.post(
@@ -269,7 +269,7 @@ def test_results_documents(server: Server) -> None:
         assert stored.status_code == 200, stored.text
         got = admin.get("/api/v1/results/exposure/site-a").json()
         assert got["document"] == document
-        assert [r["name"] for r in admin.get("/api/v1/results/exposure").json()][0] == "site-a"
+        assert next(r["name"] for r in admin.get("/api/v1/results/exposure").json()) == "site-a"
         assert admin.get("/api/v1/results/bogus").status_code == 422
 
 
