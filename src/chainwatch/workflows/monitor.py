@@ -196,6 +196,11 @@ class LiveScreener:
             self._checked = time.monotonic()
             return self._live
 
+    def needs_check(self) -> bool:
+        """True when the next call reads the store (and may build an index): callers on an
+        event loop then run it in a thread."""
+        return self._live is None or time.monotonic() - self._checked >= self.check_seconds
+
     def warm(self) -> None:
         """Build the index now (at startup) when a snapshot is active."""
         with contextlib.suppress(NoActiveSnapshot):
