@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@test -f /usr/share/ieee-data/oui.csv || { command -v apt-get >/dev/null 2>&1 && apt-get update -qq && apt-get install -y -qq ieee-data; } || echo "ieee-data not installed: MAC-prefix checks against the full registry are skipped"
 	touch $(STAMP)
 
 install: $(STAMP)

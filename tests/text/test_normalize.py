@@ -24,7 +24,7 @@ def texts(name: str) -> list[str]:
         ("ООО Ромашка", "romashka", ("RU",)),
         ("Siemens AG", "siemens", ("GMBH",)),
         ("Mr. Ali Reza O'Brien", "ali reza obrien", ()),
-        ("Import & Export Co", "import export", ("INC",)),
+        ("Import & Export Co", "import export", ("CO",)),
         ("ＨＩＫＶＩＳＩＯＮ", "hikvision", ()),  # full-width folded by NFKC
     ],
 )

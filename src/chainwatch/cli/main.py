@@ -20,10 +20,17 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+from chainwatch.cli import network as network_cli  # noqa: E402
+
 lists_app = typer.Typer(
     help="Restricted-party lists: load, update, status, diff.", no_args_is_help=True
 )
 app.add_typer(lists_app, name="lists")
+app.add_typer(
+    network_cli.app,
+    name="network",
+    help="Supply networks: validate, exposure to designations, de minimis, covered equipment.",
+)
 
 console = Console()
 err = Console(stderr=True)
@@ -74,21 +81,63 @@ def lists_load(
     try:
         store = _store(db)
         if bundled:
-            results = load_bundled(store)
+            result = load_bundled(store)
         elif path is None:
             raise ChainwatchError("give a PATH to load, or --bundled")
         else:
-            results = [load_path(store, path, format, mapping, feed)]
+            result = load_path(store, path, format, mapping, feed)
     except ChainwatchError as exc:
         _fail(exc)
         return
-    for result in results:
-        counts = ", ".join(f"{k} {v}" for k, v in result.feed.source_counts.items())
+    for version in result.feeds:
+        counts = ", ".join(f"{k} {v}" for k, v in version.source_counts.items())
         console.print(
-            f"{result.status}: feed [bold]{result.feed.feed}[/] {result.feed.entry_count} entries "
-            f"({counts}); active snapshot {result.snapshot.content_hash[:12]}",
+            f"{result.status}: feed [bold]{version.feed}[/] "
+            f"{version.entry_count} entries ({counts})",
             highlight=False,
         )
+    snapshot = result.snapshot
+    console.print(
+        f"active snapshot {snapshot.content_hash[:12]}: {snapshot.entry_count} entries",
+        highlight=False,
+    )
+
+
+@lists_app.command("update")
+def lists_update(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these sources (repeatable).")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="Fetch from this mirror instead of the official hosts.")
+    ] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Download directory.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Download every configured list from its official address and load what changed."""
+    from chainwatch.lists.download import SOURCES
+    from chainwatch.workflows.lists import update_lists
+
+    try:
+        report = update_lists(_store(db), directory, source, base_url=base_url)
+    except ChainwatchError as exc:
+        _fail(exc)
+        return
+    for name in report.downloaded:
+        console.print(f"downloaded {name} ({SOURCES[name].files[0].url})", highlight=False)
+    for name in report.unchanged:
+        console.print(f"unchanged {name}", highlight=False)
+    for name, message in report.failed.items():
+        err.print(f"[bold red]failed[/] {name}: {message}", highlight=False)
+    if report.result is not None:
+        console.print(
+            f"{report.result.status}: active snapshot {report.result.snapshot.content_hash[:12]} "
+            f"({report.result.snapshot.entry_count} entries)",
+            highlight=False,
+        )
+    if report.failed:
+        err.print("the sources that failed keep their previous version in the active snapshot")
+        raise typer.Exit(code=1)
 
 
 @lists_app.command("status")

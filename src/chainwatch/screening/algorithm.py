@@ -22,23 +22,16 @@ a matching country or identifier lifts it further).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import asdict, dataclass
 
-import jellyfish
 import numpy as np
 from rapidfuzz import fuzz
 
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import FeatureScore, Match, Query
-from chainwatch.screening.index import (
-    FUZZY_MIN_RATIO,
-    PHONETIC_SIMILARITY,
-    IndexedName,
-    ScreeningIndex,
-)
+from chainwatch.screening.index import IndexedName, ScreeningIndex, fuzzy_similarity
 from chainwatch.text.normalize import NameForm, name_forms, normalize_country
-
-COMPANY_FORMS_AGAINST_PERSON = -1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +50,10 @@ class AlgorithmConfig:
     address_match: float = 0.5
     entity_type_mismatch: float = -2.0
     legal_form_match: float = 0.15
+    legal_form_mismatch: float = -0.8
+    legal_form_against_type: float = -2.5
     candidates: int = 30
-    retrieval_postings: int = 20_000
+    retrieval_postings: int = 5_000
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -66,7 +61,10 @@ class AlgorithmConfig:
 
 V1 = AlgorithmConfig()
 ALGORITHMS: dict[str, AlgorithmConfig] = {V1.name: V1}
-DEFAULT_THRESHOLD = 0.70
+DEFAULT_THRESHOLD = 0.80
+# Two words written as one must agree almost exactly: "tide water" = "tidewater", but not
+# "center sparc" ~ "centerspace".
+MERGED_MIN_SIMILARITY = 0.9
 
 
 def _sigmoid(z: float) -> float:
@@ -90,6 +88,8 @@ class _QueryForm:
 @dataclass(slots=True)
 class _NameScore:
     value: float
+    query_cover: float
+    listed_cover: float
     pairs: list[tuple[str, str, float, float]]  # query token, listed token, similarity, weight
     missing_query: list[str]
     missing_listed: list[str]
@@ -102,6 +102,7 @@ class Matcher:
     def __init__(self, index: ScreeningIndex, config: AlgorithmConfig = V1) -> None:
         self.index = index
         self.config = config
+        self._local = threading.local()
 
     # -- query preparation ------------------------------------------------------------------
 
@@ -125,6 +126,16 @@ class Matcher:
 
     # -- retrieval ----------------------------------------------------------------------------
 
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Two zeroed arrays, one slot per listed name form, reused by this thread (each call
+        leaves them zeroed again)."""
+        buffers = getattr(self._local, "buffers", None)
+        if buffers is None:
+            size = len(self.index.names)
+            buffers = (np.zeros(size), np.zeros(size))
+            self._local.buffers = buffers
+        return buffers
+
     def _retrieve(self, query: _QueryForm, min_name: float) -> list[int]:
         """Row ids of listed name forms that could reach `min_name`, best retrieval first."""
         index = self.index
@@ -137,38 +148,37 @@ class Matcher:
             if pair in index.postings:
                 joined.append((pair, query.weights[i] + query.weights[i + 1]))
         tokens.sort(key=lambda i: -query.weights[i])
-        row_parts: list[np.ndarray] = []
-        value_parts: list[np.ndarray] = []
+        accumulated_all, per_token = self._scratch()
+        touched: list[np.ndarray] = []
         used_weight = 0.0
         budget = cfg.retrieval_postings
         for i in tokens:
-            expansion = query.expansions[i]
+            expansion = query.expansions[i][:8]
             if not expansion:
                 used_weight += query.weights[i]
                 continue
-            size = sum(len(index.postings[v]) for v, _ in expansion[:8])
             if budget <= 0 and used_weight > 0:
                 break
-            budget -= size
+            postings = [(index.postings[v], s) for v, s in expansion]
+            budget -= sum(len(r) for r, _ in postings)
             used_weight += query.weights[i]
-            rows = np.concatenate([index.postings[v] for v, _ in expansion[:8]])
-            values = np.concatenate(
-                [np.full(len(index.postings[v]), s, dtype=np.float64) for v, s in expansion[:8]]
-            )
-            order = np.argsort(-values, kind="stable")
-            rows, first = np.unique(rows[order], return_index=True)
-            row_parts.append(rows)
-            value_parts.append(values[order][first] * query.weights[i])
+            # Each listed name counts a query token once, at its best similarity: write the
+            # similarities in ascending order so that the best one stays.
+            for rows, sim in sorted(postings, key=lambda p: p[1]):
+                per_token[rows] = sim
+            rows = np.concatenate([r for r, _ in postings])
+            accumulated_all[rows] += per_token[rows] * query.weights[i]
+            per_token[rows] = 0.0
+            touched.append(rows)
         for pair, weight in joined:
             rows = index.postings[pair]
-            row_parts.append(rows)
-            value_parts.append(np.full(len(rows), weight))
-        if not row_parts:
+            accumulated_all[rows] += weight
+            touched.append(rows)
+        if not touched:
             return []
-        rows = np.concatenate(row_parts)
-        values = np.concatenate(value_parts)
-        unique, inverse = np.unique(rows, return_inverse=True)
-        accumulated = np.bincount(inverse, weights=values)
+        unique = np.unique(np.concatenate(touched))
+        accumulated = accumulated_all[unique]
+        accumulated_all[unique] = 0.0
         unused = max(query.total_weight - used_weight, 0.0)
         bound = np.minimum((accumulated + unused) / max(query.total_weight, 1e-9), 1.0)
         keep = bound**cfg.query_exponent >= min_name
@@ -192,7 +202,9 @@ class Matcher:
         cfg = self.config
         q_tokens = query.form.tokens
         c_tokens = listed.form.tokens
-        candidates: list[tuple[float, int, int]] = []
+        # Candidate pairs: (similarity, query token positions, listed token positions). A
+        # token may also pair with two neighbours written as one ("alomgy" / "al omgy").
+        candidates: list[tuple[float, tuple[int, ...], tuple[int, ...]]] = []
         for i, expansion in enumerate(query.expansions):
             similar = dict(expansion)
             for j, token in enumerate(c_tokens):
@@ -202,20 +214,36 @@ class Matcher:
                 elif sim is None and token == q_tokens[i]:
                     sim = 1.0
                 if sim:
-                    candidates.append((sim, i, j))
-        candidates.sort(reverse=True)
+                    candidates.append((sim, (i,), (j,)))
+            for j in range(len(c_tokens) - 1):
+                joined = c_tokens[j] + c_tokens[j + 1]
+                sim = similar.get(joined) or (
+                    token_similarity(q_tokens[i], joined) if direct else 0.0
+                )
+                if sim >= MERGED_MIN_SIMILARITY:
+                    candidates.append((sim, (i,), (j, j + 1)))
+        for i in range(len(q_tokens) - 1):
+            joined = q_tokens[i] + q_tokens[i + 1]
+            for j, token in enumerate(c_tokens):
+                if abs(len(token) - len(joined)) <= 2:
+                    sim = token_similarity(joined, token)
+                    if sim >= MERGED_MIN_SIMILARITY:
+                        candidates.append((sim, (i, i + 1), (j,)))
+        candidates.sort(key=lambda c: (-c[0], -len(c[1]) - len(c[2])))
         used_q: set[int] = set()
         used_c: set[int] = set()
         pairs = []
         matched = 0.0
-        for sim, i, j in candidates:
-            if i in used_q or j in used_c:
+        for sim, qs, cs in candidates:
+            if used_q.intersection(qs) or used_c.intersection(cs):
                 continue
-            used_q.add(i)
-            used_c.add(j)
-            weight = listed.weights[j]
+            used_q.update(qs)
+            used_c.update(cs)
+            weight = sum(listed.weights[j] for j in cs)
             matched += sim * weight
-            pairs.append((q_tokens[i], c_tokens[j], sim, weight))
+            pairs.append(
+                (" ".join(q_tokens[i] for i in qs), " ".join(c_tokens[j] for j in cs), sim, weight)
+            )
         query_cover = min(matched / query.total_weight, 1.0) if query.total_weight else 0.0
         listed_cover = min(matched / listed.total_weight, 1.0) if listed.total_weight else 0.0
         value = query_cover**cfg.query_exponent * listed_cover**cfg.listed_exponent
@@ -226,6 +254,8 @@ class Matcher:
                 value, via_compact = ratio, True
         return _NameScore(
             value,
+            query_cover,
+            listed_cover,
             pairs,
             [q_tokens[i] for i in range(len(q_tokens)) if i not in used_q],
             [c_tokens[j] for j in range(len(c_tokens)) if j not in used_c],
@@ -235,7 +265,12 @@ class Matcher:
     # -- other features -----------------------------------------------------------------------
 
     def _evidence_features(
-        self, query: Query, entry: ListEntry, entry_pos: int, q_forms: tuple[str, ...]
+        self,
+        query: Query,
+        entry: ListEntry,
+        entry_pos: int,
+        q_forms: tuple[str, ...],
+        listed_forms: tuple[str, ...],
     ) -> list[FeatureScore]:
         cfg = self.config
         features: list[FeatureScore] = []
@@ -289,15 +324,9 @@ class Matcher:
                     f"query is a {query.entity_type}, listed {entry.entity_type}",
                 )
             )
-        if q_forms and entry.entity_type == "person":
-            features.append(
-                FeatureScore(
-                    "legal_form",
-                    -1.0,
-                    COMPANY_FORMS_AGAINST_PERSON,
-                    f"legal form {'/'.join(q_forms)} against a listed person",
-                )
-            )
+        legal = legal_form_feature(q_forms, listed_forms, entry.entity_type, cfg)
+        if legal is not None:
+            features.append(legal)
         return features
 
     # -- screening ----------------------------------------------------------------------------
@@ -339,18 +368,11 @@ class Matcher:
         for entry_pos, (value, name_score, listed, q_form) in best.items():
             entry = index.entries[entry_pos]
             features = [self._name_feature(value, name_score, listed, q_form)]
-            features.extend(self._evidence_features(query, entry, entry_pos, q_form.legal_forms))
-            if q_form.legal_forms and listed.form.legal_forms:
-                common = set(q_form.legal_forms) & set(listed.form.legal_forms)
-                if common:
-                    features.append(
-                        FeatureScore(
-                            "legal_form",
-                            1.0,
-                            cfg.legal_form_match,
-                            f"both {'/'.join(sorted(common))}",
-                        )
-                    )
+            features.extend(
+                self._evidence_features(
+                    query, entry, entry_pos, q_form.legal_forms, listed.form.legal_forms
+                )
+            )
             z = sum(f.contribution for f in features)
             final = _sigmoid(z)
             if final < threshold:
@@ -388,16 +410,11 @@ class Matcher:
                 )
                 name_score = self._name_score(q, listed, direct=True)
                 features = [self._name_feature(name_score.value, name_score, listed, q.form)]
-                common = set(q.form.legal_forms) & set(form.legal_forms)
-                if common:
-                    features.append(
-                        FeatureScore(
-                            "legal_form",
-                            1.0,
-                            self.config.legal_form_match,
-                            f"both {'/'.join(sorted(common))}",
-                        )
-                    )
+                legal = legal_form_feature(
+                    q.form.legal_forms, form.legal_forms, "unknown", self.config
+                )
+                if legal is not None:
+                    features.append(legal)
                 score = _sigmoid(sum(f.contribution for f in features))
                 if score > best[0]:
                     best = (score, tuple(features))
@@ -423,22 +440,42 @@ class Matcher:
         return FeatureScore(feature, round(value, 4), cfg.slope * (value - cfg.midpoint), evidence)
 
 
+def legal_form_feature(
+    query_forms: tuple[str, ...],
+    listed_forms: tuple[str, ...],
+    listed_type: str,
+    cfg: AlgorithmConfig,
+) -> FeatureScore | None:
+    """Legal forms as evidence: a company's legal form against a listed person, vessel or
+    aircraft speaks against the match; the same form on both sides speaks a little for it,
+    different forms a little against it."""
+    if not query_forms:
+        return None
+    shown = "/".join(query_forms)
+    if listed_type in ("person", "vessel", "aircraft"):
+        return FeatureScore(
+            "legal_form",
+            -1.0,
+            cfg.legal_form_against_type,
+            f"{shown} against a listed {listed_type}",
+        )
+    query_set = set(query_forms) - {"CO"}
+    listed_set = set(listed_forms) - {"CO"}
+    if not query_set or not listed_set:
+        return None  # "Co." alone is compatible with any form
+    common = query_set & listed_set
+    if common:
+        return FeatureScore(
+            "legal_form", 1.0, cfg.legal_form_match, f"both {'/'.join(sorted(common))}"
+        )
+    return FeatureScore(
+        "legal_form", -0.5, cfg.legal_form_mismatch, f"{shown} vs listed {'/'.join(listed_forms)}"
+    )
+
+
 def token_similarity(a: str, b: str) -> float:
     """Similarity of two tokens as the index would credit it: exact, typo, or phonetic."""
-    if a == b:
-        return 1.0
-    if len(a) >= 4 and len(b) >= 4:
-        ratio = fuzz.ratio(a, b, score_cutoff=FUZZY_MIN_RATIO)
-        if ratio:
-            return ratio / 100.0
-        if (
-            a.isalpha()
-            and b.isalpha()
-            and abs(len(a) - len(b)) <= 3
-            and jellyfish.metaphone(a) == jellyfish.metaphone(b)
-        ):
-            return PHONETIC_SIMILARITY
-    return 0.0
+    return 1.0 if a == b else fuzzy_similarity(a, b)
 
 
 def _ident_key(value: str) -> str:

@@ -28,7 +28,7 @@ from importlib import resources
 import jellyfish
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from chainwatch.model.lists import ListEntry
 from chainwatch.text.normalize import NameForm, name_forms, normalize_country
@@ -38,7 +38,40 @@ IntArray = npt.NDArray[np.int32]
 PLACE_FACTOR = 0.25  # weight multiplier for place names (Hangzhou, Beijing, Moscow)
 GENERIC_FACTOR = 0.35  # weight multiplier for generic business words (Technology, Trading)
 FUZZY_MIN_RATIO = 80.0  # RapidFuzz ratio a vocabulary token needs to count as a typo match
-PHONETIC_SIMILARITY = 0.8  # similarity credited to a Metaphone-equal pair below that ratio
+PHONETIC_SIMILARITY = 0.7  # similarity credited to a Metaphone-equal pair below that ratio
+
+
+def similarity_from_ratio(a: str, b: str, ratio: float) -> float:
+    """Similarity credited to two different tokens whose RapidFuzz ratio is `ratio` (0-1).
+
+    One edit weighs more in a short token than in a long one: "vistra"/"vista" (ratio 0.91)
+    earns 0.77, "hikvison"/"hikvision" (0.94) earns 0.91.
+    """
+    if len(a) < 3 or len(b) < 3 or (min(len(a), len(b)) == 3 and abs(len(a) - len(b)) > 1):
+        return 0.0
+    if ratio * 100.0 < FUZZY_MIN_RATIO:
+        return 0.0
+    penalty = 1.5 if min(len(a), len(b)) >= 7 else 2.5
+    return max(1.0 - penalty * (1.0 - ratio), 0.0)
+
+
+def fuzzy_similarity(a: str, b: str) -> float:
+    """Similarity credited to two different tokens: a typo (see :func:`similarity_from_ratio`)
+    or a sound-alike (equal Metaphone keys, same first letter: 0.7), else 0."""
+    sim = similarity_from_ratio(a, b, fuzz.ratio(a, b) / 100.0)
+    if sim > 0.0:
+        return sim
+    if (
+        len(a) >= 3
+        and len(b) >= 3
+        and a[0] == b[0]
+        and a.isalpha()
+        and b.isalpha()
+        and abs(len(a) - len(b)) <= 2
+        and jellyfish.metaphone(a) == jellyfish.metaphone(b)
+    ):
+        return PHONETIC_SIMILARITY
+    return 0.0
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +183,7 @@ class ScreeningIndex:
         gram_lists: dict[str, list[int]] = defaultdict(list)
         phonetic: dict[str, list[int]] = defaultdict(list)
         for token_id, token in enumerate(self.vocabulary):
-            if len(token) >= 4:
+            if len(token) >= 3:
                 for gram in trigrams(token):
                     gram_lists[gram].append(token_id)
                 if token.isalpha():
@@ -175,30 +208,38 @@ class ScreeningIndex:
         if cached is not None:
             return cached
         found: dict[str, float] = {}
-        if token in self.postings:
+        known = token in self.postings
+        if known:
             found[token] = 1.0
-        if len(token) >= 4:
+        # A token the lists contain is looked up exactly; only unknown tokens (typos, other
+        # spellings) go through the trigram and phonetic search.
+        if len(token) >= 3 and not known:
             grams = [self.grams[g] for g in trigrams(token) if g in self.grams]
             if grams:
-                ids, counts = np.unique(np.concatenate(grams), return_counts=True)
-                lengths = self.vocab_len[ids]
-                # Dice coefficient over trigram sets, a cheap prefilter for the ratio below.
-                dice = 2.0 * counts / (len(token) + 2 + lengths.astype(np.float64))
+                counts = np.bincount(np.concatenate(grams), minlength=len(self.vocabulary))
+                # Dice coefficient over trigram sets, a cheap prefilter for the ratio below;
+                # a token within the ratio cutoff is at most three letters shorter.
+                floor = max(1, int(0.225 * (2 * len(token) - 1)))
+                ids = np.flatnonzero(counts >= floor)
+                dice = 2.0 * counts[ids] / (len(token) + 2 + self.vocab_len[ids])
                 keep = ids[dice >= 0.45]
                 if len(keep) > 200:
-                    keep = ids[np.argsort(-dice)[:200]]
-                for token_id in keep.tolist():
-                    other = self.vocabulary[token_id]
-                    if other in found:
-                        continue
-                    ratio = fuzz.ratio(token, other, score_cutoff=FUZZY_MIN_RATIO)
-                    if ratio:
-                        found[other] = ratio / 100.0
+                    keep = keep[np.argsort(-dice[dice >= 0.45])[:200]]
+                others = [self.vocabulary[i] for i in keep.tolist()]
+                for other, ratio, _ in process.extract(
+                    token, others, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO, limit=None
+                ):
+                    if other not in found:
+                        sim = similarity_from_ratio(token, other, ratio / 100.0)
+                        if sim > 0.0:
+                            found[other] = sim
             if token.isalpha():
                 for token_id in self.phonetic.get(jellyfish.metaphone(token), ()):
                     other = self.vocabulary[token_id]
-                    if other not in found and abs(len(other) - len(token)) <= 3:
-                        found[other] = PHONETIC_SIMILARITY
+                    if other not in found:
+                        sim = fuzzy_similarity(token, other)
+                        if sim > 0.0:
+                            found[other] = sim
         result = tuple(sorted(found.items(), key=lambda kv: -kv[1]))
         if len(self._similar_cache) > 200_000:
             self._similar_cache.clear()

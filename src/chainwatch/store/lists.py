@@ -83,7 +83,7 @@ class Snapshot:
 class LoadResult:
     status: str  # "loaded" (new snapshot active) or "unchanged" (same content already active)
     snapshot: Snapshot
-    feed: FeedVersion
+    feeds: tuple[FeedVersion, ...]  # the versions this load wrote or found
 
 
 class SnapshotNotFound(ChainwatchError):
@@ -98,12 +98,42 @@ class ListStore:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def load(self, parsed: ParsedFeed, note: str = "", *, replace_feeds: bool = True) -> LoadResult:
-        """Store `parsed` and activate the snapshot it makes with the other active feeds.
+    def load(self, *parsed_feeds: ParsedFeed, note: str = "") -> LoadResult:
+        """Store the feeds and activate the snapshot they make with the other active feeds.
 
         All in one transaction: on any error (or a killed process) nothing of it is kept and
-        the previously active snapshot stays active.
+        the previously active snapshot stays active. A feed already active is replaced by its
+        new version; the same content loaded again changes nothing ("unchanged").
         """
+        if not parsed_feeds:
+            raise ChainwatchError("nothing to load")
+        prepared = [(parsed, self._prepare(parsed)) for parsed in parsed_feeds]
+        with self.engine.begin() as conn:
+            active = self._active_id(conn)
+            members = set(self._feed_version_ids(conn, active)) if active is not None else set()
+            version_ids = []
+            for parsed, (bodies, content_hash, source_counts) in prepared:
+                version_id = self._insert_version(conn, parsed, bodies, content_hash, source_counts)
+                same_feed = conn.execute(
+                    sa.select(feed_versions.c.id).where(
+                        feed_versions.c.id.in_(members), feed_versions.c.feed == parsed.feed
+                    )
+                ).scalars()
+                members -= set(same_feed)
+                members.add(version_id)
+                version_ids.append(version_id)
+            snapshot_id = self._snapshot_for(conn, sorted(members), note)
+            status = "unchanged" if snapshot_id == active else "loaded"
+            self._set_active(conn, snapshot_id)
+        snapshot = self.snapshot(str(snapshot_id))
+        feeds = tuple(f for f in snapshot.feeds if f.id in version_ids)
+        origins = ", ".join(p.origin for p in parsed_feeds)
+        counts = ", ".join(f"{f.feed}: {f.entry_count} entries" for f in feeds)
+        self.log(origins, status, counts, snapshot.content_hash)
+        return LoadResult(status, snapshot, feeds)
+
+    @staticmethod
+    def _prepare(parsed: ParsedFeed) -> tuple[list[tuple[ListEntry, str]], str, dict[str, int]]:
         bodies = [(e, entry_json(e)) for e in parsed.entries]
         ids = Counter(e.entry_id for e, _ in bodies)
         duplicates = [k for k, n in ids.items() if n > 1]
@@ -113,57 +143,49 @@ class ListStore:
             )
         content_hash = feed_hash(b for _, b in bodies)
         source_counts = dict(sorted(Counter(e.source for e, _ in bodies).items()))
-        with self.engine.begin() as conn:
-            version_id = conn.execute(
-                sa.select(feed_versions.c.id).where(
-                    feed_versions.c.feed == parsed.feed,
-                    feed_versions.c.content_hash == content_hash,
-                )
-            ).scalar()
-            if version_id is None:
-                version_id = conn.execute(
-                    feed_versions.insert().values(
-                        feed=parsed.feed,
-                        format=parsed.format,
-                        origin=parsed.origin,
-                        content_hash=content_hash,
-                        entry_count=len(bodies),
-                        source_counts=json.dumps(source_counts),
-                        published=parsed.published,
-                        loaded_at=now_iso(),
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                rows = [
-                    {
-                        "version_id": version_id,
-                        "entry_id": e.entry_id,
-                        "source": e.source,
-                        "name": e.name,
-                        "body": body,
-                    }
-                    for e, body in bodies
-                ]
-                for start in range(0, len(rows), 5000):
-                    conn.execute(entries.insert(), rows[start : start + 5000])
-            active = self._active_id(conn)
-            members = set(self._feed_version_ids(conn, active)) if active is not None else set()
-            if replace_feeds and members:
-                same_feed = conn.execute(
-                    sa.select(feed_versions.c.id).where(
-                        feed_versions.c.id.in_(members), feed_versions.c.feed == parsed.feed
-                    )
-                ).scalars()
-                members -= set(same_feed)
-            members.add(int(version_id))
-            snapshot_id = self._snapshot_for(conn, sorted(members), note)
-            status = "unchanged" if snapshot_id == active else "loaded"
-            self._set_active(conn, snapshot_id)
-        snapshot = self.snapshot(str(snapshot_id))
-        feed = next(f for f in snapshot.feeds if f.id == version_id)
-        self.log(
-            parsed.origin, status, f"{parsed.feed}: {len(bodies)} entries", snapshot.content_hash
-        )
-        return LoadResult(status, snapshot, feed)
+        return bodies, content_hash, source_counts
+
+    @staticmethod
+    def _insert_version(
+        conn: sa.Connection,
+        parsed: ParsedFeed,
+        bodies: list[tuple[ListEntry, str]],
+        content_hash: str,
+        source_counts: dict[str, int],
+    ) -> int:
+        existing = conn.execute(
+            sa.select(feed_versions.c.id).where(
+                feed_versions.c.feed == parsed.feed,
+                feed_versions.c.content_hash == content_hash,
+            )
+        ).scalar()
+        if existing is not None:
+            return int(existing)
+        version_id = conn.execute(
+            feed_versions.insert().values(
+                feed=parsed.feed,
+                format=parsed.format,
+                origin=parsed.origin,
+                content_hash=content_hash,
+                entry_count=len(bodies),
+                source_counts=json.dumps(source_counts),
+                published=parsed.published,
+                loaded_at=now_iso(),
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        rows = [
+            {
+                "version_id": version_id,
+                "entry_id": e.entry_id,
+                "source": e.source,
+                "name": e.name,
+                "body": body,
+            }
+            for e, body in bodies
+        ]
+        for start in range(0, len(rows), 5000):
+            conn.execute(entries.insert(), rows[start : start + 5000])
+        return int(version_id)
 
     def log(self, origin: str, status: str, message: str, snapshot_hash: str = "") -> None:
         """Record a load attempt (kept apart from the load's own transaction)."""

@@ -36,8 +36,28 @@ _LATIN_FORMS: dict[str, tuple[str, ...]] = {
         "ltda",
         "limitada",
     ),
-    "LLC": ("llc", "l l c", "llp", "lp", "fz llc", "fzllc", "fze", "fzco", "fzc", "dmcc"),
-    "INC": ("inc", "incorporated", "corp", "corporation", "co", "company", "cos", "companies"),
+    "LLC": (
+        "llc",
+        "l l c",
+        "llp",
+        "lp",
+        "fz llc",
+        "fzllc",
+        "fze",
+        "fzco",
+        "fzc",
+        "dmcc",
+        "limited liability company",
+        "limited liability partnership",
+        "obshchestvo s ogranichennoi otvetstvennostyu",
+        "obshchestvo s ogranichennoy otvetstvennostyu",
+        "obshchestvo s ogranichennoj otvetstvennostju",
+        "tovarystvo z obmezhenoiu vidpovidalnistiu",
+        "tovarystvo z obmezhenoyu vidpovidalnistyu",
+    ),
+    "INC": ("inc", "incorporated", "corp", "corporation"),
+    # "Co." / "Company" say only that it is a company: compatible with any other form.
+    "CO": ("co", "company", "cos", "companies", "compania", "compagnie", "companhia"),
     "PLC": ("plc", "public limited company", "pcl", "public co ltd", "public company limited"),
     "GMBH": ("gmbh", "mbh", "gmbh co kg", "co kg", "kg", "ag", "ug", "ohg", "e v", "ev"),
     "SA": (
@@ -63,7 +83,33 @@ _LATIN_FORMS: dict[str, tuple[str, ...]] = {
         "se",
     ),
     "AB": ("ab", "oy", "oyj", "as", "asa", "aps", "a s", "hf", "ehf"),
-    "RU": ("ooo", "zao", "oao", "pao", "ao", "tov", "tdv", "pat", "jsc", "ojsc", "cjsc", "pjsc"),
+    "RU": (
+        "ooo",
+        "zao",
+        "oao",
+        "pao",
+        "ao",
+        "tov",
+        "tdv",
+        "pat",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "joint stock company",
+        "open joint stock company",
+        "closed joint stock company",
+        "public joint stock company",
+        "joint stock commercial bank",
+        "aktsionernoe obshchestvo",
+        "aktsionernoye obshchestvo",
+        "otkrytoe aktsionernoe obshchestvo",
+        "zakrytoe aktsionernoe obshchestvo",
+        "publichnoe aktsionernoe obshchestvo",
+        "publichnoye aktsionernoye obshchestvo",
+        "federalnoe gosudarstvennoe unitarnoe predpriyatie",
+        "fgup",
+    ),
     "KK": ("kk", "kabushiki kaisha", "kabushikigaisha", "yk", "gk", "chusikhoesa", "jusighoesa"),
     "TR": ("as", "ltd sti", "sti", "anonim sirketi", "as"),
     "ID": ("pt", "tbk", "pt tbk", "cv"),
@@ -71,10 +117,11 @@ _LATIN_FORMS: dict[str, tuple[str, ...]] = {
     "GROUP": ("group", "holding", "holdings", "group co ltd", "group corp"),
 }
 
-# Forms written in front of the name in their languages ("OOO Romashka", "PT Bank X").
-_PREFIX_FORMS: frozenset[str] = frozenset(
-    {"ooo", "zao", "oao", "pao", "ao", "jsc", "ojsc", "cjsc", "pjsc", "pt", "tov", "pat", "kk"}
-)
+# Forms written in front of the name in their languages ("OOO Romashka", "PT Bank X",
+# "Limited Liability Company Gazflot"): the Russian and Ukrainian forms, their English
+# translations as the lists print them, and a few others.
+_PREFIX_CODES = frozenset({"RU", "LLC"})
+_PREFIX_EXTRA = frozenset({"pt", "kk"})
 
 # CJK forms, longest first; matched at the end (and for ja/ko also the start) of a name written
 # without spaces. Simplified forms suffice: traditional text is folded to simplified first.
@@ -87,7 +134,7 @@ CJK_FORMS: tuple[tuple[str, str], ...] = tuple(
             ("集团股份有限公司", "GROUP"),
             ("控股有限公司", "GROUP"),
             ("有限公司", "LTD"),
-            ("公司", "INC"),
+            ("公司", "CO"),
             ("集团", "GROUP"),
             ("株式会社", "KK"),
             ("有限会社", "KK"),
@@ -132,9 +179,13 @@ def split_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
                 del rest[-size:]
                 changed = True
                 break
-    if len(rest) > 1 and rest[0] in _PREFIX_FORMS:
-        forms.append(LATIN_FORM_CODES[(rest[0],)])
-        del rest[0]
+    for size in range(min(_MAX_FORM_TOKENS, len(rest) - 1), 0, -1):
+        head = tuple(rest[:size])
+        code = LATIN_FORM_CODES.get(head)
+        if code is not None and (code in _PREFIX_CODES or (size == 1 and head[0] in _PREFIX_EXTRA)):
+            forms.append(code)
+            del rest[:size]
+            break
     return rest, forms
 
 

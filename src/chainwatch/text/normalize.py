@@ -62,19 +62,6 @@ _HONORIFICS = frozenset(
         "mullah",
         "maulana",
         "mawlawi",
-        "engineer",
-        "eng",
-        "gen",
-        "general",
-        "col",
-        "colonel",
-        "brig",
-        "brigadier",
-        "capt",
-        "captain",
-        "major",
-        "lt",
-        "rev",
     }
 )
 _STOPWORDS = frozenset({"the", "of", "and", "for", "a", "an", "und", "et", "y", "e"})
@@ -191,8 +178,9 @@ def _pinyin_words(run: str) -> list[str]:
 
     syllables = [s for s in lazy_pinyin(run) if s.isalpha()]
     words = ["".join(syllables[i : i + 2]) for i in range(0, len(syllables), 2)]
-    if len(words) > 1 and len(words[-1]) and len(syllables) % 2 == 1:
-        words[-2] += words.pop()
+    if len(words) > 1 and len(syllables) % 2 == 1:
+        last = words.pop()
+        words[-1] += last  # a three-character word, as in most place names
     return words
 
 
@@ -244,7 +232,8 @@ def _latin_tokens(text: str) -> tuple[list[str], list[str]]:
     if run:
         joined.append("".join(run))
     tokens = [_ABBREVIATIONS.get(t, t) for t in joined]
-    tokens = [t for t in tokens if t not in _HONORIFICS] or tokens
+    while len(tokens) > 1 and tokens[0] in _HONORIFICS:  # "Dr. Ali", not "REV Group"
+        tokens = tokens[1:]
     name, forms = split_legal_forms(tokens)
     name = [_fold_plural(t) for t in name if t not in _STOPWORDS] or name
     expanded: list[str] = []

@@ -50,18 +50,19 @@ def _decode(path: Path, data: bytes) -> str:
 def _rows_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     text = _decode(path, path.read_bytes())
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|").delimiter
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
     try:
-        rows = list(reader)
+        for row in reader:
+            rows.append(row)
     except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", file=str(path), row=reader.line_num) from exc
-    if rows and text and not text.endswith(("\n", "\r")) and text.count('"') % 2 == 1:
+        # strict mode: a quote left open at the end of the file is a truncated file
         raise InputError(
-            "file ends inside a quoted field (truncated?)", file=str(path), row=len(rows)
-        )
+            f"malformed CSV ({exc}); truncated file?", file=str(path), row=len(rows) + 1
+        ) from exc
     if not rows:
         raise InputError("the file is empty", file=str(path))
     return [h.strip() for h in rows[0]], rows[1:]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chainwatch.model.errors import InputError
+from chainwatch.model.lists import ListEntry
+from chainwatch.model.screening import Query
 from chainwatch.screening.algorithm import Matcher
+from chainwatch.text.normalize import name_forms
 
 PAIR_COLUMNS = ("case_group", "schema", "name1", "name2", "is_match")
 TRUE_VALUES = {"1", "true", "t", "yes", "y"}
@@ -117,3 +121,158 @@ def evaluate_pairs(matcher: Matcher, pairs: Sequence[LabelledPair], threshold: f
     report.false_positives.sort(key=lambda p: -p.score)
     report.false_negatives.sort(key=lambda p: p.score)
     return report
+
+
+def is_spelling_variant(name1: str, name2: str) -> bool:
+    """Whether two names are spellings of one name rather than two different names.
+
+    True when, in each name, at least two thirds of the tokens (legal forms removed) have a
+    counterpart in the other name at a RapidFuzz ratio of 85 or more (all of them for names of
+    one or two tokens), one of them a word of three letters or more. This leaves out
+    translations ("Zavod" / "Plant"), acronyms ("GSS"), short forms ("Saksouk Exchange" for
+    "Saksouk Company for Exchange and Money Transfer") and former or unrelated names, which
+    screening reaches through the alias itself rather than through name similarity. The
+    criterion knows nothing of the scorer's weights or threshold.
+    """
+    from rapidfuzz import fuzz
+
+    def covered(tokens: tuple[str, ...], other: tuple[str, ...]) -> bool:
+        found = [t for t in tokens if any(fuzz.ratio(t, u) >= 85 for u in other)]
+        return any(len(t) >= 3 for t in found) and len(tokens) - len(found) <= len(tokens) // 3
+
+    return any(
+        f1.tokens and f2.tokens and covered(f1.tokens, f2.tokens) and covered(f2.tokens, f1.tokens)
+        for f1 in name_forms(name1)
+        for f2 in name_forms(name2)
+    )
+
+
+_FORM_SPELLINGS = {
+    "LTD": ("Co., Ltd.", "Limited", "Ltd", "Company Limited", "CO LTD"),
+    "LLC": ("LLC", "L.L.C.", "Limited Liability Company"),
+    "INC": ("Inc.", "Incorporated", "Corp.", "Corporation"),
+    "GMBH": ("GmbH", "G.m.b.H."),
+    "SA": ("S.A.", "SA"),
+    "RU": ("OOO", "JSC", "AO"),
+}
+
+
+def written_variant(name: str, rng: random.Random) -> str:
+    """`name` as a counterparty file might write it: one or two of legal form respelled or
+    dropped, case changed, punctuation dropped, '&' for 'and', a place prefix dropped, two
+    letters of the longest word swapped (a typo). Deterministic for a seeded `rng`."""
+    import re
+
+    forms = name_forms(name)
+    if not forms:
+        return name
+    form = forms[0]
+    words = name.split()
+    operations = ["legal_form", "case", "punctuation", "typo", "place", "and"]
+    chosen = rng.sample(operations, 2)
+    text = name
+    if "legal_form" in chosen and form.legal_forms:
+        code = form.legal_forms[0]
+        body = " ".join(form.tokens)
+        spelling = rng.choice((*_FORM_SPELLINGS.get(code, ("",)), ""))
+        text = f"{body} {spelling}".strip()
+        words = text.split()
+    if "place" in chosen and len(words) > 2:
+        from chainwatch.screening.index import damped_words
+
+        places, _ = damped_words()
+        if words[0].lower().strip(",.") in places:
+            words = words[1:]
+            text = " ".join(words)
+    if "typo" in chosen:
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        word = words[longest]
+        if len(word) >= 7 and word.isalpha():
+            k = rng.randrange(1, len(word) - 2)
+            words[longest] = word[:k] + word[k + 1] + word[k] + word[k + 2 :]
+            text = " ".join(words)
+    if "and" in chosen:
+        text = (
+            re.sub(r"\band\b", "&", text, flags=re.IGNORECASE)
+            if " and " in text.lower()
+            else (text.replace("&", "and"))
+        )
+    if "punctuation" in chosen:
+        text = re.sub(r"[.,'\"()]", "", text)
+    if "case" in chosen:
+        text = text.upper() if text != text.upper() else text.title()
+    return " ".join(text.split())
+
+
+def build_labelled_pairs(
+    entries: Sequence[ListEntry],
+    negatives: Sequence[str],
+    matcher: Matcher,
+    *,
+    seed: int = 7,
+    max_per_group: int = 3000,
+) -> list[LabelledPair]:
+    """Labelled company pairs built from real lists, for `chainwatch eval`.
+
+    Matches:
+
+    * ``alias``: the primary name and an alias of one company entry that is a spelling
+      variant of it (:func:`is_spelling_variant`), unless the two normalise to the same
+      tokens (such a pair tests nothing);
+    * ``written``: a listed company name and the same name as a counterparty file might
+      write it (:func:`written_variant`).
+
+    Non-matches:
+
+    * ``other_entry``: the primary names of two entries from the same country that share
+      none of their normalised names (so one company listed twice, say on the Entity List
+      and on the CMIC list, never becomes a false "non-match");
+    * ``negative``: a real company name that is on no list (SEC tickers) and the listed
+      company name the matcher ranks closest to it — the realistic false alert.
+    """
+    rng = random.Random(seed)
+    companies = [e for e in entries if e.entity_type == "company"]
+    aliases: list[LabelledPair] = []
+    for entry in companies:
+        primary = {f.tokens for f in name_forms(entry.name)}
+        for alias in entry.aliases:
+            if {f.tokens for f in name_forms(alias)} & primary:
+                continue
+            if is_spelling_variant(entry.name, alias):
+                aliases.append(LabelledPair("alias", "Company", entry.name, alias, True))
+    rng.shuffle(aliases)
+    written = []
+    for entry in rng.sample(companies, min(max_per_group, len(companies))):
+        variant = written_variant(entry.name, rng)
+        if variant != entry.name:
+            written.append(LabelledPair("written", "Company", entry.name, variant, True))
+    by_country: dict[str, list[ListEntry]] = {}
+    for entry in companies:
+        for country in entry.countries[:1]:
+            by_country.setdefault(country, []).append(entry)
+    names_of = {
+        e.entry_id: {f.tokens for n in e.all_names for f in name_forms(n)} for e in companies
+    }
+    others: list[LabelledPair] = []
+    pool = [e for e in companies if e.countries and len(by_country[e.countries[0]]) > 1]
+    while pool and len(others) < max_per_group:
+        a = rng.choice(pool)
+        b = rng.choice(by_country[a.countries[0]])
+        if b.entry_id != a.entry_id and not names_of[a.entry_id] & names_of[b.entry_id]:
+            others.append(LabelledPair("other_entry", "Company", a.name, b.name, False))
+    unlisted: list[LabelledPair] = []
+    for name in negatives:
+        closest = matcher.screen(Query(name, entity_type="company"), threshold=0.0, limit=1)
+        if closest:
+            unlisted.append(
+                LabelledPair("negative", "Company", name, closest[0].matched_name, False)
+            )
+    return aliases[:max_per_group] + written + others + unlisted
+
+
+def write_pairs(pairs: Sequence[LabelledPair], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(PAIR_COLUMNS)
+        for p in pairs:
+            writer.writerow([p.case_group, p.schema, p.name1, p.name2, "1" if p.is_match else "0"])

@@ -33,9 +33,16 @@ def load_path(
         raise
 
 
-def load_bundled(store: ListStore) -> list[LoadResult]:
-    """Load the public-domain snapshot that ships with chainwatch (CSL 2022, US lists 2026-07)."""
-    return [load_path(store, path, fmt, mapping) for path, fmt, mapping in bundled_feeds()]
+def load_bundled(store: ListStore) -> LoadResult:
+    """Load the public-domain snapshot that ships with chainwatch (CSL 2022, US lists 2026-07)
+    as one snapshot."""
+    origin = "bundled snapshot"
+    try:
+        parsed = [parse_feed(path, fmt, mapping) for path, fmt, mapping in bundled_feeds()]
+        return store.load(*parsed, note="bundled public-domain snapshot")
+    except ChainwatchError as exc:
+        store.log(origin, "failed", str(exc))
+        raise
 
 
 @dataclass
@@ -99,3 +106,58 @@ def diff_snapshots(store: ListStore, old_ref: str, new_ref: str) -> SnapshotDiff
     new: Snapshot = store.snapshot(new_ref)
     added, removed, changed = diff_entries(store.entries(old), store.entries(new))
     return SnapshotDiff(old.content_hash, new.content_hash, added, removed, changed)
+
+
+@dataclass
+class UpdateReport:
+    """What `lists update` did: the load (if any source changed) and the sources that failed."""
+
+    result: LoadResult | None
+    downloaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def default_download_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("chainwatch", appauthor=False)) / "downloads"
+
+
+def update_lists(
+    store: ListStore,
+    directory: Path | None = None,
+    sources: list[str] | None = None,
+    *,
+    base_url: str | None = None,
+    timeout_s: float = 60.0,
+) -> UpdateReport:
+    """Download every configured source from its official address (or `base_url`), parse the
+    ones that arrived, and load them as one new snapshot.
+
+    A source that fails to download or to parse is reported and left out; its previous
+    version stays in the active snapshot. Nothing is loaded when nothing changed.
+    """
+    from chainwatch.lists.download import DownloadError, update_sources
+
+    directory = directory or default_download_dir()
+    results = update_sources(directory, sources, base_url=base_url, timeout_s=timeout_s)
+    report = UpdateReport(result=None)
+    parsed = []
+    for name, outcome in results.items():
+        if isinstance(outcome, DownloadError):
+            report.failed[name] = str(outcome)
+            store.log(name, "failed", str(outcome))
+            continue
+        if not outcome.changed and store.active() is not None:
+            report.unchanged.append(name)
+            continue
+        try:
+            parsed.append(parse_feed(outcome.primary_path, outcome.source.format, feed=name))
+            report.downloaded.append(name)
+        except ChainwatchError as exc:
+            report.failed[name] = str(exc)
+            store.log(str(outcome.primary_path), "failed", str(exc))
+    if parsed:
+        report.result = store.load(*parsed, note="lists update")
+    return report

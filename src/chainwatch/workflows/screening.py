@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from chainwatch import __version__
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Match, Query
+from chainwatch.network.scenario import PartyScreener
 from chainwatch.screening.algorithm import (
     ALGORITHMS,
     DEFAULT_THRESHOLD,
@@ -69,6 +70,21 @@ def match_to_dict(match: Match) -> dict[str, object]:
     }
 
 
+def _code_fingerprint() -> str:
+    """Hash of the code and tables that shape an index, so a cached index from other code is
+    never used (the cache key also holds the snapshot hash)."""
+    import hashlib
+    from importlib import resources
+
+    digest = hashlib.sha256(__version__.encode())
+    package = resources.files("chainwatch")
+    for folder in ("text", "screening", "data/text"):
+        for item in sorted(package.joinpath(folder).iterdir(), key=lambda p: p.name):
+            if item.is_file() and item.name.endswith((".py", ".csv", ".txt")):
+                digest.update(item.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
@@ -87,13 +103,16 @@ def load_index(
     The disk cache is keyed by snapshot hash and chainwatch version, written atomically, and
     only ever read back for the same key, so a stale index is never used.
     """
-    key = f"{snapshot.content_hash}-{__version__}"
+    key = f"{snapshot.content_hash[:32]}-{_code_fingerprint()}"
     with _LOCK:
         if key in _MEMORY:
             return _MEMORY[key]
         path = _cache_dir() / f"index-{key}.pickle"
         index: ScreeningIndex | None = None
         if use_disk_cache and path.exists():
+            import gc
+
+            gc.disable()  # millions of small objects: the collector would run for nothing
             try:
                 with path.open("rb") as fh:
                     loaded = pickle.load(fh)
@@ -101,6 +120,8 @@ def load_index(
                     index = loaded
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
                 index = None
+            finally:
+                gc.enable()
         if index is None:
             index = ScreeningIndex(store.entries(snapshot), snapshot.content_hash)
             if use_disk_cache:
@@ -109,6 +130,11 @@ def load_index(
                     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
                         pickle.dump(index, tmp, protocol=pickle.HIGHEST_PROTOCOL)
                     os.replace(tmp.name, path)
+                    stale = sorted(
+                        path.parent.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime
+                    )
+                    for old in stale[:-3]:  # keep the three most recent indexes
+                        old.unlink(missing_ok=True)
                 except OSError:
                     pass  # a cache that cannot be written only costs time
         _MEMORY.clear()
@@ -146,6 +172,17 @@ class Screener:
         self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
     ) -> list[Match]:
         return self.matcher().screen(query, threshold=threshold, limit=limit)
+
+    def party_screener(self, threshold: float = DEFAULT_THRESHOLD) -> PartyScreener:
+        """A `chainwatch.network.scenario.PartyScreener` over the active snapshot."""
+        matcher = self.matcher()
+
+        def screen_party(name: str, country: str) -> list[Match]:
+            return matcher.screen(
+                Query(name=name, country=country, entity_type="company"), threshold=threshold
+            )
+
+        return screen_party
 
     def screen_many(
         self, parties: Iterable[Counterparty], threshold: float = DEFAULT_THRESHOLD, limit: int = 5

@@ -1,0 +1,144 @@
+"""Loading lists through the workflow: bad files change nothing; updates over real HTTP."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chainwatch.model.errors import ChainwatchError, InputError
+from chainwatch.store.engine import open_engine
+from chainwatch.store.lists import ListStore
+from chainwatch.workflows.lists import load_path, update_lists
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
+
+# (format, a good fixture) for every adapter
+ADAPTERS = [
+    ("csl", FIXTURES / "csl" / "consolidated-sample.csv"),
+    ("ofac", FIXTURES / "ofac" / "sdn" / "sdn.csv"),
+    ("un", FIXTURES / "un" / "consolidated-sample.xml"),
+    ("bis-dpl", FIXTURES / "bis" / "dpl-sample.txt"),
+    ("opensanctions", FIXTURES / "opensanctions" / "targets.simple-sample.csv"),
+    ("custom", FIXTURES / "custom" / "example_list.csv"),
+]
+
+
+def _mapping(fmt: str) -> Path | None:
+    return FIXTURES / "custom" / "example_list.toml" if fmt == "custom" else None
+
+
+def _bad_variants(good: Path, tmp: Path) -> dict[str, Path]:
+    """Malformed, truncated, wrongly encoded and empty copies of a good file."""
+    data = good.read_bytes()
+    out: dict[str, Path] = {}
+    if good.parent.name == "sdn":  # OFAC trio: damage the primary file of a copied trio
+        for kind in ("truncated", "wrong_encoding", "empty", "malformed"):
+            folder = tmp / kind
+            shutil.copytree(good.parent, folder)
+            out[kind] = folder / good.name
+    else:
+        for kind in ("truncated", "wrong_encoding", "empty", "malformed"):
+            out[kind] = tmp / f"{kind}-{good.name}"
+    out["truncated"].write_bytes(data[: len(data) * 2 // 3])
+    # Latin-1 bytes where UTF-8 is required (UTF-16 with a BOM is read, not refused).
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].replace("A", "\u00c9", 1).replace("a", "\u00e9", 1)
+    out["wrong_encoding"].write_bytes("".join(lines).encode("latin-1", "replace"))
+    out["empty"].write_bytes(b"")
+    if good.suffix == ".xml":
+        out["malformed"].write_bytes(data.replace(b"</INDIVIDUAL>", b"</INDIVIDUAL", 1))
+    else:
+        lines = data.splitlines(keepends=True)
+        broken = [*lines[:2], b'"unterminated,\x00\xff\xfe garbage\n', *lines[2:]]
+        out["malformed"].write_bytes(b"".join(broken))
+    return out
+
+
+@pytest.mark.parametrize(("fmt", "good"), ADAPTERS, ids=[a[0] for a in ADAPTERS])
+def test_bad_list_files_leave_the_store_exactly_as_it_was(
+    fmt: str, good: Path, tmp_path: Path
+) -> None:
+    store = ListStore(open_engine(f"sqlite:///{tmp_path / 'store.db'}"))
+    load_path(store, good, fmt, _mapping(fmt))
+    before_counts = store.counts()
+    before = store.active()
+    rejected = 0
+    for kind, bad in _bad_variants(good, tmp_path).items():
+        try:
+            load_path(store, bad, fmt, _mapping(fmt))
+        except InputError as exc:
+            rejected += 1
+            assert exc.file is not None and Path(exc.file).name == bad.name, (kind, str(exc))
+            assert str(exc), kind
+        except ChainwatchError:
+            rejected += 1
+        else:
+            # A damaged copy may still be a valid, smaller file (e.g. a cut at a row boundary);
+            # it then loads as its own snapshot, which is fine, but must not be silent.
+            pytest.fail(f"{fmt} {kind}: damaged file loaded without error")
+        assert store.counts() == before_counts, kind
+        assert store.active() == before, kind
+    assert rejected == 4
+    failed = [row for row in store.recent_loads(10) if row["status"] == "failed"]
+    assert len(failed) == 4  # each failure is recorded, so `lists status` can say so
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A local HTTP server laid out like the official hosts, serving the fixture files."""
+    root = tmp_path / "www"
+    (root / "ofac" / "downloads").mkdir(parents=True)
+    for name in ("sdn.csv", "alt.csv", "add.csv"):
+        shutil.copy(FIXTURES / "ofac" / "sdn" / name, root / "ofac" / "downloads" / name)
+    (root / "dpl").mkdir()
+    shutil.copy(FIXTURES / "bis" / "dpl-sample.txt", root / "dpl" / "dpl.txt")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root
+    server.shutdown()
+    server.server_close()
+
+
+def test_update_downloads_and_loads_over_http(mirror: tuple[str, Path], tmp_path: Path) -> None:
+    base_url, root = mirror
+    store = ListStore(open_engine(f"sqlite:///{tmp_path / 'store.db'}"))
+    report = update_lists(store, tmp_path / "dl", ["ofac-sdn", "bis-dpl"], base_url=base_url)
+    assert report.failed == {}
+    assert sorted(report.downloaded) == ["bis-dpl", "ofac-sdn"]
+    assert report.result is not None
+    first = report.result.snapshot
+    assert {f.feed for f in first.feeds} == {"ofac-sdn", "bis-dpl"}
+    # Same files again: nothing new is loaded.
+    again = update_lists(store, tmp_path / "dl", ["ofac-sdn", "bis-dpl"], base_url=base_url)
+    assert again.result is None and sorted(again.unchanged) == ["bis-dpl", "ofac-sdn"]
+    # A source that disappears fails alone; the other keeps working and the snapshot stays.
+    (root / "dpl" / "dpl.txt").unlink()
+    broken = update_lists(store, tmp_path / "dl", ["ofac-sdn", "bis-dpl"], base_url=base_url)
+    assert "bis-dpl" in broken.failed and "404" in broken.failed["bis-dpl"]
+    assert store.active() == first
+    assert (tmp_path / "dl" / "bis-dpl" / "dpl.txt").exists()  # previous good file kept
+
+
+def test_truncated_gzip_list_is_refused(tmp_path: Path) -> None:
+    store = ListStore(open_engine(f"sqlite:///{tmp_path / 'store.db'}"))
+    data = gzip.compress((FIXTURES / "csl" / "consolidated-sample.csv").read_bytes())
+    bad = tmp_path / "consolidated.csv.gz"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError) as info:
+        load_path(store, bad)
+    assert "consolidated.csv.gz" in str(info.value)
+    assert store.active() is None
