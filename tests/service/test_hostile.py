@@ -6,6 +6,7 @@ import socket
 
 import httpx
 import pytest
+
 from tests.service.conftest import Server
 
 SQLISH = [

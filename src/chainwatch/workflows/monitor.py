@@ -5,7 +5,7 @@ The refresh job (``chainwatch watch``, or the scheduler inside ``chainwatch serv
 1. fetches the list files (a *fetcher* yields :class:`ListSource`s: local files now, the
    official downloads once ``chainwatch.lists.download`` is wired) and parses every one of them
    before anything is written;
-2. loads each feed (each load is one transaction: a failure or a killed process leaves the
+2. loads all feeds in one transaction (a failure or a killed process leaves the
    previous snapshot active);
 3. diffs the new active snapshot against the snapshot the counterparties were last screened
    against (kept in ``state`` as ``monitor_screened``; it only moves once the re-screening is
@@ -554,34 +554,29 @@ class Refresher:
             for feed in parsed:
                 if not feed.entries:
                     raise ChainwatchError(f"{feed.origin}: no entries; refusing to load it")
-            loaded = []
-            for feed in parsed:
-                step(f"loading {feed.feed}")
-                loaded.append(self.store.load(feed, note=f"refresh by {actor}"))
+            step("loading " + ", ".join(feed.feed for feed in parsed))
+            # every feed in one transaction: all of them become active, or none
+            loaded = self.store.load(*parsed, note=f"refresh by {actor}")
         except Exception as exc:
             message = f"list refresh failed: {exc}"
             log.warning(message)
             self.store.log("refresh", "failed", str(exc))
-            if before is not None:
-                current = self.store.active()
-                if current is None or current.id != before.id:
-                    self.store.activate(str(before.id))  # an earlier feed of this refresh loaded
             kept = before.content_hash[:12] if before else "none"
             self.service.raise_alert("error", f"{message} (snapshot {kept} stays active)")
             self.service.notify("refresh_failed", message, {"error": str(exc), "active": kept})
             self.service.audit.append(actor, "lists.refresh_failed", "lists", {"error": str(exc)})
             return RefreshReport("failed", before.content_hash if before else "", message=message)
-        for result in loaded:
-            if result.status == "loaded":
+        if loaded.status == "loaded":
+            for version in loaded.feeds:
                 self.service.audit.append(
                     actor,
                     "lists.loaded",
-                    result.feed.feed,
+                    version.feed,
                     {
-                        "feed_hash": result.feed.content_hash,
-                        "entries": result.feed.entry_count,
-                        "snapshot": result.snapshot.content_hash,
-                        "origin": result.feed.origin,
+                        "feed_hash": version.content_hash,
+                        "entries": version.entry_count,
+                        "snapshot": loaded.snapshot.content_hash,
+                        "origin": version.origin,
                     },
                 )
         return self.rescreen(actor, step)
