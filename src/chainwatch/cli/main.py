@@ -367,3 +367,8 @@ def main() -> None:  # pragma: no cover - console entry
 
 def register(name: str, sub_app: typer.Typer, help: str) -> None:
     app.add_typer(sub_app, name=name, help=help)
+
+
+from chainwatch.cli import service as _service  # noqa: E402  (service commands)
+
+_service.install(app)

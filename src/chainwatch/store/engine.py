@@ -42,6 +42,8 @@ def open_engine(url: str) -> sa.Engine:
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
+    import chainwatch.store.service  # noqa: F401  (the service's tables on the same metadata)
+
     engine = sa.create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)

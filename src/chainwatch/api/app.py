@@ -1,0 +1,331 @@
+"""The FastAPI application factory of `chainwatch serve`.
+
+``create_app(db_url, settings)`` builds one application on one store. Each uvicorn worker
+builds its own (``app_from_env`` reads CHAINWATCH_DB and CHAINWATCH_SERVICE_SETTINGS), warms
+the screening index of the active snapshot once at startup, and shares nothing with the other
+workers but the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from chainwatch import __version__
+from chainwatch.api.deps import CsrfError, Forbidden, Services
+from chainwatch.api.settings import ServiceSettings
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.store.lists import ListStore
+from chainwatch.store.schema import state
+from chainwatch.workflows.audit import AuditLog
+from chainwatch.workflows.auth import AuthError, AuthService
+from chainwatch.workflows.cases import CaseNotFound, CaseService
+from chainwatch.workflows.monitor import (
+    Fetcher,
+    ListSource,
+    LiveScreener,
+    NoActiveSnapshot,
+    Refresher,
+    Scheduler,
+    ServiceState,
+    default_parser,
+    files_fetcher,
+)
+from chainwatch.workflows.screening import database_url, engine_for
+
+log = logging.getLogger("chainwatch.api")
+WEB = Path(__file__).resolve().parents[1] / "web"
+UPLOAD_PATHS = ("/api/v1/batches", "/api/v1/lists/load", "/upload")
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class BodyLimit:
+    """Refuses request bodies over the limit with 413 before the application sees them.
+
+    Uploads (batch files, list files) have their own, larger limit. The body is read here in
+    full (it is bounded) and replayed to the application.
+    """
+
+    def __init__(self, app: ASGIApp, body_limit: int, upload_limit: int) -> None:
+        self.app = app
+        self.body_limit = body_limit
+        self.upload_limit = upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        limit = self.upload_limit if path.startswith(UPLOAD_PATHS) else self.body_limit
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                await _error(400, "invalid Content-Length header")(scope, receive, send)
+                return
+            if too_big:
+                await _error(413, f"request body larger than {limit} bytes")(scope, receive, send)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > limit:
+                await _error(413, f"request body larger than {limit} bytes")(scope, receive, send)
+                return
+            chunks.append(body)
+            more = bool(message.get("more_body", False))
+        whole = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class SecurityHeaders:
+    """Headers every response carries: no sniffing, no framing, scripts from us only."""
+
+    HEADERS = (
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (
+            b"content-security-policy",
+            b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self' "
+            b"https://cdn.jsdelivr.net; frame-ancestors 'none'",
+        ),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                path = str(scope.get("path", ""))
+                extra = list(self.HEADERS)
+                if path.startswith(("/docs", "/redoc")):
+                    extra = extra[:3]  # the Swagger page loads its own scripts and styles
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and request.method == "GET"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error is JSON `{"error": "..."}` with a clear message; never a stack trace."""
+
+    @app.exception_handler(AuthError)
+    async def auth_error(request: Request, exc: AuthError) -> Response:
+        if _is_page(request):
+            return RedirectResponse("/login", status_code=303)
+        return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(403, exc.message)
+
+    @app.exception_handler(CsrfError)
+    async def csrf(request: Request, exc: CsrfError) -> Response:
+        return _error(403, str(exc))
+
+    @app.exception_handler(CaseNotFound)
+    async def not_found(request: Request, exc: CaseNotFound) -> Response:
+        return _error(404, str(exc))
+
+    @app.exception_handler(NoActiveSnapshot)
+    async def no_snapshot(request: Request, exc: NoActiveSnapshot) -> Response:
+        return _error(409, str(exc))
+
+    @app.exception_handler(ChainwatchError)
+    async def chainwatch_error(request: Request, exc: ChainwatchError) -> Response:
+        return _error(400, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return _error(exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for error in exc.errors()[:10]:
+            where = ".".join(str(p) for p in error.get("loc", ()))
+            problems.append(f"{where}: {error.get('msg', 'invalid')}")
+        return _error(422, "invalid request: " + "; ".join(problems))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        reference = uuid.uuid4().hex[:12]
+        log.exception("unexpected error %s on %s %s", reference, request.method, request.url.path)
+        return _error(500, f"internal error (reference {reference}); the team can look it up")
+
+
+def _session_secret(engine: sa.Engine, configured: str) -> str:
+    """The configured secret, else one kept in the store (shared by all workers)."""
+    if configured:
+        return configured
+    key = "session_secret"
+    with contextlib.suppress(sa.exc.IntegrityError), engine.begin() as conn:
+        found = conn.execute(sa.select(state.c.value).where(state.c.key == key)).scalar()
+        if found is None:  # another worker may insert it first: then theirs is kept
+            conn.execute(state.insert().values(key=key, value=secrets.token_urlsafe(48)))
+    with engine.connect() as conn:
+        return str(conn.execute(sa.select(state.c.value).where(state.c.key == key)).scalar())
+
+
+def fetcher_from_settings(settings: ServiceSettings) -> Fetcher | None:
+    """List files named in the settings (PATH or PATH::FORMAT), or None when none are."""
+    if not settings.list_sources:
+        return None
+    sources = []
+    for item in settings.list_sources:
+        path, _, fmt = item.partition("::")
+        sources.append(ListSource(Path(path), fmt or None))
+    return files_fetcher(sources)
+
+
+def build_services(
+    db_url: str, settings: ServiceSettings, fetcher: Fetcher | None = None
+) -> Services:
+    engine = engine_for(db_url)
+    store = ListStore(engine)
+    audit = AuditLog(engine)
+    cases = CaseService(engine, audit)
+    service_state = ServiceState(engine, audit)
+    live = LiveScreener(store, settings.max_snapshot_age_hours, settings.snapshot_check_seconds)
+    refresher = Refresher(
+        store,
+        cases,
+        service_state,
+        threshold=settings.threshold,
+        webhook_url=settings.webhook_url,
+        webhook_secret=settings.webhook_secret,
+        on_update=live.invalidate,
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        store=store,
+        audit=audit,
+        auth=AuthService(engine, audit),
+        cases=cases,
+        state=service_state,
+        live=live,
+        refresher=refresher,
+        fetcher=fetcher or fetcher_from_settings(settings),
+        executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="chainwatch-job"),
+    )
+
+
+def create_app(
+    db_url: str, settings: ServiceSettings | None = None, fetcher: Fetcher | None = None
+) -> FastAPI:
+    """The chainwatch service on the store at `db_url`."""
+    settings = settings or ServiceSettings()
+    svc = build_services(db_url, settings, fetcher)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        svc.live.warm()  # the screening index is built once per worker, here
+        scheduler = None
+        if settings.refresh_interval_seconds > 0 and svc.fetcher is not None:
+            fetch = svc.fetcher
+            scheduler = Scheduler(
+                lambda: svc.refresher.refresh(fetch, default_parser, actor="scheduler"),
+                settings.refresh_interval_seconds,
+            )
+            scheduler.start()
+        yield
+        if scheduler is not None:
+            scheduler.stop()
+        svc.executor.shutdown(wait=False, cancel_futures=True)
+        svc.engine.dispose()
+
+    app = FastAPI(
+        title="chainwatch",
+        version=__version__,
+        description=(
+            "Export-control and sanctions screening as a team service. Authenticate with "
+            "`Authorization: Bearer <API key>` (or `X-API-Key`), or log in at /login. "
+            "Roles: viewer < analyst (decides cases) < admin (lists, keys, users). "
+            'Errors are JSON: `{"error": "..."}`.'
+        ),
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    install_error_handlers(app)
+
+    from chainwatch.api.pages import router as pages_router
+    from chainwatch.api.routes import router as api_router
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: answers without credentials, says nothing about the data."""
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=_session_secret(svc.engine, settings.session_secret),
+        session_cookie="chainwatch_session",
+        max_age=int(settings.session_hours * 3600),
+        same_site="strict",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(
+        BodyLimit, body_limit=settings.body_limit_bytes, upload_limit=settings.upload_limit_bytes
+    )
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: CHAINWATCH_DB and CHAINWATCH_SERVICE_SETTINGS (JSON)."""
+    return create_app(database_url(None), ServiceSettings.from_env())

@@ -1,0 +1,134 @@
+"""The service container, authentication and role checks shared by the API and the pages."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+
+from chainwatch.api.settings import ServiceSettings
+from chainwatch.store.lists import ListStore
+from chainwatch.workflows.audit import AuditLog
+from chainwatch.workflows.auth import AuthError, AuthService, Principal, Role
+from chainwatch.workflows.cases import CaseService
+from chainwatch.workflows.monitor import Fetcher, LiveScreener, Refresher, ServiceState
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Forbidden(Exception):
+    """Authenticated, but the role is not enough."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CsrfError(Exception):
+    """A browser-session request that changes something came without the CSRF token."""
+
+
+@dataclass
+class Services:
+    """Everything a request handler needs, built once per worker process."""
+
+    settings: ServiceSettings
+    engine: sa.Engine
+    store: ListStore
+    audit: AuditLog
+    auth: AuthService
+    cases: CaseService
+    state: ServiceState
+    live: LiveScreener
+    refresher: Refresher
+    fetcher: Fetcher | None
+    executor: ThreadPoolExecutor
+    key_cache: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+
+    def principal_for_key(self, key: str) -> Principal:
+        """Key authentication, cached for a few seconds (revocation applies within that)."""
+        now = time.monotonic()
+        cached = self.key_cache.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        principal = self.auth.authenticate_key(key)
+        if len(self.key_cache) > 10_000:
+            self.key_cache.clear()
+        self.key_cache[key] = (now + self.settings.key_cache_seconds, principal)
+        return principal
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (created on first use)."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str) or len(token) < 20:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    expected = request.session.get("csrf")
+    given = request.headers.get("x-csrf-token")
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        given = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or not given or not hmac.compare_digest(expected, given):
+        raise CsrfError("missing or wrong CSRF token: reload the page and try again")
+
+
+def _key_from(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise AuthError("Authorization header must be 'Bearer <API key>'")
+        return value.strip()
+    return request.headers.get("x-api-key")
+
+
+async def principal(request: Request, svc: Services = Depends(services)) -> Principal:
+    """Who calls: by API key (header) or by the browser session (with CSRF on changes)."""
+    key = _key_from(request)
+    if key is not None:
+        return svc.principal_for_key(key)
+    username = request.session.get("user")
+    if not isinstance(username, str):
+        raise AuthError("authentication required: send an API key or log in")
+    found = svc.auth.session_principal(username)
+    if found is None:
+        request.session.clear()
+        raise AuthError("your session has ended: log in again")
+    if request.method not in SAFE_METHODS:
+        await check_csrf(request)
+    return found
+
+
+def require(role: Role) -> Any:
+    """A dependency that lets in `role` and above."""
+
+    async def check(who: Principal = Depends(principal)) -> Principal:
+        if not who.allows(role):
+            raise Forbidden(f"this needs the {role.name} role; you are {who.role.name}")
+        return who
+
+    return Depends(check)
+
+
+VIEWER = require(Role.viewer)
+ANALYST = require(Role.analyst)
+ADMIN = require(Role.admin)

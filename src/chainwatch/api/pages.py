@@ -1,0 +1,263 @@
+"""The dashboard: server-rendered pages (templates in chainwatch/web/templates).
+
+Pages use the browser session; every form carries the session's CSRF token. Pages that read
+need a viewer, deciding needs an analyst, as in the API.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from chainwatch.api.deps import ANALYST, VIEWER, Services, check_csrf, csrf_token, services
+from chainwatch.api.routes import read_upload, screen_party, status_payload
+from chainwatch.api.schemas import ScreenRequest
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.model.screening import Query as ScreenQuery
+from chainwatch.workflows.auth import AuthError, Principal
+from chainwatch.workflows.cases import STATUSES
+from chainwatch.workflows.monitor import NoActiveSnapshot, diff_summary, run_batch
+
+WEB = Path(__file__).resolve().parents[1] / "web"
+templates = Jinja2Templates(directory=str(WEB / "templates"))
+templates.env.filters["pretty"] = lambda value: json.dumps(
+    value, indent=2, ensure_ascii=False, default=str
+)
+router = APIRouter(include_in_schema=False)
+Svc = Annotated[Services, Depends(services)]
+
+
+def render(
+    request: Request, name: str, svc: Services, who: Principal | None, **context: Any
+) -> HTMLResponse:
+    freshness = None
+    if who is not None:
+        try:
+            freshness = svc.live.freshness()
+        except NoActiveSnapshot:
+            freshness = None
+    base = {
+        "who": who,
+        "csrf": csrf_token(request),
+        "freshness": freshness,
+        "alerts": svc.state.alerts() if who is not None else [],
+    }
+    return templates.TemplateResponse(request, name, {**base, **context})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, svc: Svc, error: str = "") -> HTMLResponse:
+    return render(request, "login.html", svc, None, error=error[:200])
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    svc: Svc,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    await check_csrf(request)
+    try:
+        who = svc.auth.login(username, password)
+    except AuthError:
+        return render(request, "login.html", svc, None, error="wrong username or password")
+    request.session.clear()
+    request.session["user"] = who.name
+    csrf_token(request)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await check_csrf(request)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    svc: Svc,
+    q: Annotated[str, Query(max_length=1000)] = "",
+    country: Annotated[str, Query(max_length=100)] = "",
+    who: Principal = VIEWER,
+) -> HTMLResponse:
+    """Search box with explained hits, the case counts, news from the monitor."""
+    result = None
+    error = ""
+    if q.strip():
+        try:
+            result = screen_party(
+                svc, ScreenRequest(name=q.strip()[:1000], country=country.strip()[:100])
+            )
+        except (ChainwatchError, ValueError) as exc:
+            error = str(exc)
+    return render(
+        request,
+        "index.html",
+        svc,
+        who,
+        q=q,
+        country=country,
+        result=result,
+        error=error,
+        counts=svc.cases.counts(),
+        notifications=svc.state.notifications(8),
+    )
+
+
+@router.post("/counterparties")
+def monitor_party(
+    svc: Svc,
+    name: Annotated[str, Form(min_length=1, max_length=1000)],
+    country: Annotated[str, Form(max_length=100)] = "",
+    who: Principal = ANALYST,
+) -> Response:
+    """Keep a searched party under monitoring: store it, open cases for its hits."""
+    query = ScreenQuery(name=name.strip(), country=country.strip())
+    matches, _fresh = svc.live.screen(query, threshold=svc.settings.threshold)
+    [counterparty_id] = svc.cases.add_counterparties([query], f"dashboard by {who.name}")
+    svc.cases.record_hits(counterparty_id, matches, svc.live.entries(), who.name)
+    return RedirectResponse("/cases?status=open", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def case_queue(
+    request: Request, svc: Svc, status: str = "open", who: Principal = VIEWER
+) -> HTMLResponse:
+    chosen = status if status in STATUSES else None
+    return render(
+        request,
+        "cases.html",
+        svc,
+        who,
+        status=chosen or "all",
+        statuses=STATUSES,
+        cases=svc.cases.cases(chosen, 500),
+        counts=svc.cases.counts(),
+    )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(
+    request: Request,
+    svc: Svc,
+    case_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    who: Principal = VIEWER,
+) -> HTMLResponse:
+    return render(request, "case.html", svc, who, case=svc.cases.case(case_id))
+
+
+@router.post("/cases/{case_id}/decide")
+def decide(
+    svc: Svc,
+    case_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+    status: Annotated[str, Form(pattern="^(true_match|false_positive|escalated)$")],
+    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+    who: Principal = ANALYST,
+) -> Response:
+    svc.cases.decide(case_id, status, reason, who.name)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.get("/lists", response_class=HTMLResponse)
+def lists_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
+    """List status, and the diff between the previous snapshot and the active one."""
+    status = status_payload(svc)
+    snapshots = svc.store.snapshots()
+    diff = None
+    active = status["active"]
+    if active is not None:
+        older = [s for s in snapshots if s.id < active["id"]]
+        if older:
+            diff = diff_summary(svc.store, str(older[-1].id), str(active["id"]), 200)
+    return render(request, "lists.html", svc, who, status=status, snapshots=snapshots, diff=diff)
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_page(request: Request, svc: Svc, who: Principal = ANALYST) -> HTMLResponse:
+    return render(request, "upload.html", svc, who, error="")
+
+
+@router.post("/upload")
+def upload(
+    request: Request,
+    svc: Svc,
+    file: Annotated[UploadFile, File()],
+    column: Annotated[str, Form(max_length=100)] = "",
+    who: Principal = ANALYST,
+) -> Response:
+    try:
+        parties, references = read_upload(svc, file, column or None)
+        svc.live.snapshot()
+    except (HTTPException, ChainwatchError) as exc:
+        message = exc.detail if isinstance(exc, HTTPException) else str(exc)
+        return render(request, "upload.html", svc, who, error=message)
+    origin = f"upload {Path(file.filename or 'file').name[:100]} by {who.name}"
+    job_id = svc.state.new_job("batch", len(parties), who.name)
+    svc.executor.submit(
+        run_batch,
+        job_id,
+        parties,
+        references,
+        origin,
+        svc.live,
+        svc.cases,
+        svc.state,
+        who.name,
+        svc.settings.threshold,
+    )
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(
+    request: Request,
+    svc: Svc,
+    job_id: Annotated[str, PathParam(max_length=64, pattern="^[0-9a-f]+$")],
+    who: Principal = VIEWER,
+) -> HTMLResponse:
+    job = svc.state.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return render(request, "job.html", svc, who, job=job)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, svc: Svc, who: Principal = ANALYST) -> HTMLResponse:
+    return render(request, "audit.html", svc, who, records=svc.audit.records(0, 200, True))
+
+
+@router.get("/exposure", response_class=HTMLResponse)
+def exposure_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
+    return _results_page(request, svc, who, "exposure", "Exposure", ("network", "exposure"))
+
+
+@router.get("/resilience", response_class=HTMLResponse)
+def resilience_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
+    return _results_page(request, svc, who, "resilience", "Resilience", ("resilience",))
+
+
+def _results_page(
+    request: Request,
+    svc: Services,
+    who: Principal,
+    page: str,
+    title: str,
+    kinds: tuple[str, ...],
+) -> HTMLResponse:
+    """The latest result of each kind: its images (network picture, survival curves, stockpile
+    frontier) when the document carries them, and its figures."""
+    sections = []
+    for kind in kinds:
+        listed = svc.state.results(kind)
+        latest = svc.state.result(kind, listed[0]["name"]) if listed else None
+        sections.append({"kind": kind, "results": listed, "latest": latest})
+    return render(request, "results.html", svc, who, page=page, title=title, sections=sections)

@@ -1,0 +1,511 @@
+"""The JSON API, under /api/v1. Every route needs credentials; the role is in its dependency."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from chainwatch.api.deps import ADMIN, ANALYST, VIEWER, Services, services
+from chainwatch.api.schemas import (
+    CounterpartyIn,
+    DecisionRequest,
+    KeyIn,
+    Message,
+    ResultIn,
+    ScreenRequest,
+    ScreenResponse,
+    UserIn,
+    UserPatch,
+)
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.model.screening import Query as ScreenQuery
+from chainwatch.screening.algorithm import V1
+from chainwatch.workflows.auth import Principal
+from chainwatch.workflows.counterparties import read_counterparties
+from chainwatch.workflows.monitor import (
+    RESULT_KINDS,
+    ListSource,
+    default_parser,
+    diff_summary,
+    run_batch,
+)
+from chainwatch.workflows.screening import match_to_dict
+
+router = APIRouter(prefix="/api/v1")
+Svc = Annotated[Services, Depends(services)]
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".parquet")
+LIST_FORMATS = ("csl", "ofac", "un", "bis-dpl", "opensanctions", "custom", "entries-json")
+IdParam = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+NameParam = Annotated[
+    str, PathParam(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+]
+KindParam = Annotated[str, PathParam(pattern="^(" + "|".join(RESULT_KINDS) + ")$")]
+JobIdParam = Annotated[str, PathParam(min_length=1, max_length=64, pattern="^[0-9a-f]+$")]
+
+
+def _safe_name(name: str, what: str = "name") -> str:
+    if not SAFE_NAME.match(name) or ".." in name:
+        raise HTTPException(
+            400, f"invalid {what}: 1-100 letters, digits, '_', '-', '.'; no '..' or '/'"
+        )
+    return name
+
+
+def status_payload(svc: Services) -> dict[str, Any]:
+    snapshot = svc.store.active()
+    loads = svc.store.recent_loads(10)
+    payload: dict[str, Any] = {"active": None, "recent_loads": loads}
+    if snapshot is not None:
+        payload["active"] = {
+            "id": snapshot.id,
+            "content_hash": snapshot.content_hash,
+            "created_at": snapshot.created_at,
+            "entry_count": snapshot.entry_count,
+            "source_counts": snapshot.source_counts,
+            "feeds": [
+                {
+                    "feed": f.feed,
+                    "format": f.format,
+                    "origin": Path(f.origin).name,
+                    "published": f.published,
+                    "loaded_at": f.loaded_at,
+                    "entry_count": f.entry_count,
+                    "content_hash": f.content_hash,
+                }
+                for f in snapshot.feeds
+            ],
+        }
+        payload["freshness"] = svc.live.freshness().as_dict()
+    payload["last_load_failed"] = bool(loads and loads[0]["status"] == "failed")
+    return payload
+
+
+def screen_party(svc: Services, request: ScreenRequest) -> dict[str, Any]:
+    query = ScreenQuery(
+        name=request.name,
+        country=request.country,
+        address=request.address,
+        identifiers=tuple(request.identifiers),
+        lists=tuple(s.strip().upper() for s in request.lists if s.strip()),
+    )
+    matches, fresh = svc.live.screen(query, threshold=request.threshold, limit=request.limit)
+    return {
+        "query": request.model_dump(),
+        "snapshot": fresh.snapshot,
+        "algorithm": V1.name,
+        "threshold": request.threshold,
+        "stale": fresh.stale,
+        "warning": fresh.warning,
+        "freshness": fresh.as_dict(),
+        "hits": [match_to_dict(m) for m in matches],
+    }
+
+
+# -- who am I ----------------------------------------------------------------------------------
+
+
+@router.get("/me", tags=["auth"])
+def me(who: Principal = VIEWER) -> dict[str, str]:
+    """The caller's name, role and how they authenticated."""
+    return {"name": who.name, "role": who.role.name, "via": who.via}
+
+
+# -- screening ---------------------------------------------------------------------------------
+
+
+@router.post("/screen", response_model=ScreenResponse, tags=["screening"])
+async def screen(body: ScreenRequest, svc: Svc, who: Principal = VIEWER) -> Response:
+    """Screen one party against the active snapshot; hits best first, each explained.
+
+    Runs on the event loop (a screening takes well under a millisecond of CPU, less than a
+    hop to the thread pool) and returns its JSON directly, without re-validating it.
+    """
+    if svc.live.needs_check():
+        payload = await run_in_threadpool(screen_party, svc, body)
+    else:
+        payload = screen_party(svc, body)
+    return Response(
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+    )
+
+
+@router.post("/batches", status_code=202, tags=["screening"])
+def upload_batch(
+    svc: Svc,
+    file: Annotated[UploadFile, File(description="Counterparties: CSV, XLSX or Parquet.")],
+    column: Annotated[str | None, Form(max_length=100)] = None,
+    who: Principal = ANALYST,
+) -> dict[str, Any]:
+    """Store a file of counterparties, screen them in the background, open cases for hits.
+
+    Follow the job at `status_url` until `status` is `done` (or `failed`).
+    """
+    parties, references = read_upload(svc, file, column)
+    origin = f"upload {Path(file.filename or 'file').name[:100]} by {who.name}"
+    svc.live.snapshot()  # fails now (409) rather than in the job when nothing is loaded
+    job_id = svc.state.new_job("batch", len(parties), who.name)
+    svc.executor.submit(
+        run_batch,
+        job_id,
+        parties,
+        references,
+        origin,
+        svc.live,
+        svc.cases,
+        svc.state,
+        who.name,
+        svc.settings.threshold,
+    )
+    return {
+        "job_id": job_id,
+        "status": "queued",
+        "total": len(parties),
+        "status_url": f"/api/v1/jobs/{job_id}",
+    }
+
+
+def read_upload(
+    svc: Services, file: UploadFile, column: str | None
+) -> tuple[list[ScreenQuery], list[str]]:
+    """Read an uploaded counterparty file completely (clear errors for a bad file)."""
+    original = Path(file.filename or "upload.csv").name  # never used as a path: suffix only
+    suffix = Path(original).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise HTTPException(400, f"file must be one of {', '.join(UPLOAD_SUFFIXES)}")
+    with tempfile.TemporaryDirectory(prefix="chainwatch-upload-") as directory:
+        path = Path(directory) / f"upload{suffix}"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                size += len(chunk)
+                if size > svc.settings.upload_limit_bytes:
+                    raise HTTPException(
+                        413, f"file larger than {svc.settings.upload_limit_bytes} bytes"
+                    )
+                out.write(chunk)
+        try:
+            rows = read_counterparties(path, column)
+        except ChainwatchError as exc:
+            raise HTTPException(400, str(exc).replace(str(path), original)) from exc
+        except Exception as exc:  # a parser library choking on a hostile file
+            raise HTTPException(
+                400, f"file {original}: cannot be read ({type(exc).__name__})"
+            ) from exc
+    if len(rows) > svc.settings.batch_max_rows:
+        raise HTTPException(413, f"more than {svc.settings.batch_max_rows} counterparties")
+    return [r.query for r in rows], [str(r.row) for r in rows]
+
+
+@router.get("/jobs/{job_id}", tags=["screening"])
+def job(job_id: JobIdParam, svc: Svc, who: Principal = VIEWER) -> Any:
+    """Status and progress of a background job; its result when done."""
+    found = svc.state.job(job_id)
+    if found is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return found
+
+
+# -- counterparties ----------------------------------------------------------------------------
+
+
+@router.get("/counterparties", tags=["cases"])
+def list_counterparties(
+    svc: Svc,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    who: Principal = VIEWER,
+) -> list[dict[str, Any]]:
+    """Stored counterparties, in the order they were added."""
+    return svc.cases.counterparties(limit, offset)
+
+
+@router.post("/counterparties", status_code=201, tags=["cases"])
+def add_counterparty(body: CounterpartyIn, svc: Svc, who: Principal = ANALYST) -> dict[str, Any]:
+    """Store one counterparty, screen it now and open cases for its hits."""
+    query = ScreenQuery(
+        name=body.name,
+        country=body.country,
+        address=body.address,
+        identifiers=tuple(body.identifiers),
+    )
+    matches, fresh = svc.live.screen(query, threshold=svc.settings.threshold, limit=10)
+    [counterparty_id] = svc.cases.add_counterparties(
+        [query], f"api by {who.name}", [body.reference]
+    )
+    opened = svc.cases.record_hits(counterparty_id, matches, svc.live.entries(), who.name)
+    return {
+        "counterparty_id": counterparty_id,
+        "cases_opened": opened,
+        "hits": [match_to_dict(m) for m in matches],
+        "stale": fresh.stale,
+        "warning": fresh.warning,
+    }
+
+
+# -- cases -------------------------------------------------------------------------------------
+
+
+@router.get("/cases", tags=["cases"])
+def list_cases(
+    svc: Svc,
+    status: Annotated[
+        str | None, Query(pattern="^(open|true_match|false_positive|escalated)$")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    who: Principal = VIEWER,
+) -> dict[str, Any]:
+    """The case queue, newest first, with counts per status."""
+    return {"counts": svc.cases.counts(), "cases": svc.cases.cases(status, limit, offset)}
+
+
+@router.get("/cases/{case_id}", tags=["cases"])
+def get_case(case_id: IdParam, svc: Svc, who: Principal = VIEWER) -> dict[str, Any]:
+    """A case: the explained hit, the list entry, what changed, and its full history."""
+    return svc.cases.case(case_id)
+
+
+@router.post("/cases/{case_id}/decision", tags=["cases"])
+def decide_case(
+    case_id: IdParam,
+    body: DecisionRequest,
+    svc: Svc,
+    who: Principal = ANALYST,
+) -> dict[str, Any]:
+    """Decide a case: true_match, false_positive or escalated, with a reason (audited)."""
+    return svc.cases.decide(case_id, body.status, body.reason, who.name)
+
+
+# -- lists -------------------------------------------------------------------------------------
+
+
+@router.get("/lists/status", tags=["lists"])
+def lists_status(svc: Svc, who: Principal = VIEWER) -> dict[str, Any]:
+    """The active snapshot (feeds, counts, hash), its freshness and the recent loads."""
+    return status_payload(svc)
+
+
+@router.get("/lists/snapshots", tags=["lists"])
+def lists_snapshots(svc: Svc, who: Principal = VIEWER) -> list[dict[str, Any]]:
+    """Every snapshot, oldest first."""
+    active = svc.store.active()
+    return [
+        {
+            "id": s.id,
+            "content_hash": s.content_hash,
+            "created_at": s.created_at,
+            "entry_count": s.entry_count,
+            "feeds": [f.feed for f in s.feeds],
+            "active": active is not None and active.id == s.id,
+        }
+        for s in svc.store.snapshots()
+    ]
+
+
+@router.get("/lists/diff", tags=["lists"])
+def lists_diff(
+    svc: Svc,
+    old: Annotated[str, Query(min_length=1, max_length=64, pattern="^[0-9a-f]+$|^active$")],
+    new: Annotated[
+        str, Query(min_length=1, max_length=64, pattern="^[0-9a-f]+$|^active$")
+    ] = "active",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    who: Principal = VIEWER,
+) -> dict[str, Any]:
+    """Entries added, removed and changed between two snapshots (id, hash prefix, 'active')."""
+    return diff_summary(svc.store, old, new, limit)
+
+
+@router.post("/lists/load", tags=["lists"])
+def lists_load(
+    svc: Svc,
+    file: Annotated[UploadFile, File(description="A list file in an official format.")],
+    format: Annotated[str, Form(pattern="^(" + "|".join(LIST_FORMATS) + ")$")],
+    who: Principal = ADMIN,
+) -> dict[str, Any]:
+    """Load one list file into a new snapshot, then re-screen the affected counterparties."""
+    original = Path(file.filename or "list").name
+    suffix = Path(original).suffix.lower()[:10]
+    if suffix and not re.match(r"^\.[a-z0-9]+$", suffix):
+        suffix = ""
+    with tempfile.TemporaryDirectory(prefix="chainwatch-list-") as directory:
+        path = Path(directory) / f"list{suffix}"
+        with path.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                out.write(chunk)
+        source = ListSource(path, format)
+        report = svc.refresher.refresh(lambda: [source], default_parser, actor=who.name)
+    svc.live.invalidate()
+    if report.status == "failed":
+        raise HTTPException(400, report.message.replace(str(path), original))
+    return report.as_dict()
+
+
+@router.post("/lists/refresh", status_code=202, tags=["lists"])
+def lists_refresh(svc: Svc, who: Principal = ADMIN) -> dict[str, Any]:
+    """Run the configured refresh now, in the background; follow the job."""
+    fetcher = svc.fetcher
+    if fetcher is None:
+        raise HTTPException(409, "no list sources are configured for refresh")
+    job_id = svc.state.new_job("refresh", 1, who.name)
+
+    def work() -> None:
+        svc.state.update_job(job_id, status="running")
+        report = svc.refresher.refresh(fetcher, default_parser, actor=who.name)
+        svc.live.invalidate()
+        svc.state.update_job(
+            job_id,
+            status="failed" if report.status == "failed" else "done",
+            done=1,
+            message=report.message,
+            result=report.as_dict(),
+        )
+
+    svc.executor.submit(work)
+    return {"job_id": job_id, "status": "queued", "status_url": f"/api/v1/jobs/{job_id}"}
+
+
+# -- alerts and notifications ------------------------------------------------------------------
+
+
+@router.get("/alerts", tags=["monitoring"])
+def list_alerts(
+    svc: Svc, include_acknowledged: bool = False, who: Principal = VIEWER
+) -> list[dict[str, Any]]:
+    """Open alerts (failed refreshes ...), newest first."""
+    return svc.state.alerts(include_acknowledged)
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=Message, tags=["monitoring"])
+def ack_alert(alert_id: IdParam, svc: Svc, who: Principal = ADMIN) -> dict[str, str]:
+    """Acknowledge an alert (audited)."""
+    svc.state.acknowledge(alert_id, who.name)
+    return {"message": f"alert {alert_id} acknowledged"}
+
+
+@router.get("/notifications", tags=["monitoring"])
+def list_notifications(
+    svc: Svc,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    who: Principal = VIEWER,
+) -> list[dict[str, Any]]:
+    """What the monitor reported (refreshes, new cases), newest first."""
+    return svc.state.notifications(limit)
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+
+@router.get("/audit", tags=["audit"])
+def audit(
+    svc: Svc,
+    after: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    newest_first: bool = False,
+    who: Principal = ANALYST,
+) -> list[dict[str, Any]]:
+    """Audit records after sequence number `after`."""
+    return svc.audit.records(after, limit, newest_first)
+
+
+@router.get("/audit/verify", tags=["audit"])
+def audit_verify(svc: Svc, who: Principal = ADMIN) -> dict[str, Any]:
+    """Recompute the hash chain; names the first altered or missing record."""
+    result = svc.audit.verify()
+    return {
+        "ok": result.ok,
+        "records": result.records,
+        "head": result.head,
+        "first_bad": result.first_bad,
+        "reason": result.reason,
+    }
+
+
+# -- users and keys (admin) --------------------------------------------------------------------
+
+
+@router.get("/users", tags=["admin"])
+def list_users(svc: Svc, who: Principal = ADMIN) -> list[dict[str, Any]]:
+    return svc.auth.users()
+
+
+@router.post("/users", status_code=201, tags=["admin"])
+def create_user(body: UserIn, svc: Svc, who: Principal = ADMIN) -> dict[str, Any]:
+    return svc.auth.create_user(body.username, body.password, body.role, who.name)
+
+
+@router.patch("/users/{username}", tags=["admin"])
+def update_user(
+    username: NameParam, body: UserPatch, svc: Svc, who: Principal = ADMIN
+) -> dict[str, Any]:
+    return svc.auth.update_user(
+        username, who.name, role=body.role, password=body.password, disabled=body.disabled
+    )
+
+
+@router.delete("/users/{username}", response_model=Message, tags=["admin"])
+def delete_user(username: NameParam, svc: Svc, who: Principal = ADMIN) -> dict[str, str]:
+    svc.auth.delete_user(username, who.name)
+    return {"message": f"user {username} deleted"}
+
+
+@router.get("/keys", tags=["admin"])
+def list_keys(svc: Svc, who: Principal = ADMIN) -> list[dict[str, Any]]:
+    """API keys (never the keys themselves: only their public ids)."""
+    return svc.auth.api_keys()
+
+
+@router.post("/keys", status_code=201, tags=["admin"])
+def create_key(body: KeyIn, svc: Svc, who: Principal = ADMIN) -> dict[str, Any]:
+    """A new API key; `key` is shown this once and stored only as a hash."""
+    return svc.auth.create_key(body.name, body.role, who.name)
+
+
+@router.delete("/keys/{key_id}", response_model=Message, tags=["admin"])
+def revoke_key(key_id: NameParam, svc: Svc, who: Principal = ADMIN) -> dict[str, str]:
+    svc.auth.revoke_key(key_id, who.name)
+    svc.key_cache.clear()
+    return {"message": f"key {key_id} revoked"}
+
+
+# -- results of the other analyses --------------------------------------------------------------
+
+
+@router.get("/results/{kind}", tags=["results"])
+def list_results(kind: KindParam, svc: Svc, who: Principal = VIEWER) -> list[dict[str, Any]]:
+    """Stored results of one kind (network, exposure, resilience), newest first."""
+    return svc.state.results(kind)
+
+
+@router.get("/results/{kind}/{name}", tags=["results"])
+def get_result(
+    kind: KindParam, name: NameParam, svc: Svc, who: Principal = VIEWER
+) -> dict[str, Any]:
+    """One result document."""
+    found = svc.state.result(kind, _safe_name(name))
+    if found is None:
+        raise HTTPException(404, f"no {kind} result {name!r}")
+    return found
+
+
+@router.put("/results/{kind}/{name}", response_model=Message, tags=["results"])
+def put_result(
+    kind: KindParam,
+    name: NameParam,
+    body: ResultIn,
+    svc: Svc,
+    who: Principal = ADMIN,
+) -> dict[str, str]:
+    """Store a result document (what the network and resilience workflows produce)."""
+    svc.state.put_result(kind, _safe_name(name), body.document, who.name)
+    return {"message": f"{kind} result {name} stored"}

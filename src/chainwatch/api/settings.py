@@ -1,0 +1,43 @@
+"""Settings of the service (pydantic at the edge): from code, or from the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from pydantic import BaseModel, Field
+
+ENV_SETTINGS = "CHAINWATCH_SERVICE_SETTINGS"  # JSON of ServiceSettings
+
+
+class ServiceSettings(BaseModel):
+    """Everything `chainwatch serve` can be told. Defaults suit a single team server."""
+
+    session_secret: str = Field(
+        default="", description="Signs session cookies; empty: a secret kept in the store."
+    )
+    cookie_secure: bool = Field(default=False, description="Send the session cookie on HTTPS only.")
+    session_hours: float = 8.0
+    max_snapshot_age_hours: float = Field(
+        default=48.0, description="Older active lists make every screening result say so."
+    )
+    refresh_interval_seconds: float = Field(
+        default=0.0, description="Refresh the lists on this schedule inside serve; 0: off."
+    )
+    list_sources: list[str] = Field(
+        default_factory=list,
+        description="List files the refresh loads, as PATH or PATH::FORMAT.",
+    )
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    threshold: float = Field(default=0.70, ge=0.0, le=1.0)
+    body_limit_bytes: int = 1_000_000
+    upload_limit_bytes: int = 20_000_000
+    batch_max_rows: int = 100_000
+    snapshot_check_seconds: float = 2.0
+    key_cache_seconds: float = 5.0
+
+    @classmethod
+    def from_env(cls) -> ServiceSettings:
+        raw = os.environ.get(ENV_SETTINGS, "")
+        return cls.model_validate(json.loads(raw)) if raw else cls()

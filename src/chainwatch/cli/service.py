@@ -1,0 +1,264 @@
+"""`chainwatch serve`, `watch`, `audit verify`, `users` and `keys`: argument handling only."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chainwatch.model.errors import ChainwatchError
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="CHAINWATCH_DB", help="SQLAlchemy URL of the store."),
+]
+
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of the service (admin).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys of the service (admin).", no_args_is_help=True)
+ACTOR = "cli:" + os.environ.get("USER", "admin")
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    from chainwatch.workflows.screening import database_url, engine_for
+
+    return engine_for(database_url(db))
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    settings: Annotated[
+        Path | None, typer.Option(help="JSON file of ServiceSettings (see docs/service.md).")
+    ] = None,
+    refresh_interval: Annotated[
+        float | None, typer.Option(help="Refresh the lists every N seconds (0: off).")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option(help="List file to refresh from, PATH[::FORMAT].")
+    ] = None,
+    max_age_hours: Annotated[float | None, typer.Option(help="Stale-list warning age.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Run the API and the dashboard (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from chainwatch.workflows.screening import database_url
+
+    values: dict[str, object] = {}
+    if settings is not None:
+        try:
+            values = json.loads(settings.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            _fail(ChainwatchError(f"{settings}: {exc}"))
+    if refresh_interval is not None:
+        values["refresh_interval_seconds"] = refresh_interval
+    if source:
+        values["list_sources"] = source
+    if max_age_hours is not None:
+        values["max_snapshot_age_hours"] = max_age_hours
+    os.environ["CHAINWATCH_DB"] = database_url(db)
+    os.environ["CHAINWATCH_SERVICE_SETTINGS"] = json.dumps(values)
+    uvicorn.run(
+        "chainwatch.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+def watch(
+    source: Annotated[
+        list[str], typer.Option(help="List file to load, PATH[::FORMAT]; repeat for several.")
+    ],
+    webhook_url: Annotated[str, typer.Option(envvar="CHAINWATCH_WEBHOOK_URL")] = "",
+    webhook_secret: Annotated[str, typer.Option(envvar="CHAINWATCH_WEBHOOK_SECRET")] = "",
+    db: DbOption = None,
+) -> None:
+    """Refresh the lists once (for cron): load, diff, re-screen affected counterparties."""
+    from chainwatch.store.lists import ListStore
+    from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.cases import CaseService
+    from chainwatch.workflows.monitor import (
+        ListSource,
+        Refresher,
+        ServiceState,
+        default_parser,
+        files_fetcher,
+    )
+
+    try:
+        engine = _engine(db)
+        audit = AuditLog(engine)
+        refresher = Refresher(
+            ListStore(engine),
+            CaseService(engine, audit),
+            ServiceState(engine, audit),
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+        )
+        sources = []
+        for item in source:
+            path, _, fmt = item.partition("::")
+            sources.append(ListSource(Path(path), fmt or None))
+        report = refresher.refresh(
+            files_fetcher(sources),
+            default_parser,
+            actor=ACTOR,
+            progress=lambda step: typer.echo(step, err=True),
+        )
+    except ChainwatchError as exc:
+        _fail(exc)
+        return
+    typer.echo(json.dumps(report.as_dict(), indent=2))
+    if report.status == "failed":
+        raise typer.Exit(code=1)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: Annotated[
+        str | None, typer.Option(help="Head hash published earlier; fail if it differs.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Recompute the hash chain; exit 1 naming the first altered or missing record."""
+    from chainwatch.workflows.audit import AuditLog
+
+    try:
+        result = AuditLog(_engine(db)).verify(expect_head)
+    except ChainwatchError as exc:
+        _fail(exc)
+        return
+    if result.ok:
+        typer.echo(f"ok: {result.records} records, head {result.records}:{result.head}")
+        return
+    where = f"record {result.first_bad}: " if result.first_bad is not None else ""
+    typer.echo(f"AUDIT LOG BROKEN at {where}{result.reason}", err=True)
+    raise typer.Exit(code=1)
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin")] = "viewer",
+    password: Annotated[
+        str | None, typer.Option(envvar="CHAINWATCH_PASSWORD", help="Default: prompt.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a user who can log in to the dashboard."""
+    from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.auth import AuthService
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        engine = _engine(db)
+        user = AuthService(engine, AuditLog(engine)).create_user(username, password, role, ACTOR)
+    except ChainwatchError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"created user {user['username']} ({user['role']})")
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """Every user with role and state."""
+    from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.auth import AuthService
+
+    engine = _engine(db)
+    for user in AuthService(engine, AuditLog(engine)).users():
+        state = "disabled" if user["disabled"] else "active"
+        typer.echo(f"{user['username']}\t{user['role']}\t{state}\t{user['created_at']}")
+
+
+@users_app.command("set")
+def users_set(
+    username: str,
+    role: Annotated[str | None, typer.Option(help="New role.")] = None,
+    disabled: Annotated[bool | None, typer.Option("--disabled/--enabled")] = None,
+    db: DbOption = None,
+) -> None:
+    """Change a user's role, or disable / enable the user."""
+    from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.auth import AuthService
+
+    try:
+        engine = _engine(db)
+        user = AuthService(engine, AuditLog(engine)).update_user(
+            username, ACTOR, role=role, disabled=disabled
+        )
+    except ChainwatchError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{user['username']}: role {user['role']}, disabled {user['disabled']}")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str,
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin")] = "viewer",
+    db: DbOption = None,
+) -> None:
+    """Create an API key; it is printed once and stored only as a hash."""
+    from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.auth import AuthService
+
+    try:
+        engine = _engine(db)
+        key = AuthService(engine, AuditLog(engine)).create_key(name, role, ACTOR)
+    except ChainwatchError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"key id {key['key_id']} ({key['role']}); the key, shown once:", err=True)
+    typer.echo(key["key"])
+
+
+@keys_app.command("list")
+def keys_list(db: DbOption = None) -> None:
+    """Every key's public id, name, role and state."""
+    from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.auth import AuthService
+
+    engine = _engine(db)
+    for key in AuthService(engine, AuditLog(engine)).api_keys():
+        state = "revoked" if key["revoked"] else "active"
+        typer.echo(f"{key['key_id']}\t{key['name']}\t{key['role']}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, db: DbOption = None) -> None:
+    """Revoke a key by its public id."""
+    from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.auth import AuthService
+
+    try:
+        engine = _engine(db)
+        AuthService(engine, AuditLog(engine)).revoke_key(key_id, ACTOR)
+    except ChainwatchError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"revoked {key_id}")
+
+
+def install(app: typer.Typer) -> None:
+    """Add the service commands to the main `chainwatch` app."""
+    app.command("serve")(serve)
+    app.command("watch")(watch)
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(users_app, name="users")
+    app.add_typer(keys_app, name="keys")

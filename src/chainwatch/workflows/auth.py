@@ -1,0 +1,289 @@
+"""Users, API keys and roles.
+
+* Passwords: ``hashlib.scrypt`` (n=2**14, r=8, p=1, 16-byte salt), stored as
+  ``scrypt$n$r$p$salt$hash`` so the parameters can be raised later.
+* API keys: ``cw_<key_id>_<secret>`` with 32 random bytes of secret; only
+  ``sha256(key)`` is stored. Lookup is by the public ``key_id``; the hash is compared with
+  ``hmac.compare_digest`` (constant time).
+* Roles are ordered: viewer < analyst (may decide cases) < admin (may load lists, manage keys
+  and users). Every change of a user or key is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.store.service import api_keys, users
+from chainwatch.workflows.audit import AuditLog
+
+
+class Role(IntEnum):
+    viewer = 1
+    analyst = 2
+    admin = 3
+
+    @classmethod
+    def parse(cls, value: str) -> Role:
+        try:
+            return cls[value]
+        except KeyError:
+            raise ChainwatchError(
+                f"unknown role {value!r}; roles are viewer, analyst, admin"
+            ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a user (session or key owner) or a named key, with a role."""
+
+    name: str
+    role: Role
+    via: str  # "session" or "key"
+
+    def allows(self, needed: Role) -> bool:
+        return self.role >= needed
+
+
+class AuthError(ChainwatchError):
+    """Credentials are missing, wrong, or not enough for the action."""
+
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+MIN_PASSWORD = 8
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, expected = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=bytes.fromhex(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected) // 2,
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest.hex(), expected)
+
+
+# A fixed hash to compare against when the user does not exist, so the time taken does not
+# tell whether a username exists.
+_DUMMY_HASH = hash_password(secrets.token_hex(8))
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key() -> tuple[str, str]:
+    """A fresh API key and its public id."""
+    key_id = secrets.token_hex(6)
+    return key_id, f"cw_{key_id}_{secrets.token_urlsafe(32)}"
+
+
+class AuthService:
+    """Users, keys and authentication on a store engine."""
+
+    def __init__(self, engine: sa.Engine, audit: AuditLog) -> None:
+        self.engine = engine
+        self.audit = audit
+
+    # -- users ---------------------------------------------------------------------------------
+
+    def create_user(self, username: str, password: str, role: str, actor: str) -> dict[str, Any]:
+        if not USERNAME_RE.match(username):
+            raise ChainwatchError(
+                "username must be 1-100 characters of letters, digits and _ . @ -"
+            )
+        self._check_password(password)
+        parsed = Role.parse(role)
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(users.c.id).where(users.c.username == username)
+            ).scalar()
+            if exists is not None:
+                raise ChainwatchError(f"user {username!r} already exists")
+            conn.execute(
+                users.insert().values(
+                    username=username,
+                    password_hash=hash_password(password),
+                    role=parsed.name,
+                    disabled=False,
+                    created_at=now_iso(),
+                )
+            )
+        self.audit.append(actor, "user.created", username, {"role": parsed.name})
+        return self.user(username)
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password) < MIN_PASSWORD or len(password) > 200:
+            raise ChainwatchError(f"password must be {MIN_PASSWORD} to 200 characters long")
+
+    def user(self, username: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    sa.select(
+                        users.c.username, users.c.role, users.c.disabled, users.c.created_at
+                    ).where(users.c.username == username)
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise ChainwatchError(f"no user {username!r}")
+        return dict(row)
+
+    def users(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    users.c.username, users.c.role, users.c.disabled, users.c.created_at
+                ).order_by(users.c.username)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def update_user(
+        self,
+        username: str,
+        actor: str,
+        *,
+        role: str | None = None,
+        password: str | None = None,
+        disabled: bool | None = None,
+    ) -> dict[str, Any]:
+        self.user(username)
+        values: dict[str, Any] = {}
+        detail: dict[str, Any] = {}
+        if role is not None:
+            values["role"] = detail["role"] = Role.parse(role).name
+        if password is not None:
+            self._check_password(password)
+            values["password_hash"] = hash_password(password)
+            detail["password"] = "changed"
+        if disabled is not None:
+            values["disabled"] = detail["disabled"] = disabled
+        if not values:
+            raise ChainwatchError("nothing to change: give role, password or disabled")
+        with self.engine.begin() as conn:
+            conn.execute(users.update().where(users.c.username == username).values(**values))
+        self.audit.append(actor, "user.updated", username, detail)
+        return self.user(username)
+
+    def delete_user(self, username: str, actor: str) -> None:
+        with self.engine.begin() as conn:
+            if not conn.execute(users.delete().where(users.c.username == username)).rowcount:
+                raise ChainwatchError(f"no user {username!r}")
+        self.audit.append(actor, "user.deleted", username)
+
+    def login(self, username: str, password: str) -> Principal:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+        if row is None:
+            verify_password(password, _DUMMY_HASH)
+            raise AuthError("wrong username or password")
+        if not verify_password(password, row.password_hash) or row.disabled:
+            raise AuthError("wrong username or password")
+        return Principal(row.username, Role.parse(row.role), "session")
+
+    def session_principal(self, username: str) -> Principal | None:
+        """The principal of a logged-in user, or None when deleted or disabled since."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(users.c.role, users.c.disabled).where(users.c.username == username)
+            ).first()
+        if row is None or row.disabled:
+            return None
+        return Principal(username, Role.parse(row.role), "session")
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def create_key(self, name: str, role: str, actor: str) -> dict[str, Any]:
+        """A new key; the returned dict holds the key itself, which is never shown again."""
+        if not name or len(name) > 100:
+            raise ChainwatchError("key name must be 1 to 100 characters")
+        parsed = Role.parse(role)
+        key_id, key = new_key()
+        created = now_iso()
+        with self.engine.begin() as conn:
+            conn.execute(
+                api_keys.insert().values(
+                    key_id=key_id,
+                    key_hash=key_hash(key),
+                    name=name,
+                    role=parsed.name,
+                    created_by=actor,
+                    created_at=created,
+                    revoked=False,
+                )
+            )
+        self.audit.append(actor, "key.created", key_id, {"name": name, "role": parsed.name})
+        return {
+            "key_id": key_id,
+            "key": key,
+            "name": name,
+            "role": parsed.name,
+            "created_at": created,
+        }
+
+    def api_keys(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    api_keys.c.key_id,
+                    api_keys.c.name,
+                    api_keys.c.role,
+                    api_keys.c.created_by,
+                    api_keys.c.created_at,
+                    api_keys.c.revoked,
+                ).order_by(api_keys.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def revoke_key(self, key_id: str, actor: str) -> None:
+        with self.engine.begin() as conn:
+            if not conn.execute(
+                api_keys.update().where(api_keys.c.key_id == key_id).values(revoked=True)
+            ).rowcount:
+                raise ChainwatchError(f"no key {key_id!r}")
+        self.audit.append(actor, "key.revoked", key_id)
+
+    def authenticate_key(self, key: str) -> Principal:
+        parts = key.split("_")
+        if len(parts) < 3 or parts[0] != "cw" or len(key) > 200:
+            raise AuthError("invalid API key")
+        key_id = parts[1]
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(api_keys).where(api_keys.c.key_id == key_id)).first()
+        expected = row.key_hash if row is not None else key_hash("")
+        if not hmac.compare_digest(key_hash(key), expected) or row is None or row.revoked:
+            raise AuthError("invalid API key")
+        return Principal(f"key:{row.name}", Role.parse(row.role), "key")
