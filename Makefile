@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@test -f /usr/share/ieee-data/oui.csv || { command -v apt-get >/dev/null 2>&1 && apt-get update -qq && apt-get install -y -qq ieee-data; } || echo "ieee-data not installed: MAC-prefix checks against the full registry are skipped"
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "chromium not installed: browser tests will be skipped"
 	touch $(STAMP)
 
 install: $(STAMP)

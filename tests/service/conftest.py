@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from tests.service.data import BASE, feed
 
 from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.auth import AuthService
-from tests.service.data import BASE, feed
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-
-from chainwatch.model.lists import Address
 from tests.service.conftest import Server
 from tests.service.data import BASE, DAHUA, changed, write_entries
+
+from chainwatch.model.lists import Address
 
 DAHUA_ADDRESS = Address("No. 1199 Bin'an Road, Binjiang District, Hangzhou", "", "CN")
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.service.conftest import ARTIFACTS, PASSWORD, Server, seed, start_server, stop_server
 
 CHROMIUM = os.environ.get("CHAINWATCH_CHROMIUM", "/usr/bin/chromium")

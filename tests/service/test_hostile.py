@@ -6,7 +6,6 @@ import socket
 
 import httpx
 import pytest
-
 from tests.service.conftest import Server
 
 SQLISH = [

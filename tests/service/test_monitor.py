@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.service.data import BASE, DJI, HUAWEI, changed, filler, write_entries
 
 from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
@@ -29,7 +30,6 @@ from chainwatch.workflows.monitor import (
     default_parser,
     files_fetcher,
 )
-from tests.service.data import BASE, DJI, HUAWEI, changed, filler, write_entries
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.service.conftest import Server, seed, start_server, stop_server
 
 

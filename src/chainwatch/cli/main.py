@@ -20,17 +20,10 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-from chainwatch.cli import network as network_cli  # noqa: E402
-
 lists_app = typer.Typer(
     help="Restricted-party lists: load, update, status, diff.", no_args_is_help=True
 )
 app.add_typer(lists_app, name="lists")
-app.add_typer(
-    network_cli.app,
-    name="network",
-    help="Supply networks: validate, exposure to designations, de minimis, covered equipment.",
-)
 
 console = Console()
 err = Console(stderr=True)
@@ -365,10 +358,19 @@ def main() -> None:  # pragma: no cover - console entry
         sys.exit(130)
 
 
-def register(name: str, sub_app: typer.Typer, help: str) -> None:
-    app.add_typer(sub_app, name=name, help=help)
+# The other command groups, each in its own module.
+from chainwatch.cli import network as _network  # noqa: E402
+from chainwatch.cli import resilience as _resilience  # noqa: E402
+from chainwatch.cli import service as _service  # noqa: E402
 
-
-from chainwatch.cli import service as _service  # noqa: E402  (service commands)
-
-_service.install(app)
+app.add_typer(
+    _network.app,
+    name="network",
+    help="Supply networks: validate, exposure to designations, de minimis, covered equipment.",
+)
+app.add_typer(
+    _resilience.app,
+    name="resilience",
+    help="Time to survive and recover, scenario sweeps, Monte Carlo, stockpile optimisation.",
+)
+_service.install(app)  # serve, watch, audit, users, keys
