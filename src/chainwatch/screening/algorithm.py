@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -209,10 +210,10 @@ class Matcher:
             similar = dict(expansion)
             for j, token in enumerate(c_tokens):
                 sim = similar.get(token)
-                if sim is None and direct:
+                if sim is None and (direct or token[0] == q_tokens[i][0]):
+                    # tokens the vocabulary search did not offer (a known word that is also
+                    # a truncation or a typo of another) are compared directly
                     sim = token_similarity(q_tokens[i], token)
-                elif sim is None and token == q_tokens[i]:
-                    sim = 1.0
                 if sim:
                     candidates.append((sim, (i,), (j,)))
             for j in range(len(c_tokens) - 1):
@@ -398,15 +399,25 @@ class Matcher:
     def score_pair(self, name1: str, name2: str) -> tuple[float, tuple[FeatureScore, ...]]:
         """Score two names against each other with this algorithm and the index's weights.
 
-        The name and legal-form features only: this is what `chainwatch eval` measures.
+        The name and legal-form features only: this is what `chainwatch eval` measures. A
+        pair has no query side, so each name is scored as the query against the other as the
+        listed name, and the better of the two counts (in screening, the list holds the long
+        and the short forms of a name as aliases, so either side may be the shorter).
         """
+        forward = self._score_directed(name1, name2)
+        backward = self._score_directed(name2, name1)
+        return forward if forward[0] >= backward[0] else backward
+
+    def _score_directed(
+        self, query_name: str, listed_name: str
+    ) -> tuple[float, tuple[FeatureScore, ...]]:
         index = self.index
         best: tuple[float, tuple[FeatureScore, ...]] = (0.0, ())
-        for q in self._prepare(name1):
-            for form in name_forms(name2):
+        for q in self._prepare(query_name):
+            for form in name_forms(listed_name):
                 weights = tuple(index.weight(t) for t in form.tokens)
                 listed = IndexedName(
-                    -1, name2, True, form, weights, sum(weights), "".join(form.tokens)
+                    -1, listed_name, True, form, weights, sum(weights), "".join(form.tokens)
                 )
                 name_score = self._name_score(q, listed, direct=True)
                 features = [self._name_feature(name_score.value, name_score, listed, q.form)]
@@ -473,8 +484,10 @@ def legal_form_feature(
     )
 
 
+@lru_cache(maxsize=1 << 20)
 def token_similarity(a: str, b: str) -> float:
-    """Similarity of two tokens as the index would credit it: exact, typo, or phonetic."""
+    """Similarity of two tokens as the index would credit it: exact, typo, truncation or
+    sound-alike (see :func:`chainwatch.screening.index.fuzzy_similarity`)."""
     return 1.0 if a == b else fuzzy_similarity(a, b)
 
 

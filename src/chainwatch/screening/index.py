@@ -41,30 +41,40 @@ FUZZY_MIN_RATIO = 80.0  # RapidFuzz ratio a vocabulary token needs to count as a
 PHONETIC_SIMILARITY = 0.7  # similarity credited to a Metaphone-equal pair below that ratio
 
 
+PREFIX_SIMILARITY = 0.7  # "trans" for "transportation", "elec" for "electronics"
+
+
 def similarity_from_ratio(a: str, b: str, ratio: float) -> float:
     """Similarity credited to two different tokens whose RapidFuzz ratio is `ratio` (0-1).
 
     One edit weighs more in a short token than in a long one: "vistra"/"vista" (ratio 0.91)
-    earns 0.77, "hikvison"/"hikvision" (0.94) earns 0.91.
+    earns 0.77, "hikvison"/"hikvision" (0.94) earns 0.91, "oboronlogistika"/
+    "oboronlogistics" (0.80) earns 0.80.
     """
     if len(a) < 3 or len(b) < 3 or (min(len(a), len(b)) == 3 and abs(len(a) - len(b)) > 1):
         return 0.0
     if ratio * 100.0 < FUZZY_MIN_RATIO:
         return 0.0
-    penalty = 1.5 if min(len(a), len(b)) >= 7 else 2.5
+    shorter = min(len(a), len(b))
+    penalty = 1.0 if shorter >= 10 else 1.5 if shorter >= 7 else 2.5
     return max(1.0 - penalty * (1.0 - ratio), 0.0)
 
 
 def fuzzy_similarity(a: str, b: str) -> float:
-    """Similarity credited to two different tokens: a typo (see :func:`similarity_from_ratio`)
-    or a sound-alike (equal Metaphone keys, same first letter: 0.7), else 0."""
-    sim = similarity_from_ratio(a, b, fuzz.ratio(a, b) / 100.0)
+    """Similarity credited to two different tokens: a typo (see :func:`similarity_from_ratio`),
+    a truncation ("trans" / "transportation", at least four letters: 0.7) or a sound-alike
+    (equal Metaphone keys, five letters or more, a RapidFuzz ratio of 60 or more: 0.7);
+    else 0."""
+    ratio = fuzz.ratio(a, b) / 100.0
+    sim = similarity_from_ratio(a, b, ratio)
     if sim > 0.0:
         return sim
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 4 and long_.startswith(short) and short.isalpha():
+        return PREFIX_SIMILARITY
     if (
-        len(a) >= 3
-        and len(b) >= 3
-        and a[0] == b[0]
+        min(len(a), len(b)) >= 5
+        and ratio >= 0.6
         and a.isalpha()
         and b.isalpha()
         and abs(len(a) - len(b)) <= 2

@@ -166,6 +166,15 @@ def _tables() -> tuple[dict[str, str], int]:
 
 
 @lru_cache(maxsize=1)
+def place_aliases() -> dict[str, str]:
+    """Spellings of one place folded to one token (Uyghur and pinyin names of Xinjiang
+    cities, historical romanisations): data/text/place_aliases.csv, each row with a source."""
+    base = resources.files("chainwatch.data") / "text"
+    with (base / "place_aliases.csv").open(encoding="utf-8") as fh:
+        return {row["variant"]: row["canonical"] for row in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=1)
 def _t2s() -> object:
     import opencc
 
@@ -231,7 +240,8 @@ def _latin_tokens(text: str) -> tuple[list[str], list[str]]:
         joined.append(token)
     if run:
         joined.append("".join(run))
-    tokens = [_ABBREVIATIONS.get(t, t) for t in joined]
+    places = place_aliases()
+    tokens = [places.get(t) or _ABBREVIATIONS.get(t, t) for t in joined]
     while len(tokens) > 1 and tokens[0] in _HONORIFICS:  # "Dr. Ali", not "REV Group"
         tokens = tokens[1:]
     name, forms = split_legal_forms(tokens)
