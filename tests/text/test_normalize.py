@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from chainwatch.text.countries import to_iso2
 from chainwatch.text.legal_forms import split_cjk_legal_forms, split_legal_forms
-from chainwatch.text.normalize import name_forms, normalize_country
+from chainwatch.text.normalize import name_forms
 
 
 def texts(name: str) -> list[str]:
@@ -75,4 +76,4 @@ def test_empty_and_punctuation_only_names_have_no_form() -> None:
     ],
 )
 def test_countries(value: str, code: str) -> None:
-    assert normalize_country(value) == code
+    assert to_iso2(value) == code

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chainwatch.lists.countries import to_iso2
 from chainwatch.lists.fields import (
     IdAllocator,
     clean_text,
@@ -30,6 +29,7 @@ from chainwatch.lists.fields import (
 )
 from chainwatch.lists.reading import CsvFile
 from chainwatch.model.lists import Address, ListEntry, ParsedFeed
+from chainwatch.text.countries import to_iso2
 
 FORMAT = "bis-dpl"
 FEED = "bis-dpl"

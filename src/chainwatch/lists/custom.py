@@ -65,7 +65,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from chainwatch.lists.countries import to_iso2
 from chainwatch.lists.fields import (
     IdAllocator,
     clean_text,
@@ -83,6 +82,7 @@ from chainwatch.lists.fields import (
 from chainwatch.lists.reading import CsvFile, label, load_json, logical_name
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import Address, EntityType, Identifier, ListEntry, ParsedFeed
+from chainwatch.text.countries import to_iso2
 
 FORMAT = "custom"
 ENTITY_TYPES: tuple[EntityType, ...] = ("company", "person", "vessel", "aircraft", "unknown")

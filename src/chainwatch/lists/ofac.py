@@ -29,7 +29,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chainwatch.lists.countries import to_iso2
 from chainwatch.lists.fields import (
     IdAllocator,
     clean_text,
@@ -40,6 +39,7 @@ from chainwatch.lists.fields import (
 from chainwatch.lists.reading import CsvFile, logical_name
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import Address, EntityType, Identifier, ListEntry, ParsedFeed
+from chainwatch.text.countries import to_iso2
 
 FORMAT = "ofac"
 FEED_SDN = "ofac-sdn"

@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chainwatch.lists.countries import to_iso2
 from chainwatch.lists.fields import (
     IdAllocator,
     clean_text,
@@ -37,6 +36,7 @@ from chainwatch.lists.fields import (
 from chainwatch.lists.reading import CsvFile, iter_json_lines, label, peek_bytes
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import Address, EntityType, Identifier, ListEntry, ParsedFeed
+from chainwatch.text.countries import to_iso2
 
 FORMAT = "opensanctions"
 FEED = "opensanctions"

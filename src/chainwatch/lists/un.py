@@ -25,11 +25,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.parsers import expat
 
-from chainwatch.lists.countries import to_iso2
 from chainwatch.lists.fields import IdAllocator, clean_text, merge_aliases, parse_date, unique
 from chainwatch.lists.reading import label, open_binary
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import Address, Identifier, ListEntry, ParsedFeed
+from chainwatch.text.countries import to_iso2
 
 FORMAT = "un"
 FEED = "un"

@@ -32,7 +32,8 @@ from rapidfuzz import fuzz
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import FeatureScore, Match, Query
 from chainwatch.screening.index import IndexedName, ScreeningIndex, fuzzy_similarity
-from chainwatch.text.normalize import NameForm, name_forms, normalize_country
+from chainwatch.text.countries import to_iso2
+from chainwatch.text.normalize import NameForm, name_forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +278,7 @@ class Matcher:
         features: list[FeatureScore] = []
         listed_countries = self.index.entry_countries[entry_pos]
         if query.country:
-            code = normalize_country(query.country) or query.country.upper()
+            code = to_iso2(query.country) or query.country.upper()
             if listed_countries:
                 if code in listed_countries:
                     features.append(

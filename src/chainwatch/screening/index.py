@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -31,7 +31,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from chainwatch.model.lists import ListEntry
-from chainwatch.text.normalize import NameForm, name_forms, normalize_country
+from chainwatch.text.normalize import NameForm, name_forms
 
 IntArray = npt.NDArray[np.int32]
 
@@ -255,6 +255,3 @@ class ScreeningIndex:
             self._similar_cache.clear()
         self._similar_cache[token] = result
         return result
-
-    def country_codes(self, values: Iterable[str]) -> frozenset[str]:
-        return frozenset(c for c in (normalize_country(v) for v in values) if c)
