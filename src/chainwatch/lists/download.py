@@ -25,6 +25,7 @@ Official addresses (verify against the publishers when they move):
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import tempfile
@@ -229,7 +230,7 @@ def fetch_to_temp(
             )
             return None, result, meta
         raise DownloadError(f"HTTP {exc.code} {exc.reason}", url=url, source=source) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
         raise DownloadError(f"cannot connect: {reason}", url=url, source=source) from None
 
@@ -250,7 +251,7 @@ def fetch_to_temp(
             while True:
                 try:
                     chunk = response.read(_CHUNK)
-                except (TimeoutError, OSError) as exc:
+                except (TimeoutError, OSError, http.client.HTTPException) as exc:
                     raise DownloadError(
                         f"connection failed after {size} bytes: {exc}", url=url, source=source
                     ) from None

@@ -362,7 +362,8 @@ def load_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        where = "file ends early (truncated?)" if exc.pos >= len(text.rstrip()) else exc.msg
+        last_line = text.rstrip().count("\n") + 1
+        where = f"file ends early (truncated?): {exc.msg}" if exc.lineno >= last_line else exc.msg
         raise InputError(
             f"invalid JSON: {where} (column {exc.colno})",
             file=label(path),

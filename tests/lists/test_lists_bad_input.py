@@ -1,0 +1,396 @@
+"""Bad list files: each adapter reports malformed, truncated, wrongly encoded and empty input
+as an InputError naming the file, the row (1-based, as a user sees it) and the field."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chainwatch.lists import parse_feed
+from chainwatch.model.errors import InputError
+from conftest import FIXTURES
+
+LISTS = FIXTURES / "lists"
+
+
+def _error(path: Path, **kwargs: object) -> InputError:
+    with pytest.raises(InputError) as info:
+        parse_feed(path, **kwargs)  # type: ignore[arg-type]
+    assert info.value.file == str(path) or str(path) in str(info.value.file)
+    return info.value
+
+
+def _lines(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+# --- CSL -------------------------------------------------------------------------------------
+
+CSL = LISTS / "csl" / "consolidated-sample.csv"
+
+
+def test_csl_malformed_row(tmp_path: Path) -> None:
+    path = tmp_path / "consolidated.csv"
+    lines = _lines(CSL)
+    path.write_bytes(b"".join([*lines[:3], b"abc,Entity List (EL) - Bureau\n", *lines[3:]]))
+    err = _error(path)
+    assert (err.row, err.field) == (4, "entity_number")
+
+
+def test_csl_missing_required_column(tmp_path: Path) -> None:
+    path = tmp_path / "consolidated.csv"
+    path.write_bytes(CSL.read_bytes().replace(b",name,", b",nom,", 1))
+    err = _error(path, format="csl")
+    assert (err.row, err.field) == (1, "name")
+
+
+def test_csl_truncated_mid_quote(tmp_path: Path) -> None:
+    path = tmp_path / "consolidated.csv"
+    lines = _lines(CSL)
+    path.write_bytes(
+        b"".join(
+            [*lines[:3], b'x1,Entity List (EL) - Bureau of Industry and Security,,,,"Hangzhou Hik']
+        )
+    )
+    err = _error(path)
+    assert (err.row, err.field) == (4, "name")
+    assert "truncated" in err.reason
+
+
+def test_csl_truncated_gzip(tmp_path: Path) -> None:
+    data = gzip.compress(CSL.read_bytes() * 20)
+    path = tmp_path / "consolidated.csv.gz"
+    path.write_bytes(data[: len(data) // 2])
+    err = _error(path, format="csl")
+    assert err.row is not None and err.row > 1
+    assert "truncated" in err.reason
+
+
+def test_csl_latin1_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "consolidated.csv"
+    lines = _lines(CSL)
+    bad = (
+        b"x2,Entity List (EL) - Bureau of Industry and Security,,,,"
+        b"Soci\xe9t\xe9 G\xe9n\xe9rale,,,,,,,,,,,,,,,,,,,,,,,\n"
+    )
+    path.write_bytes(b"".join([*lines[:5], bad, *lines[5:]]))
+    err = _error(path)
+    assert (err.row, err.field) == (6, "name")
+    assert "UTF-8" in err.reason
+
+
+def test_csl_utf16_with_bom_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "consolidated.csv"
+    path.write_bytes(CSL.read_text(encoding="utf-8").encode("utf-16"))
+    assert parse_feed(path, format="csl").entries == parse_feed(CSL).entries
+
+
+def test_csl_empty(tmp_path: Path) -> None:
+    path = tmp_path / "consolidated.csv"
+    path.write_bytes(b"")
+    err = _error(path, format="csl")
+    assert err.row == 1
+
+
+def test_csl_json_truncated_and_bad_record(tmp_path: Path) -> None:
+    source = (LISTS / "csl" / "consolidated-sample.json").read_text(encoding="utf-8")
+    path = tmp_path / "consolidated.json"
+    path.write_text(source[: len(source) // 2], encoding="utf-8")
+    err = _error(path, format="csl")
+    assert err.row is not None and err.row > 10
+    path.write_text('{"results": [{"source": "Entity List (EL) - x", "name": ""}]}', "utf-8")
+    err = _error(path, format="csl")
+    assert (err.row, err.field) == (1, "name")
+
+
+# --- OFAC ------------------------------------------------------------------------------------
+
+
+def _ofac_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "sdn"
+    shutil.copytree(LISTS / "ofac" / "sdn", target)
+    return target
+
+
+def test_ofac_malformed_row(tmp_path: Path) -> None:
+    folder = _ofac_copy(tmp_path)
+    lines = _lines(folder / "sdn.csv")
+    (folder / "sdn.csv").write_bytes(
+        b"".join([*lines[:2], b'999,"SHORT ROW",-0- ,"CUBA"\n', *lines[2:]])
+    )
+    err = _error(folder)
+    assert err.file == str(folder / "sdn.csv")
+    assert (err.row, err.field) == (3, "Title")
+
+
+def test_ofac_bad_ent_num_and_orphan_alias(tmp_path: Path) -> None:
+    folder = _ofac_copy(tmp_path)
+    text = (folder / "sdn.csv").read_bytes()
+    (folder / "sdn.csv").write_bytes(b"X" + text)
+    err = _error(folder)
+    assert (err.row, err.field) == (1, "ent_num")
+    (folder / "sdn.csv").write_bytes(text)
+    (folder / "alt.csv").write_bytes(
+        b'424242,1,"aka","NOBODY",-0- \n' + (folder / "alt.csv").read_bytes()
+    )
+    err = _error(folder)
+    assert err.file == str(folder / "alt.csv")
+    assert (err.row, err.field) == (1, "ent_num")
+
+
+def test_ofac_truncated_mid_quote(tmp_path: Path) -> None:
+    folder = _ofac_copy(tmp_path)
+    lines = _lines(folder / "sdn.csv")
+    (folder / "sdn.csv").write_bytes(b"".join([*lines[:2], b'777,"BANCO NACIO']))
+    err = _error(folder)
+    assert (err.row, err.field) == (3, "SDN_Name")
+
+
+def test_ofac_latin1_bytes(tmp_path: Path) -> None:
+    folder = _ofac_copy(tmp_path)
+    lines = _lines(folder / "sdn.csv")
+    bad = b'778,"CAF\xc9 BOGOT\xc1",-0- ,"CUBA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n'
+    (folder / "sdn.csv").write_bytes(b"".join([lines[0], bad, *lines[1:]]))
+    err = _error(folder)
+    assert (err.row, err.field) == (2, "SDN_Name")
+
+
+def test_ofac_empty(tmp_path: Path) -> None:
+    folder = _ofac_copy(tmp_path)
+    (folder / "add.csv").write_bytes(b"\x1a")
+    err = _error(folder)
+    assert err.file == str(folder / "add.csv") and err.row == 1
+
+
+# --- UN --------------------------------------------------------------------------------------
+
+UN = LISTS / "un" / "consolidated-sample.xml"
+
+
+def test_un_malformed(tmp_path: Path) -> None:
+    path = tmp_path / "un.xml"
+    text = UN.read_text(encoding="utf-8")
+    path.write_text(text.replace("</SECOND_NAME>", "</SECOND>", 1), encoding="utf-8")
+    err = _error(path)
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "</SECOND_NAME>" in s)
+    assert err.row == line
+    assert err.field == "INDIVIDUALS/INDIVIDUAL/SECOND_NAME"
+
+
+def test_un_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "un.xml"
+    text = UN.read_text(encoding="utf-8")
+    cut = text.index("<ALIAS_NAME>", 2000)
+    path.write_text(text[:cut], encoding="utf-8")
+    err = _error(path)
+    assert err.row == text[:cut].count("\n") + 1
+    assert err.field is not None and err.field.startswith("INDIVIDUALS/INDIVIDUAL")
+    assert "truncated" in err.reason
+
+
+def test_un_latin1_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "un.xml"
+    data = UN.read_bytes().replace(b"<FIRST_NAME>GASTON", b"<FIRST_NAME>GAST\xd3N", 1)
+    path.write_bytes(data)
+    err = _error(path)
+    assert err.row == data[: data.index(b"GAST\xd3N")].count(b"\n") + 1
+    assert err.field == "INDIVIDUALS/INDIVIDUAL/FIRST_NAME"
+
+
+def test_un_refuses_doctype_and_entities(tmp_path: Path) -> None:
+    path = tmp_path / "un.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n'
+        "<CONSOLIDATED_LIST><INDIVIDUALS/></CONSOLIDATED_LIST>\n",
+        encoding="utf-8",
+    )
+    err = _error(path, format="un")
+    assert err.row == 2 and "DOCTYPE" in err.reason
+
+
+def test_un_record_without_name(tmp_path: Path) -> None:
+    path = tmp_path / "un.xml"
+    text = UN.read_text(encoding="utf-8").replace("<FIRST_NAME>GASTON</FIRST_NAME>", "", 1)
+    text = text.replace("<SECOND_NAME>IYAMUREMYE</SECOND_NAME>", "", 1)
+    path.write_text(text, encoding="utf-8")
+    err = _error(path)
+    assert err.field == "FIRST_NAME" and err.row is not None
+
+
+def test_un_empty(tmp_path: Path) -> None:
+    path = tmp_path / "consolidated.xml"
+    path.write_bytes(b"")
+    err = _error(path)
+    assert err.row == 1
+
+
+# --- BIS DPL ---------------------------------------------------------------------------------
+
+DPL = LISTS / "bis" / "dpl-sample.txt"
+
+
+def test_dpl_malformed_and_missing_column(tmp_path: Path) -> None:
+    path = tmp_path / "dpl.txt"
+    lines = _lines(DPL)
+    path.write_bytes(b"".join([*lines[:2], b'"ONLY A NAME"\t"STREET"\n', *lines[2:]]))
+    err = _error(path)
+    assert (err.row, err.field) == (3, "City")
+    path.write_bytes(DPL.read_bytes().replace(b'"FR_Citation"', b'"Citation"'))
+    err = _error(path)
+    assert (err.row, err.field) == (1, "FR_Citation")
+
+
+def test_dpl_truncated_mid_quote(tmp_path: Path) -> None:
+    path = tmp_path / "dpl.txt"
+    lines = _lines(DPL)
+    path.write_bytes(b"".join([*lines[:3], b'"NEW NAME"\t"1 MAIN ST']))
+    err = _error(path, format="bis-dpl")
+    assert (err.row, err.field) == (4, "Street_Address")
+
+
+def test_dpl_latin1_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "dpl.txt"
+    lines = _lines(DPL)
+    bad = (
+        b'"JOS\xc9 P\xc9REZ"\t""\t"MADRID"\t""\t"ES"\t""\t"01/01/2019"\t""\t"Y"\t'
+        b'"2019-01-01"\t"NEW"\t"84 F.R. 1 1/1/19"\n'
+    )
+    path.write_bytes(b"".join([*lines[:2], bad, *lines[2:]]))
+    err = _error(path)
+    assert (err.row, err.field) == (3, "Name")
+
+
+def test_dpl_empty(tmp_path: Path) -> None:
+    path = tmp_path / "dpl.txt"
+    path.write_bytes(b"")
+    assert _error(path).row == 1
+    path.write_bytes(_lines(DPL)[0])
+    assert _error(path).row == 2
+
+
+# --- OpenSanctions ---------------------------------------------------------------------------
+
+OS_CSV = LISTS / "opensanctions" / "targets.simple-sample.csv"
+OS_FTM = LISTS / "opensanctions" / "entities.ftm.json"
+
+
+def test_opensanctions_malformed_csv(tmp_path: Path) -> None:
+    path = tmp_path / "targets.simple.csv"
+    lines = _lines(OS_CSV)
+    path.write_bytes(b"".join([*lines[:2], b'"NK-x","Person"\n', *lines[2:]]))
+    err = _error(path)
+    assert (err.row, err.field) == (3, "name")
+
+
+def test_opensanctions_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "targets.simple.csv"
+    lines = _lines(OS_CSV)
+    path.write_bytes(b"".join([*lines[:2], b'"NK-y","Company","Half a na']))
+    err = _error(path)
+    assert (err.row, err.field) == (3, "name")
+    ftm = tmp_path / "entities.ftm.json"
+    data = OS_FTM.read_bytes()
+    ftm.write_bytes(data[: data.index(b"\n") + 40])
+    err = _error(ftm)
+    assert err.row == 2
+
+
+def test_opensanctions_latin1(tmp_path: Path) -> None:
+    path = tmp_path / "targets.simple.csv"
+    lines = _lines(OS_CSV)
+    bad = b'"NK-z","Person","Jos\xe9 Ejemplo","","","es","","","","","","","x","","",""\n'
+    path.write_bytes(b"".join([*lines[:1], bad, *lines[1:]]))
+    err = _error(path)
+    assert (err.row, err.field) == (2, "name")
+    ftm = tmp_path / "entities.ftm.json"
+    ftm.write_bytes(OS_FTM.read_bytes().replace(b"Ivan Examplov", b"Iv\xe1n Examplov"))
+    assert _error(ftm).row == 2
+
+
+def test_opensanctions_empty(tmp_path: Path) -> None:
+    path = tmp_path / "targets.simple.csv"
+    path.write_bytes(b"")
+    assert _error(path, format="opensanctions").row == 1
+    ftm = tmp_path / "entities.ftm.json"
+    ftm.write_bytes(b"\n")
+    assert _error(ftm, format="opensanctions").row == 1
+
+
+# --- custom ----------------------------------------------------------------------------------
+
+EL = LISTS / "custom" / "bis_entity_list.json"
+MAPPING = LISTS / "custom" / "example_list.toml"
+EXAMPLE = LISTS / "custom" / "example_list.csv"
+
+
+def test_custom_json_malformed_record_and_count(tmp_path: Path) -> None:
+    path = tmp_path / "bis_entity_list.json"
+    text = EL.read_text(encoding="utf-8")
+    path.write_text(text.replace('"name": "Dahua Technology"', '"name": null'), encoding="utf-8")
+    err = _error(path)
+    assert (err.row, err.field) == (2, "name")
+    path.write_text(text.replace('"count": 4', '"count": 5'), encoding="utf-8")
+    err = _error(path)
+    assert (err.row, err.field) == (1, "count")
+
+
+def test_custom_json_truncated(tmp_path: Path) -> None:
+    path = tmp_path / "bis_entity_list.json"
+    text = EL.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    err = _error(path)
+    assert err.row == text[: len(text) // 2].count("\n") + 1
+    assert "truncated" in err.reason
+
+
+def test_custom_wrong_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "bis_entity_list.json"
+    data = EL.read_bytes()
+    path.write_bytes(data.replace("§".encode(), b"\xa7", 1))
+    err = _error(path)
+    assert err.row == data[: data.index("§".encode())].count(b"\n") + 1
+    csv_path = tmp_path / "example_list.csv"
+    lines = _lines(EXAMPLE)
+    csv_path.write_bytes(b"".join([*lines, b"T-3,M\xfcller Optik GmbH,,Germany,,,,,,\n"]))
+    err = _error(csv_path, mapping=MAPPING)
+    assert (err.row, err.field) == (4, "Party Name")
+
+
+def test_custom_csv_missing_column(tmp_path: Path) -> None:
+    path = tmp_path / "example_list.csv"
+    path.write_bytes(EXAMPLE.read_bytes().replace(b"Reg No", b"Registration", 1))
+    err = _error(path, mapping=MAPPING)
+    assert (err.row, err.field) == (1, "Reg No")
+
+
+def test_custom_empty_and_bad_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "bis_entity_list.json"
+    path.write_bytes(b"")
+    assert _error(path).row == 1
+    xlsx = tmp_path / "example_list.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04 truncated")
+    err = _error(xlsx, mapping=MAPPING)
+    assert "XLSX" in err.reason
+
+
+def test_custom_bad_mapping(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[list]\ncode = "X"\n[fields]\nnmae = "name"\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        parse_feed(EXAMPLE, mapping=mapping)
+    assert info.value.file == str(mapping) and info.value.field == "fields.nmae"
+    mapping.write_text('[list]\ncode = "X"\n[fields\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        parse_feed(EXAMPLE, mapping=mapping)
+    assert info.value.row == 3
+
+
+def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        parse_feed(EXAMPLE, format="fixed-width")
+    assert info.value.field == "format"
+    with pytest.raises(InputError, match="not found"):
+        parse_feed(tmp_path / "nope.csv", format="csl")
