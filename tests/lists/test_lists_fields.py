@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from chainwatch.lists.countries import to_iso2
+from chainwatch.text.countries import to_iso2
 from chainwatch.lists.fields import (
     IdAllocator,
     dates_in,
