@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from chainwatch.text.countries import to_iso2
 from chainwatch.lists.fields import (
     IdAllocator,
     dates_in,
@@ -15,6 +14,7 @@ from chainwatch.lists.fields import (
     split_aliases,
     stable_id,
 )
+from chainwatch.text.countries import to_iso2
 
 
 @pytest.mark.parametrize(
