@@ -142,3 +142,41 @@ def test_truncated_gzip_list_is_refused(tmp_path: Path) -> None:
         load_path(store, bad)
     assert "consolidated.csv.gz" in str(info.value)
     assert store.active() is None
+
+
+@pytest.mark.shared
+def test_every_shared_list_file_loads_into_one_store(tmp_path: Path) -> None:
+    """Acceptance 1 through the store: each list file in ../shared/data/lists becomes a feed of
+    the active snapshot, with as many entries per list as the adapter read from the file."""
+    from chainwatch.lists.registry import MAPPINGS_DIR, parse_feed
+    from conftest import shared_path
+
+    lists = shared_path("lists")
+    files: list[tuple[Path, str | None, Path | None, str | None]] = [
+        (lists / "us_csl" / "consolidated-2022.csv.gz", None, None, None),
+        (lists / "ofac" / "2019" / "sdn.csv", None, None, "ofac-sdn-2019"),
+        (lists / "ofac" / "sdn-2024-05-03.csv", None, None, None),
+        (lists / "ofac" / "consolidated-2025-12" / "cons_prim.csv", None, None, None),
+        (lists / "un" / "consolidated-2026-02-27.xml", None, None, None),
+        (lists / "bis" / "dpl-2019.txt", None, None, None),
+    ]
+    for path in sorted((lists / "us_extract_2026-07").glob("*.json")):
+        if path.stem != "lists":  # metadata of the extract, not a list
+            files.append((path, "custom", MAPPINGS_DIR / f"{path.stem}.toml", None))
+    store = ListStore(open_engine(f"sqlite:///{tmp_path / 'store.db'}"))
+    expected: dict[str, dict[str, int]] = {}
+    for path, fmt, mapping, feed in files:
+        result = load_path(store, path, fmt, mapping, feed)
+        version = result.feeds[0]
+        parsed = parse_feed(path, fmt, mapping, feed)
+        counts: dict[str, int] = {}
+        for entry in parsed.entries:
+            counts[entry.source] = counts.get(entry.source, 0) + 1
+        assert version.source_counts == counts, path.name
+        expected[version.feed] = counts
+    active = store.active()
+    assert active is not None
+    assert {f.feed: f.source_counts for f in active.feeds} == expected
+    assert active.entry_count == sum(sum(c.values()) for c in expected.values())
+    assert sum(expected["csl"].values()) == 14_160
+    assert sum(expected["ofac-sdn-2019"].values()) == 7_379
