@@ -158,3 +158,19 @@ def test_load_failure_is_reported_by_status(env: dict[str, str], tmp_path: Path)
     assert result.exit_code == 2 and "consolidated.csv" in result.output
     status = runner.invoke(app, ["lists", "status"], env=env)
     assert "last load failed" in status.output
+
+
+def test_batch_on_two_processes_equals_one(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    names = ["Hangzhou Hikvision Digital Technology", "Dahua Technology Co", "Acme Ltd"] * 400
+    path.write_text("name\n" + "\n".join(names) + "\n")
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"hits-{workers}.csv"
+        result = runner.invoke(
+            app, ["screen", "--file", str(path), "--out", str(out), "--workers", workers], env=env
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("\n") > 1200

@@ -274,6 +274,9 @@ def screen(
     out: Annotated[Path, typer.Option(help="Output CSV for --file.")] = Path("hits.csv"),
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = DEFAULT_THRESHOLD,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Processes for --file (0: one per core).")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
     db: DbOption = None,
 ) -> None:
@@ -283,8 +286,16 @@ def screen(
     try:
         screener = Screener(_store(db))
         if file is not None:
+            from chainwatch.engine.local import default_workers
+
             counts = screen_file(
-                screener, file, out, column=column, threshold=threshold, limit=limit
+                screener,
+                file,
+                out,
+                column=column,
+                threshold=threshold,
+                limit=limit,
+                workers=workers or default_workers(),
             )
             console.print(
                 f"screened {counts['counterparties']} counterparties: {counts['with_hits']} with "

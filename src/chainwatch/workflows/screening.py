@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from chainwatch import __version__
+from chainwatch.engine.local import map_chunks
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Match, Query
 from chainwatch.network.scenario import PartyScreener
@@ -185,11 +186,30 @@ class Screener:
         return screen_party
 
     def screen_many(
-        self, parties: Iterable[Counterparty], threshold: float = DEFAULT_THRESHOLD, limit: int = 5
+        self,
+        parties: Sequence[Counterparty],
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int = 5,
+        workers: int = 1,
     ) -> Iterator[tuple[Counterparty, list[Match]]]:
-        matcher = self.matcher()
-        for party in parties:
-            yield party, matcher.screen(party.query, threshold=threshold, limit=limit)
+        """Screen every party, in order; with `workers` > 1 on forked local processes that
+        share the loaded index."""
+        global _BATCH
+        _BATCH = (self.matcher(), threshold, limit)
+        try:
+            results = map_chunks(_screen_chunk, parties, workers=workers)
+            yield from zip(parties, results, strict=True)
+        finally:
+            _BATCH = None
+
+
+_BATCH: tuple[Matcher, float, int] | None = None  # set for the forked batch workers
+
+
+def _screen_chunk(parties: Sequence[Counterparty]) -> list[list[Match]]:
+    assert _BATCH is not None, "screen_many sets the matcher before the workers start"
+    matcher, threshold, limit = _BATCH
+    return [matcher.screen(p.query, threshold=threshold, limit=limit) for p in parties]
 
 
 def batch_rows(
@@ -240,6 +260,7 @@ def screen_file(
     column: str | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 5,
+    workers: int = 1,
 ) -> dict[str, int]:
     """Screen every counterparty in `path` and write the hits to `out` (CSV), atomically."""
     parties = read_counterparties(path, column)
@@ -251,7 +272,9 @@ def screen_file(
     ) as tmp:
         writer = csv.DictWriter(tmp, fieldnames=BATCH_COLUMNS)
         writer.writeheader()
-        for party, matches in screener.screen_many(parties, threshold=threshold, limit=limit):
+        for party, matches in screener.screen_many(
+            parties, threshold=threshold, limit=limit, workers=workers
+        ):
             if matches:
                 counts["with_hits"] += 1
                 counts["hits"] += len(matches)
