@@ -203,9 +203,10 @@ class _Copula:
 
     def systematic(self, g_c: FloatArray, g_o: FloatArray) -> FloatArray:
         """``a G_country(i) + b G_owner(i)`` per sample and unit."""
-        out: FloatArray = self.country_loading * g_c[:, self.c_idx] + self.own_load * g_o[
-            :, np.maximum(self.o_idx, 0)
-        ]
+        out: FloatArray = (
+            self.country_loading * g_c[:, self.c_idx]
+            + self.own_load * g_o[:, np.maximum(self.o_idx, 0)]
+        )
         return out
 
 
@@ -214,22 +215,27 @@ def normal_cdf(x: FloatArray) -> FloatArray:
     Chebyshev ``erfc`` of Press et al., *Numerical Recipes*, 3rd ed., 6.2.2)."""
     z = np.abs(x) / np.sqrt(2.0)
     t = 1.0 / (1.0 + 0.5 * z)
-    poly = -z * z - 1.26551223 + t * (
-        1.00002368
+    poly = (
+        -z * z
+        - 1.26551223
         + t
         * (
-            0.37409196
+            1.00002368
             + t
             * (
-                0.09678418
+                0.37409196
                 + t
                 * (
-                    -0.18628806
+                    0.09678418
                     + t
                     * (
-                        0.27886807
+                        -0.18628806
                         + t
-                        * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
+                        * (
+                            0.27886807
+                            + t
+                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
+                        )
                     )
                 )
             )
