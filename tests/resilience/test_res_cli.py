@@ -42,10 +42,21 @@ def test_stockpile_and_montecarlo_text(shared: type) -> None:
     root = shared.path("supply", "willems2008")  # type: ignore[attr-defined]
     runner = CliRunner()
     res = runner.invoke(
-        app, ["stockpile", f"willems:12:{root}", "--scenarios", "10", "--probability", "0.05"]
+        app,
+        [
+            "stockpile",
+            f"willems:12:{root}",
+            "--scenarios",
+            "1",
+            "--replay",
+            "500",
+            "--probability",
+            "0.05",
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "Assumptions" in res.output and "holding_cost" in res.output
+    assert "replay_expected_loss" in res.output
     res = runner.invoke(app, ["montecarlo", f"willems:12:{root}", "--samples", "500", "--json"])
     assert res.exit_code == 0, res.output
     assert "expected_shortfall_95" in json.loads(res.output)

@@ -115,7 +115,11 @@ def montecarlo_cmd(
 def stockpile_cmd(
     network: str,
     probability: float = typer.Option(0.002, help="designation probability per supplier"),
-    scenarios: int = typer.Option(100),
+    scenarios: int = typer.Option(
+        1, help="covering: rounds (each designates every supplier once); sample: horizons"
+    ),
+    scheme: str = typer.Option("covering", help="covering | sample"),
+    replay: int = typer.Option(10_000, help="Monte Carlo samples to replay the plan (0: none)"),
     seed: int = typer.Option(0),
     budget: float | None = typer.Option(None, help="holding-cost budget"),
     target: float | None = typer.Option(None, help="expected-loss target (service level)"),
@@ -130,6 +134,8 @@ def stockpile_cmd(
         probability=probability,
         scenarios=scenarios,
         seed=seed,
+        scheme=scheme,
+        replay_samples=replay,
         budget=budget,
         target_expected_loss=target,
         chart_dir=charts,

@@ -22,7 +22,8 @@ from chainwatch.resilience.network_adapter import ResilienceParams, from_network
 from chainwatch.resilience.problem import ResilienceProblem
 from chainwatch.resilience.stockpile import (
     StockpileModel,
-    expected_loss,
+    covering_scenarios,
+    estimate_loss,
     sample_scenarios,
 )
 from chainwatch.resilience.sweep import sweep
@@ -131,9 +132,20 @@ def run_stockpile(
     target_expected_loss: float | None = None,
     frontier_points: int = 6,
     chart_dir: Path | None = None,
+    scheme: str = "covering",
+    replay_samples: int = 10_000,
 ) -> dict[str, Any]:
+    """Optimise on a scenario set (``covering``: every supplier designated in turn, ``scenarios``
+    rounds, see :func:`covering_scenarios`; ``sample``: ``scenarios`` plain Monte Carlo
+    horizons with a designation), then report the in-sample prediction with its standard error
+    and an out-of-sample replay of the plan in a fresh Monte Carlo (independent seed)."""
     dm = DesignationModel.uniform(problem.suppliers, probability)
-    scen = sample_scenarios(problem, dm, scenarios, seed=seed)
+    if scheme == "covering":
+        scen = covering_scenarios(problem, dm, rounds=max(scenarios, 1), seed=seed)
+    elif scheme == "sample":
+        scen = sample_scenarios(problem, dm, scenarios, seed=seed)
+    else:
+        raise InputError(f"unknown scenario scheme {scheme!r}", field="scheme")
     model = StockpileModel(problem, scen)
     free = model.solve()
     plan = (
@@ -143,13 +155,18 @@ def run_stockpile(
     )
     budgets = list(np.linspace(0.0, max(free.holding_cost, 1e-9), frontier_points))
     front = model.frontier(budgets)
+    pim = PiModel(problem)
+    predicted = estimate_loss(problem, scen, plan.extra_stock_units, pim)
+    bare = estimate_loss(problem, scen, None, pim)
     out: dict[str, Any] = {
+        "scheme": scheme,
         "scenarios": len(scen),
         "budget": budget,
         "target_expected_loss": target_expected_loss,
         "holding_cost": plan.holding_cost,
         "expected_loss": plan.expected_loss,
-        "expected_loss_without_stockpile": expected_loss(problem, scen),
+        "expected_loss_std_error": predicted.std_error,
+        "expected_loss_without_stockpile": bare.mean,
         "budget_dual": plan.budget_dual,
         "stock": plan.top(problem, 25),
         "frontier": [
@@ -158,6 +175,21 @@ def run_stockpile(
         ],
         "assumptions": _assumptions(plan.assumptions + dm.assumptions()),
     }
+    if replay_samples > 0:
+        replay = monte_carlo(
+            problem,
+            model=dm,
+            n_samples=replay_samples,
+            seed=seed + 1_000_003,
+            extra_stock=plan.extra_stock_units,
+            pi_model=pim,
+        )
+        out["replay_samples"] = replay_samples
+        out["replay_expected_loss"] = replay.mean
+        out["replay_std_error"] = replay.std_error
+        out["replay_within_2se"] = bool(
+            replay.mean <= plan.expected_loss + 2 * np.hypot(predicted.std_error, replay.std_error)
+        )
     if chart_dir is not None:
         chart_dir.mkdir(parents=True, exist_ok=True)
         out["charts"] = [
