@@ -47,7 +47,13 @@ def test_stockpile_and_montecarlo_text(shared: type) -> None:
             "stockpile",
             f"willems:12:{root}",
             "--scenarios",
-            "1",
+            "20",
+            "--replications",
+            "2",
+            "--selection-samples",
+            "200",
+            "--prediction-samples",
+            "300",
             "--replay",
             "500",
             "--probability",
@@ -57,6 +63,7 @@ def test_stockpile_and_montecarlo_text(shared: type) -> None:
     assert res.exit_code == 0, res.output
     assert "Assumptions" in res.output and "holding_cost" in res.output
     assert "replay_expected_loss" in res.output
+    assert "PREDICTED expected loss" in res.output and "SAA lower bound" in res.output
     res = runner.invoke(app, ["montecarlo", f"willems:12:{root}", "--samples", "500", "--json"])
     assert res.exit_code == 0, res.output
     assert "expected_shortfall_95" in json.loads(res.output)

@@ -116,9 +116,12 @@ def stockpile_cmd(
     network: str,
     probability: float = typer.Option(0.002, help="designation probability per supplier"),
     scenarios: int = typer.Option(
-        1, help="covering: rounds (each designates every supplier once); sample: horizons"
+        100, help="per replication; sample: horizons with a designation; covering: rounds"
     ),
-    scheme: str = typer.Option("covering", help="covering | sample"),
+    scheme: str = typer.Option("sample", help="sample | covering (slow on big chains)"),
+    replications: int = typer.Option(5, help="independent SAA problems M"),
+    selection_samples: int = typer.Option(1_000, help="horizons to choose among the M plans"),
+    prediction_samples: int = typer.Option(2_000, help="fresh horizons for the prediction"),
     replay: int = typer.Option(10_000, help="Monte Carlo samples to replay the plan (0: none)"),
     seed: int = typer.Option(0),
     budget: float | None = typer.Option(None, help="holding-cost budget"),
@@ -127,20 +130,29 @@ def stockpile_cmd(
     charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Least-cost stockpile (two-stage stochastic LP), value of one more day, frontier."""
+    """Least-cost stockpile: SAA with validation; unbiased prediction, lower bound, replay."""
     _net, problem, _params = _load(network, set_)
-    result = wf.run_stockpile(
-        problem,
-        probability=probability,
-        scenarios=scenarios,
-        seed=seed,
-        scheme=scheme,
-        replay_samples=replay,
-        budget=budget,
-        target_expected_loss=target,
-        chart_dir=charts,
-    )
-    table = Table(title="Stockpile")
+    try:
+        result = wf.run_stockpile(
+            problem,
+            probability=probability,
+            scenarios=scenarios,
+            seed=seed,
+            scheme=scheme,
+            replications=replications,
+            selection_samples=selection_samples,
+            prediction_samples=prediction_samples,
+            replay_samples=replay,
+            budget=budget,
+            target_expected_loss=target,
+            chart_dir=charts,
+        )
+    except (ChainwatchError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if not as_json:
+        console.print(_figures(result))
+    table = Table(title="Stockpile (chosen plan)")
     for col in ("node", "extra units", "extra days", "holding cost", "value/unit", "value/day"):
         table.add_column(col)
     for s in result["stock"]:
@@ -153,3 +165,56 @@ def stockpile_cmd(
             f"{s['value_per_day_of_cover']:,.2f}",
         )
     _emit(result, as_json, table)
+
+
+def _figures(r: dict[str, Any]) -> Table:
+    """Which figure is which: prediction (unbiased), in-sample (biased), bound, gap, replay."""
+    t = Table(title="Stockpile figures (expected lost margin per horizon)")
+    for col in ("figure", "value", "± SE", "what it is"):
+        t.add_column(col)
+
+    def row(name: str, value: object, se: object, what: str) -> None:
+        v = f"{value:,.0f}" if isinstance(value, float) else str(value)
+        e = f"{se:,.0f}" if isinstance(se, float) else ""
+        t.add_row(name, v, e, what)
+
+    row("holding cost", r["holding_cost"], None, "of the chosen plan")
+    row(
+        "PREDICTED expected loss",
+        r["predicted_expected_loss"],
+        r["predicted_std_error"],
+        f"fresh sample of {r['prediction_samples']:,} horizons: unbiased",
+    )
+    row(
+        "in-sample expected loss",
+        r["in_sample_expected_loss_biased"],
+        None,
+        "the chosen SAA problem's own LP value: optimistically biased",
+    )
+    row(
+        "SAA lower bound (objective)",
+        r["lower_bound_objective"],
+        r["lower_bound_std_error"],
+        f"mean of {r['replications']} in-sample optima",
+    )
+    row(
+        "optimality gap (objective)",
+        r["optimality_gap"],
+        r["optimality_gap_std_error"],
+        "predicted objective - lower bound",
+    )
+    row(
+        "no stockpile",
+        r["expected_loss_without_stockpile"],
+        r["expected_loss_without_stockpile_std_error"],
+        f"selection sample of {r['selection_samples']:,} horizons",
+    )
+    if "replay_expected_loss" in r:
+        row(
+            "REPLAYED expected loss",
+            r["replay_expected_loss"],
+            r["replay_std_error"],
+            f"fresh Monte Carlo, {r['replay_samples']:,} samples; within prediction + 2 SE: "
+            f"{r['replay_within_2se']}",
+        )
+    return t
