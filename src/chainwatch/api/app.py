@@ -44,6 +44,7 @@ from chainwatch.workflows.monitor import (
     Scheduler,
     ServiceState,
     default_parser,
+    download_fetcher,
     files_fetcher,
 )
 from chainwatch.workflows.screening import database_url, engine_for
@@ -218,10 +219,18 @@ def _session_secret(engine: sa.Engine, configured: str) -> str:
         return str(conn.execute(sa.select(state.c.value).where(state.c.key == key)).scalar())
 
 
-def fetcher_from_settings(settings: ServiceSettings) -> Fetcher | None:
-    """List files named in the settings (PATH or PATH::FORMAT), or None when none are."""
+def fetcher_from_settings(settings: ServiceSettings) -> Fetcher:
+    """List files named in the settings (PATH or PATH::FORMAT); when none are, the official
+    downloads (or their mirror at `download_base_url`)."""
     if not settings.list_sources:
-        return None
+        from chainwatch.workflows.lists import default_download_dir
+
+        return download_fetcher(
+            Path(settings.download_dir) if settings.download_dir else default_download_dir(),
+            settings.download_sources,
+            base_url=settings.download_base_url or None,
+            timeout_s=settings.download_timeout_seconds,
+        )
     sources = []
     for item in settings.list_sources:
         path, _, fmt = item.partition("::")

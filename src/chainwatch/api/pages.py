@@ -22,7 +22,8 @@ from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.workflows.auth import AuthError, Principal
 from chainwatch.workflows.cases import STATUSES
-from chainwatch.workflows.monitor import NoActiveSnapshot, diff_summary, run_batch
+from chainwatch.workflows.lists import diff_snapshots
+from chainwatch.workflows.monitor import NoActiveSnapshot, run_batch
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -177,7 +178,7 @@ def lists_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLRespo
     if active is not None:
         older = [s for s in snapshots if s.id < active["id"]]
         if older:
-            diff = diff_summary(svc.store, str(older[-1].id), str(active["id"]), 200)
+            diff = diff_snapshots(svc.store, str(older[-1].id), str(active["id"])).as_dict(200)
     return render(request, "lists.html", svc, who, status=status, snapshots=snapshots, diff=diff)
 
 

@@ -30,11 +30,11 @@ from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.screening.algorithm import V1
 from chainwatch.workflows.auth import Principal
 from chainwatch.workflows.counterparties import read_counterparties
+from chainwatch.workflows.lists import diff_snapshots
 from chainwatch.workflows.monitor import (
     RESULT_KINDS,
     ListSource,
     default_parser,
-    diff_summary,
     run_batch,
 )
 from chainwatch.workflows.screening import match_to_dict
@@ -323,7 +323,7 @@ def lists_diff(
     who: Principal = VIEWER,
 ) -> dict[str, Any]:
     """Entries added, removed and changed between two snapshots (id, hash prefix, 'active')."""
-    return diff_summary(svc.store, old, new, limit)
+    return diff_snapshots(svc.store, old, new).as_dict(limit)
 
 
 @router.post("/lists/load", tags=["lists"])

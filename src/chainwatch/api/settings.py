@@ -26,8 +26,18 @@ class ServiceSettings(BaseModel):
     )
     list_sources: list[str] = Field(
         default_factory=list,
-        description="List files the refresh loads, as PATH or PATH::FORMAT.",
+        description="List files the refresh loads, as PATH or PATH::FORMAT; empty: download.",
     )
+    download_sources: list[str] | None = Field(
+        default=None,
+        description="Sources the refresh downloads (csl, ofac-sdn, ofac-cons, un, bis-dpl, "
+        "csl-json); None: every default source.",
+    )
+    download_base_url: str = Field(
+        default="", description="A mirror of the official addresses (same paths); empty: official."
+    )
+    download_dir: str = Field(default="", description="Where downloads are kept; empty: default.")
+    download_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     webhook_url: str = ""
     webhook_secret: str = ""
     threshold: float = Field(default=0.70, ge=0.0, le=1.0)
