@@ -281,6 +281,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         svc.live.warm()  # the screening index is built once per worker, here
+        svc.state.fail_orphaned_jobs()  # jobs a killed worker left "running"
         scheduler = None
         if settings.refresh_interval_seconds > 0 and svc.fetcher is not None:
             fetch = svc.fetcher

@@ -12,15 +12,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from chainwatch.api.deps import ANALYST, VIEWER, Services, check_csrf, csrf_token, services
+from chainwatch.api.deps import (
+    ANALYST,
+    VIEWER,
+    Services,
+    check_csrf,
+    client_address,
+    csrf_token,
+    services,
+)
 from chainwatch.api.routes import read_upload, screen_party, status_payload
 from chainwatch.api.schemas import ScreenRequest
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query as ScreenQuery
-from chainwatch.workflows.auth import AuthError, Principal
+from chainwatch.workflows.auth import AuthError, Principal, TooManyAttempts
 from chainwatch.workflows.cases import STATUSES
 from chainwatch.workflows.lists import diff_snapshots
 from chainwatch.workflows.monitor import NoActiveSnapshot, run_batch
@@ -66,7 +74,19 @@ async def login(
 ) -> Response:
     await check_csrf(request)
     try:
-        who = svc.auth.login(username, password)
+        who = svc.auth.login(
+            username,
+            password,
+            client_address(request, svc.settings.trust_forwarded_for),
+            max_failures=svc.settings.login_max_failures,
+            window_seconds=svc.settings.login_window_seconds,
+        )
+    except TooManyAttempts as exc:
+        return JSONResponse(
+            {"error": str(exc)},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
     except AuthError:
         return render(request, "login.html", svc, None, error="wrong username or password")
     request.session.clear()

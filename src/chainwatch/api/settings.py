@@ -46,6 +46,13 @@ class ServiceSettings(BaseModel):
     batch_max_rows: int = 100_000
     snapshot_check_seconds: float = 2.0
     key_cache_seconds: float = 5.0
+    login_max_failures: int = Field(
+        default=10, ge=0, description="Failed logins per username and address; 0: no limit."
+    )
+    login_window_seconds: float = Field(default=300.0, gt=0)
+    trust_forwarded_for: bool = Field(
+        default=False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+    )
 
     @classmethod
     def from_env(cls) -> ServiceSettings:

@@ -29,6 +29,8 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import socket
 import threading
 import time
 import urllib.request
@@ -60,6 +62,44 @@ RESULT_KINDS = ("network", "exposure", "resilience")
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _process_start(pid: int) -> str:
+    """The start time of a process (Linux /proc, clock ticks since boot); "" elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _worker_id() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid)}"
+
+
+WORKER = _worker_id()  # "host:pid:start" of this process, kept with the jobs it runs
+
+
+def worker_alive(worker: str) -> bool:
+    """Is the process named by a job's worker id still running? Unknown (another host):
+    assumed alive. Jobs without a worker id (older versions) count as dead."""
+    host, _, rest = worker.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if not host or not pid_text.isdigit():
+        return False
+    if host != socket.gethostname():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return worker == WORKER
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process: alive
+    return not start or _process_start(pid) in ("", start)
 
 
 # -- fetching and parsing ----------------------------------------------------------------------
@@ -318,6 +358,7 @@ class ServiceState:
         self.audit = audit
 
     def new_job(self, kind: str, total: int, actor: str) -> str:
+        """A queued job, owned by this process (its result names the worker until done)."""
         job_id = uuid.uuid4().hex
         stamp = now_iso()
         with self.engine.begin() as conn:
@@ -329,7 +370,7 @@ class ServiceState:
                     total=total,
                     done=0,
                     message="",
-                    result="{}",
+                    result=json.dumps({"worker": WORKER}),
                     created_by=actor,
                     created_at=stamp,
                     updated_at=stamp,
@@ -343,6 +384,32 @@ class ServiceState:
         values["updated_at"] = now_iso()
         with self.engine.begin() as conn:
             conn.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
+
+    def fail_orphaned_jobs(self) -> list[str]:
+        """Mark failed the jobs left queued or running by a worker process that has died (a
+        killed or restarted server); run at startup. Jobs of live processes (other workers)
+        and of other hosts are left alone. Returns the ids marked."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(jobs.c.id, jobs.c.result).where(jobs.c.status.in_(("queued", "running")))
+            ).all()
+        orphans = []
+        for job_id, result in rows:
+            try:
+                worker = str(json.loads(result or "{}").get("worker", ""))
+            except (ValueError, AttributeError):
+                worker = ""
+            if not worker_alive(worker):
+                orphans.append(job_id)
+        for job_id in orphans:
+            self.update_job(
+                job_id,
+                status="failed",
+                message="interrupted: the server process running this job stopped; run it again",
+                result={},
+            )
+            log.warning("job %s was left unfinished by a stopped worker: marked failed", job_id)
+        return orphans
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
