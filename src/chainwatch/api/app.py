@@ -47,11 +47,12 @@ from chainwatch.workflows.monitor import (
     download_fetcher,
     files_fetcher,
 )
+from chainwatch.workflows.results import NetworkInputError, NetworkNotFound
 from chainwatch.workflows.screening import database_url, engine_for
 
 log = logging.getLogger("chainwatch.api")
 WEB = Path(__file__).resolve().parents[1] / "web"
-UPLOAD_PATHS = ("/api/v1/batches", "/api/v1/lists/load", "/upload")
+UPLOAD_PATHS = ("/api/v1/batches", "/api/v1/lists/load", "/upload", "/api/v1/networks", "/networks")
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -176,6 +177,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CaseNotFound)
     async def not_found(request: Request, exc: CaseNotFound) -> Response:
+        return _error(404, str(exc))
+
+    @app.exception_handler(NetworkInputError)
+    async def bad_network(request: Request, exc: NetworkInputError) -> Response:
+        return JSONResponse(exc.as_dict(), status_code=400)
+
+    @app.exception_handler(NetworkNotFound)
+    async def no_network(request: Request, exc: NetworkNotFound) -> Response:
         return _error(404, str(exc))
 
     @app.exception_handler(NoActiveSnapshot)

@@ -45,6 +45,15 @@ class ServiceSettings(BaseModel):
     upload_limit_bytes: int = 20_000_000
     batch_max_rows: int = 100_000
     snapshot_check_seconds: float = 2.0
+    network_limit_bytes: int = Field(
+        default=10_000_000, description="Largest network upload (zip or xlsx)."
+    )
+    resilience_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="A resilience run is stopped after this time."
+    )
+    resilience_max_nodes: int = Field(
+        default=2000, ge=1, description="Items + suppliers of a network the service analyses."
+    )
     key_cache_seconds: float = 5.0
     login_max_failures: int = Field(
         default=10, ge=0, description="Failed logins per username and address; 0: no limit."

@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, ParsedFeed, entry_from_dict
 from chainwatch.model.screening import Match, Query
+from chainwatch.network.scenario import PartyScreener
 from chainwatch.screening.algorithm import DEFAULT_THRESHOLD, V1, Matcher
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.store.schema import state
@@ -334,6 +335,18 @@ class LiveScreener:
 
     def entries(self) -> dict[str, ListEntry]:
         return self._current().entries
+
+    def party_screener(self, threshold: float = DEFAULT_THRESHOLD) -> PartyScreener:
+        """A `chainwatch.network.scenario.PartyScreener` over the active snapshot: the same
+        queries as `Screener.party_screener`, on the matcher this process already holds."""
+        matcher = self._current().matcher
+
+        def screen_party(name: str, country: str) -> list[Match]:
+            return matcher.screen(
+                Query(name=name, country=country, entity_type="company"), threshold=threshold
+            )
+
+        return screen_party
 
     def screen(
         self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
