@@ -142,3 +142,22 @@ def test_resilience_runs_bounded_in_a_job(server: Server) -> None:
         )
         failed = wait_job(viewer, bad.json()["job_id"])
         assert failed["status"] == "failed" and "no_such_knob" in failed["message"]
+
+
+def test_a_resilience_run_cannot_run_away(tmp_path: Path) -> None:
+    """The child process is killed at the time limit and the job fails saying so."""
+    from tests.service.conftest import seed, start_server, stop_server
+
+    db = f"sqlite:///{tmp_path / 'limits.db'}"
+    keys = seed(db)
+    server = start_server(db, tmp_path, {"resilience_timeout_seconds": 0.3})
+    server.keys = keys
+    try:
+        with server.client("analyst") as analyst:
+            assert upload(analyst, "ipcamera", "ipcamera.zip", network_zip()).status_code == 201
+            started = analyst.post("/api/v1/networks/ipcamera/resilience", json={})
+            job = wait_job(analyst, started.json()["job_id"], timeout=30)
+            assert job["status"] == "failed" and "longer than 0.3 s" in job["message"]
+            assert analyst.get("/api/v1/results/resilience/ipcamera").status_code == 404
+    finally:
+        stop_server(server)
