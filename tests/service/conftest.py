@@ -65,10 +65,17 @@ def start_server(
     db_url: str, tmp: Path, settings: dict[str, Any] | None = None, workers: int = 1
 ) -> Server:
     port = free_port()
+    # never the official hosts from a test: downloads go to a mirror (or a closed port)
+    settings = {
+        "download_base_url": "http://127.0.0.1:9",
+        "download_dir": str(tmp / "downloads"),
+        "download_timeout_seconds": 5,
+        **(settings or {}),
+    }
     env = {
         **os.environ,
         "CHAINWATCH_DB": db_url,
-        "CHAINWATCH_SERVICE_SETTINGS": json.dumps(settings or {}),
+        "CHAINWATCH_SERVICE_SETTINGS": json.dumps(settings),
         "CHAINWATCH_CACHE": str(tmp / "cache"),
         "PYTHONPATH": str(REPO / "src"),
     }

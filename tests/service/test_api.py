@@ -45,6 +45,10 @@ BOUNDARIES: list[tuple[str, str, Any, str]] = [
     ("POST", "/api/v1/alerts/999999/ack", None, "admin"),
     ("POST", "/api/v1/lists/refresh", None, "admin"),
     ("PUT", "/api/v1/results/exposure/boundary", {"document": {"summary": {}}}, "admin"),
+    ("GET", "/api/v1/networks", None, "viewer"),
+    ("GET", "/api/v1/networks/none", None, "viewer"),
+    ("POST", "/api/v1/networks/none/exposure", {"screen": False}, "analyst"),
+    ("POST", "/api/v1/networks/none/resilience", {"scenarios": 5}, "analyst"),
 ]
 
 

@@ -88,9 +88,9 @@ def test_login_screen_decide_audit(web: Server, tmp_path: Path) -> None:
             page.click("text=Lists")
             expect(page.locator("main")).to_contain_text("Active snapshot")
             page.click("text=Exposure")
-            expect(page.locator("#result-exposure")).to_contain_text("No exposure result yet")
+            expect(page.locator("main")).to_contain_text("No exposure result yet")
             page.click("text=Resilience")
-            expect(page.locator("#result-resilience")).to_contain_text("No resilience result yet")
+            expect(page.locator("main")).to_contain_text("No resilience result yet")
             page.screenshot(path=str(ARTIFACTS / "browser-4-resilience.png"), full_page=True)
         finally:
             browser.close()
@@ -120,5 +120,47 @@ def test_upload_shows_progress_to_done(web: Server, tmp_path: Path) -> None:
             expect(page.locator("main")).to_contain_text("Zhejiang Dahua Technology")
             assert page.locator("#progress").get_attribute("value") == "301"
             page.screenshot(path=str(ARTIFACTS / "browser-5-upload.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_network_exposure_and_resilience_pages(web: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+    from tests.service.test_networks import network_zip
+
+    archive = tmp_path / "ipcamera.zip"
+    archive.write_bytes(network_zip())
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{web.url}/login")
+            page.fill("input[name=username]", "analyst")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("#login")
+            page.click("text=Networks")
+            page.fill("#network-upload input[name=name]", "ipcamera")
+            page.set_input_files("#network-upload input[name=file]", str(archive))
+            page.click("#network-upload button")
+            expect(page.locator("#networks")).to_contain_text("ipcamera")
+
+            page.locator("#networks .run-exposure").first.click()
+            expect(page).to_have_url(f"{web.url}/exposure?name=ipcamera")
+            picture = page.locator("figure.chart img").first
+            expect(picture).to_be_visible()
+            assert page.evaluate("(img) => img.naturalWidth", picture.element_handle()) > 100
+            expect(page.locator("#table-designations + div")).to_contain_text("HUAWEI")
+            expect(page.locator("#summary")).to_contain_text("designated parties")
+            page.screenshot(path=str(ARTIFACTS / "browser-6-exposure.png"), full_page=True)
+
+            page.click("text=Networks")
+            page.locator("#networks .run-resilience").first.click()
+            expect(page.locator("#job-status")).to_have_text("done", timeout=90_000)
+            page.click("#result-link")
+            expect(page.locator("main")).to_contain_text("Survival curves")
+            expect(page.locator("main")).to_contain_text("Stockpile frontier")
+            assert page.locator("figure.chart img").count() == 3
+            page.screenshot(path=str(ARTIFACTS / "browser-7-resilience.png"), full_page=True)
         finally:
             browser.close()

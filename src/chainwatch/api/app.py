@@ -44,13 +44,15 @@ from chainwatch.workflows.monitor import (
     Scheduler,
     ServiceState,
     default_parser,
+    download_fetcher,
     files_fetcher,
 )
+from chainwatch.workflows.results import NetworkInputError, NetworkNotFound
 from chainwatch.workflows.screening import database_url, engine_for
 
 log = logging.getLogger("chainwatch.api")
 WEB = Path(__file__).resolve().parents[1] / "web"
-UPLOAD_PATHS = ("/api/v1/batches", "/api/v1/lists/load", "/upload")
+UPLOAD_PATHS = ("/api/v1/batches", "/api/v1/lists/load", "/upload", "/api/v1/networks", "/networks")
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -177,6 +179,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, exc: CaseNotFound) -> Response:
         return _error(404, str(exc))
 
+    @app.exception_handler(NetworkInputError)
+    async def bad_network(request: Request, exc: NetworkInputError) -> Response:
+        return JSONResponse(exc.as_dict(), status_code=400)
+
+    @app.exception_handler(NetworkNotFound)
+    async def no_network(request: Request, exc: NetworkNotFound) -> Response:
+        return _error(404, str(exc))
+
     @app.exception_handler(NoActiveSnapshot)
     async def no_snapshot(request: Request, exc: NoActiveSnapshot) -> Response:
         return _error(409, str(exc))
@@ -218,10 +228,18 @@ def _session_secret(engine: sa.Engine, configured: str) -> str:
         return str(conn.execute(sa.select(state.c.value).where(state.c.key == key)).scalar())
 
 
-def fetcher_from_settings(settings: ServiceSettings) -> Fetcher | None:
-    """List files named in the settings (PATH or PATH::FORMAT), or None when none are."""
+def fetcher_from_settings(settings: ServiceSettings) -> Fetcher:
+    """List files named in the settings (PATH or PATH::FORMAT); when none are, the official
+    downloads (or their mirror at `download_base_url`)."""
     if not settings.list_sources:
-        return None
+        from chainwatch.workflows.lists import default_download_dir
+
+        return download_fetcher(
+            Path(settings.download_dir) if settings.download_dir else default_download_dir(),
+            settings.download_sources,
+            base_url=settings.download_base_url or None,
+            timeout_s=settings.download_timeout_seconds,
+        )
     sources = []
     for item in settings.list_sources:
         path, _, fmt = item.partition("::")
@@ -272,6 +290,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         svc.live.warm()  # the screening index is built once per worker, here
+        svc.state.fail_orphaned_jobs()  # jobs a killed worker left "running"
         scheduler = None
         if settings.refresh_interval_seconds > 0 and svc.fetcher is not None:
             fetch = svc.fetcher

@@ -91,6 +91,16 @@ async def check_csrf(request: Request) -> None:
         raise CsrfError("missing or wrong CSRF token: reload the page and try again")
 
 
+def client_address(request: Request, trust_forwarded_for: bool = False) -> str:
+    """The client's IP address (the first X-Forwarded-For hop only when told to trust it)."""
+    if trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        first = forwarded.split(",")[0].strip()
+        if first:
+            return first[:100]
+    return request.client.host if request.client is not None else ""
+
+
 def _key_from(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if header:

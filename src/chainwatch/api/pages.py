@@ -12,17 +12,35 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from chainwatch.api.deps import ANALYST, VIEWER, Services, check_csrf, csrf_token, services
-from chainwatch.api.routes import read_upload, screen_party, status_payload
-from chainwatch.api.schemas import ScreenRequest
+from chainwatch.api.deps import (
+    ANALYST,
+    VIEWER,
+    Services,
+    check_csrf,
+    client_address,
+    csrf_token,
+    services,
+)
+from chainwatch.api.routes import (
+    _safe_name,
+    exposure_for,
+    read_network_upload,
+    read_upload,
+    screen_party,
+    start_resilience,
+    status_payload,
+)
+from chainwatch.api.schemas import ExposureIn, ResilienceIn, ScreenRequest
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query as ScreenQuery
-from chainwatch.workflows.auth import AuthError, Principal
+from chainwatch.workflows.auth import AuthError, Principal, TooManyAttempts
 from chainwatch.workflows.cases import STATUSES
-from chainwatch.workflows.monitor import NoActiveSnapshot, diff_summary, run_batch
+from chainwatch.workflows.lists import diff_snapshots
+from chainwatch.workflows.monitor import NoActiveSnapshot, run_batch
+from chainwatch.workflows.results import store_network
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -65,7 +83,19 @@ async def login(
 ) -> Response:
     await check_csrf(request)
     try:
-        who = svc.auth.login(username, password)
+        who = svc.auth.login(
+            username,
+            password,
+            client_address(request, svc.settings.trust_forwarded_for),
+            max_failures=svc.settings.login_max_failures,
+            window_seconds=svc.settings.login_window_seconds,
+        )
+    except TooManyAttempts as exc:
+        return JSONResponse(
+            {"error": str(exc)},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
     except AuthError:
         return render(request, "login.html", svc, None, error="wrong username or password")
     request.session.clear()
@@ -177,7 +207,7 @@ def lists_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLRespo
     if active is not None:
         older = [s for s in snapshots if s.id < active["id"]]
         if older:
-            diff = diff_summary(svc.store, str(older[-1].id), str(active["id"]), 200)
+            diff = diff_snapshots(svc.store, str(older[-1].id), str(active["id"])).as_dict(200)
     return render(request, "lists.html", svc, who, status=status, snapshots=snapshots, diff=diff)
 
 
@@ -235,29 +265,106 @@ def audit_page(request: Request, svc: Svc, who: Principal = ANALYST) -> HTMLResp
     return render(request, "audit.html", svc, who, records=svc.audit.records(0, 200, True))
 
 
+@router.get("/networks", response_class=HTMLResponse)
+def networks_page(
+    request: Request, svc: Svc, error: str = "", who: Principal = VIEWER
+) -> HTMLResponse:
+    """Stored networks; analysts upload networks and run exposure and resilience here."""
+    networks = []
+    for item in svc.state.results("network"):
+        found = svc.state.result("network", item["name"])
+        summary = found["document"].get("summary", {}) if found else {}
+        networks.append({**item, "summary": summary})
+    return render(request, "networks.html", svc, who, networks=networks, error=error[:2000])
+
+
+@router.post("/networks")
+def network_upload(
+    request: Request,
+    svc: Svc,
+    file: Annotated[UploadFile, File()],
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    who: Principal = ANALYST,
+) -> Response:
+    try:
+        data = read_network_upload(svc, file)
+        store_network(
+            svc.state, _safe_name(name.strip()), data, file.filename or "network.zip", who.name
+        )
+    except (HTTPException, ChainwatchError) as exc:
+        message = exc.detail if isinstance(exc, HTTPException) else str(exc)
+        return networks_page(request, svc, str(message), who)
+    return RedirectResponse("/networks", status_code=303)
+
+
+@router.post("/networks/{name}/exposure")
+def network_exposure(
+    svc: Svc,
+    name: Annotated[str, PathParam(max_length=100)],
+    designate: Annotated[str, Form(max_length=2000)] = "",
+    screen: Annotated[str, Form(max_length=10)] = "",
+    who: Principal = ANALYST,
+) -> Response:
+    body = ExposureIn(
+        screen=bool(screen),
+        designate=[p.strip() for p in designate.split(",") if p.strip()][:200],
+    )
+    exposure_for(svc, name, body, who.name)
+    return RedirectResponse(f"/exposure?name={_safe_name(name)}", status_code=303)
+
+
+@router.post("/networks/{name}/resilience")
+def network_resilience(
+    svc: Svc,
+    name: Annotated[str, PathParam(max_length=100)],
+    probability: Annotated[float, Form(gt=0.0, le=1.0)] = 0.02,
+    scenarios: Annotated[int, Form(ge=1, le=500)] = 50,
+    who: Principal = ANALYST,
+) -> Response:
+    body = ResilienceIn(probability=probability, scenarios=scenarios)
+    job_id = start_resilience(svc, name, body, who.name)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
 @router.get("/exposure", response_class=HTMLResponse)
-def exposure_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
-    return _results_page(request, svc, who, "exposure", "Exposure", ("network", "exposure"))
+def exposure_page(
+    request: Request,
+    svc: Svc,
+    name: Annotated[str, Query(max_length=100)] = "",
+    who: Principal = VIEWER,
+) -> HTMLResponse:
+    """The exposure of a network: its picture, summary and tables."""
+    return _results_page(request, svc, who, "exposure", "Exposure", name)
 
 
 @router.get("/resilience", response_class=HTMLResponse)
-def resilience_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
-    return _results_page(request, svc, who, "resilience", "Resilience", ("resilience",))
+def resilience_page(
+    request: Request,
+    svc: Svc,
+    name: Annotated[str, Query(max_length=100)] = "",
+    who: Principal = VIEWER,
+) -> HTMLResponse:
+    """Survival curves, the stockpile frontier and the sweep and stockpile tables."""
+    return _results_page(request, svc, who, "resilience", "Resilience", name)
 
 
 def _results_page(
-    request: Request,
-    svc: Services,
-    who: Principal,
-    page: str,
-    title: str,
-    kinds: tuple[str, ...],
+    request: Request, svc: Services, who: Principal, kind: str, title: str, name: str
 ) -> HTMLResponse:
-    """The latest result of each kind: its images (network picture, survival curves, stockpile
-    frontier) when the document carries them, and its figures."""
-    sections = []
-    for kind in kinds:
-        listed = svc.state.results(kind)
-        latest = svc.state.result(kind, listed[0]["name"]) if listed else None
-        sections.append({"kind": kind, "results": listed, "latest": latest})
-    return render(request, "results.html", svc, who, page=page, title=title, sections=sections)
+    """One stored result (the named one, else the newest): its images, figures and tables."""
+    listed = svc.state.results(kind)
+    chosen = name if name and any(r["name"] == name for r in listed) else ""
+    if not chosen and listed:
+        chosen = listed[0]["name"]
+    latest = svc.state.result(kind, chosen) if chosen else None
+    return render(
+        request,
+        "results.html",
+        svc,
+        who,
+        page=kind,
+        title=title,
+        kind=kind,
+        results=listed,
+        latest=latest,
+    )

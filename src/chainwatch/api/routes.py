@@ -17,8 +17,10 @@ from chainwatch.api.deps import ADMIN, ANALYST, VIEWER, Services, services
 from chainwatch.api.schemas import (
     CounterpartyIn,
     DecisionRequest,
+    ExposureIn,
     KeyIn,
     Message,
+    ResilienceIn,
     ResultIn,
     ScreenRequest,
     ScreenResponse,
@@ -30,12 +32,18 @@ from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.screening.algorithm import V1
 from chainwatch.workflows.auth import Principal
 from chainwatch.workflows.counterparties import read_counterparties
+from chainwatch.workflows.lists import diff_snapshots
 from chainwatch.workflows.monitor import (
     RESULT_KINDS,
     ListSource,
     default_parser,
-    diff_summary,
     run_batch,
+)
+from chainwatch.workflows.results import (
+    ResilienceRequest,
+    run_exposure_result,
+    run_resilience_result,
+    store_network,
 )
 from chainwatch.workflows.screening import match_to_dict
 
@@ -323,7 +331,7 @@ def lists_diff(
     who: Principal = VIEWER,
 ) -> dict[str, Any]:
     """Entries added, removed and changed between two snapshots (id, hash prefix, 'active')."""
-    return diff_summary(svc.store, old, new, limit)
+    return diff_snapshots(svc.store, old, new).as_dict(limit)
 
 
 @router.post("/lists/load", tags=["lists"])
@@ -509,3 +517,136 @@ def put_result(
     """Store a result document (what the network and resilience workflows produce)."""
     svc.state.put_result(kind, _safe_name(name), body.document, who.name)
     return {"message": f"{kind} result {name} stored"}
+
+
+# -- networks, exposure and resilience ---------------------------------------------------------
+
+
+def read_network_upload(svc: Services, file: UploadFile) -> bytes:
+    limit = svc.settings.network_limit_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"network file larger than {limit} bytes")
+    return data
+
+
+def _strip_upload(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "upload"}
+
+
+@router.post("/networks", status_code=201, tags=["networks"])
+def upload_network(
+    svc: Svc,
+    file: Annotated[
+        UploadFile, File(description="A zip of the network's CSV tables, or an XLSX workbook.")
+    ],
+    name: Annotated[str, Form(min_length=1, max_length=100, pattern=SAFE_NAME.pattern)],
+    who: Principal = ANALYST,
+) -> dict[str, Any]:
+    """Upload a supply network (docs/network-format.md). It is validated completely; a
+    problem is a 400 naming `file`, `row` and `field`. Replaces a network of the same name."""
+    data = read_network_upload(svc, file)
+    summary = store_network(
+        svc.state, _safe_name(name), data, file.filename or "network.zip", who.name
+    )
+    return {"name": name, "summary": summary}
+
+
+@router.get("/networks", tags=["networks"])
+def list_networks(svc: Svc, who: Principal = VIEWER) -> list[dict[str, Any]]:
+    """Stored networks, newest first."""
+    return svc.state.results("network")
+
+
+@router.get("/networks/{name}", tags=["networks"])
+def get_network(name: NameParam, svc: Svc, who: Principal = VIEWER) -> dict[str, Any]:
+    """A stored network's counts (the upload itself is not returned)."""
+    found = svc.state.result("network", _safe_name(name))
+    if found is None:
+        raise HTTPException(404, f"no network {name!r}")
+    found["document"] = _strip_upload(found["document"])
+    return found
+
+
+def exposure_for(svc: Services, name: str, body: ExposureIn, actor: str) -> dict[str, Any]:
+    screener = svc.live.party_screener(svc.settings.threshold) if body.screen else None
+    snapshot = svc.live.snapshot().content_hash if body.screen else ""
+    return run_exposure_result(
+        svc.state,
+        _safe_name(name),
+        actor,
+        screener=screener,
+        snapshot=snapshot,
+        designate=body.designate,
+        names=[(n.name, tuple(n.lists)) for n in body.names],
+        lists=tuple(body.lists),
+        as_of=body.as_of,
+        min_score=body.min_score,
+        cut_lists=frozenset(body.cut_lists) if body.cut_lists is not None else None,
+    )
+
+
+@router.post("/networks/{name}/exposure", tags=["networks"])
+def run_exposure(
+    name: NameParam, body: ExposureIn, svc: Svc, who: Principal = ANALYST
+) -> dict[str, Any]:
+    """Compute the exposure of a stored network: its parties screened against the active
+    snapshot (plus `names` and what-if `designate`), ownership rules, inbound and outbound
+    exposure, de minimis. Stored as the `exposure` result of the same name (with the SVG
+    network picture); returns summary and tables."""
+    return exposure_for(svc, name, body, who.name)
+
+
+def start_resilience(svc: Services, name: str, body: ResilienceIn, actor: str) -> str:
+    name = _safe_name(name)
+    if svc.state.result("network", name) is None:
+        raise HTTPException(404, f"no network {name!r}: upload it first")
+    request = ResilienceRequest(
+        probability=body.probability,
+        scenarios=body.scenarios,
+        seed=body.seed,
+        frontier_points=body.frontier_points,
+        top=body.top,
+        budget=body.budget,
+        overrides=dict(body.overrides),
+        max_nodes=svc.settings.resilience_max_nodes,
+    )
+    job_id = svc.state.new_job("resilience", 1, actor)
+
+    def work() -> None:
+        svc.state.update_job(job_id, status="running", message=f"resilience of {name}")
+        try:
+            result = run_resilience_result(
+                svc.state, name, actor, request, svc.settings.resilience_timeout_seconds
+            )
+        except ChainwatchError as exc:
+            svc.state.update_job(job_id, status="failed", message=str(exc)[:2000], result={})
+            return
+        except Exception as exc:
+            svc.state.update_job(
+                job_id, status="failed", message=f"internal error: {type(exc).__name__}"
+            )
+            raise
+        svc.state.update_job(
+            job_id,
+            status="done",
+            done=1,
+            message=f"resilience of {name} stored",
+            result={"kind": "resilience", "name": name, "summary": result["summary"]},
+        )
+
+    svc.executor.submit(work)
+    return job_id
+
+
+@router.post("/networks/{name}/resilience", status_code=202, tags=["networks"])
+def run_resilience(
+    name: NameParam, body: ResilienceIn, svc: Svc, who: Principal = ANALYST
+) -> dict[str, Any]:
+    """Start a resilience run of a stored network in the background: the sweep (every
+    supplier cut off in turn: time-to-survive, time-to-recover, lost margin, survival curves)
+    and the stockpile LP with its frontier. Bounded in size and time (settings
+    `resilience_max_nodes`, `resilience_timeout_seconds`). Follow the job; the result is
+    stored as the `resilience` result of the same name."""
+    job_id = start_resilience(svc, name, body, who.name)
+    return {"job_id": job_id, "status": "queued", "status_url": f"/api/v1/jobs/{job_id}"}

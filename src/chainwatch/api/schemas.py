@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,6 +79,39 @@ class KeyIn(Strict):
 
 class ResultIn(Strict):
     document: dict[str, Any]
+
+
+class DesignatedName(Strict):
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    lists: list[str] = Field(default_factory=list, max_length=10)
+
+
+class ExposureIn(Strict):
+    """What to designate: screening hits of the network's parties against the active lists
+    (`screen`), names as listed, and parties by id (what-if)."""
+
+    screen: bool = Field(default=True, description="Screen every party of the network.")
+    min_score: float = Field(default=0.0, ge=0.0, le=1.0)
+    names: list[DesignatedName] = Field(default_factory=list, max_length=1000)
+    designate: list[str] = Field(
+        default_factory=list, max_length=200, description="Party ids designated by hand."
+    )
+    lists: list[str] = Field(default_factory=lambda: ["EL", "SDN"], min_length=1, max_length=10)
+    as_of: date | None = None
+    cut_lists: list[str] | None = Field(default=None, max_length=10)
+
+
+class ResilienceIn(Strict):
+    """Sweep (every supplier cut off in turn) and stockpile (two-stage LP) settings; bounded
+    so that a run stays small."""
+
+    probability: float = Field(default=0.02, gt=0.0, le=1.0)
+    scenarios: int = Field(default=50, ge=1, le=500)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    frontier_points: int = Field(default=6, ge=2, le=12)
+    top: int = Field(default=20, ge=1, le=50)
+    budget: float | None = Field(default=None, ge=0.0)
+    overrides: dict[str, str] = Field(default_factory=dict, max_length=30)
 
 
 class Message(BaseModel):

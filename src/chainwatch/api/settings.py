@@ -26,8 +26,18 @@ class ServiceSettings(BaseModel):
     )
     list_sources: list[str] = Field(
         default_factory=list,
-        description="List files the refresh loads, as PATH or PATH::FORMAT.",
+        description="List files the refresh loads, as PATH or PATH::FORMAT; empty: download.",
     )
+    download_sources: list[str] | None = Field(
+        default=None,
+        description="Sources the refresh downloads (csl, ofac-sdn, ofac-cons, un, bis-dpl, "
+        "csl-json); None: every default source.",
+    )
+    download_base_url: str = Field(
+        default="", description="A mirror of the official addresses (same paths); empty: official."
+    )
+    download_dir: str = Field(default="", description="Where downloads are kept; empty: default.")
+    download_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     webhook_url: str = ""
     webhook_secret: str = ""
     threshold: float = Field(default=0.70, ge=0.0, le=1.0)
@@ -35,7 +45,23 @@ class ServiceSettings(BaseModel):
     upload_limit_bytes: int = 20_000_000
     batch_max_rows: int = 100_000
     snapshot_check_seconds: float = 2.0
+    network_limit_bytes: int = Field(
+        default=10_000_000, description="Largest network upload (zip or xlsx)."
+    )
+    resilience_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="A resilience run is stopped after this time."
+    )
+    resilience_max_nodes: int = Field(
+        default=2000, ge=1, description="Items + suppliers of a network the service analyses."
+    )
     key_cache_seconds: float = 5.0
+    login_max_failures: int = Field(
+        default=10, ge=0, description="Failed logins per username and address; 0: no limit."
+    )
+    login_window_seconds: float = Field(default=300.0, gt=0)
+    trust_forwarded_for: bool = Field(
+        default=False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+    )
 
     @classmethod
     def from_env(cls) -> ServiceSettings:

@@ -47,9 +47,19 @@ def serve(
         list[str] | None, typer.Option(help="List file to refresh from, PATH[::FORMAT].")
     ] = None,
     max_age_hours: Annotated[float | None, typer.Option(help="Stale-list warning age.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Download the lists from this mirror of the official addresses."),
+    ] = None,
+    download_dir: Annotated[
+        Path | None, typer.Option(help="Where downloaded list files are kept.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Run the API and the dashboard (OpenAPI docs at /docs)."""
+    """Run the API and the dashboard (OpenAPI docs at /docs).
+
+    The scheduled refresh (--refresh-interval) downloads every default list from its official
+    address (or --base-url), unless --source names local files."""
     import uvicorn
 
     from chainwatch.workflows.screening import database_url
@@ -66,6 +76,10 @@ def serve(
         values["list_sources"] = source
     if max_age_hours is not None:
         values["max_snapshot_age_hours"] = max_age_hours
+    if base_url is not None:
+        values["download_base_url"] = base_url
+    if download_dir is not None:
+        values["download_dir"] = str(download_dir)
     os.environ["CHAINWATCH_DB"] = database_url(db)
     os.environ["CHAINWATCH_SERVICE_SETTINGS"] = json.dumps(values)
     uvicorn.run(
@@ -81,21 +95,39 @@ def serve(
 
 def watch(
     source: Annotated[
-        list[str], typer.Option(help="List file to load, PATH[::FORMAT]; repeat for several.")
-    ],
+        list[str] | None,
+        typer.Option(help="Local list file, PATH[::FORMAT] (repeat); default: download."),
+    ] = None,
+    list_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--list", help="Download only this source (csl, ofac-sdn, ofac-cons, un, bis-dpl)."
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="A mirror of the official addresses (same paths).")
+    ] = None,
+    download_dir: Annotated[
+        Path | None, typer.Option(help="Where downloaded list files are kept.")
+    ] = None,
+    timeout: Annotated[float, typer.Option(min=1.0, help="Download timeout, seconds.")] = 60.0,
     webhook_url: Annotated[str, typer.Option(envvar="CHAINWATCH_WEBHOOK_URL")] = "",
     webhook_secret: Annotated[str, typer.Option(envvar="CHAINWATCH_WEBHOOK_SECRET")] = "",
     db: DbOption = None,
 ) -> None:
-    """Refresh the lists once (for cron): load, diff, re-screen affected counterparties."""
+    """Refresh the lists once (for cron): download every default list from its official
+    address (or --base-url), load what changed, diff, re-screen affected counterparties.
+    Exit 1 when a source failed (its previous version stays active)."""
     from chainwatch.store.lists import ListStore
     from chainwatch.workflows.audit import AuditLog
     from chainwatch.workflows.cases import CaseService
     from chainwatch.workflows.monitor import (
+        Fetcher,
         ListSource,
         Refresher,
         ServiceState,
         default_parser,
+        download_fetcher,
         files_fetcher,
     )
 
@@ -109,12 +141,24 @@ def watch(
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
         )
-        sources = []
-        for item in source:
-            path, _, fmt = item.partition("::")
-            sources.append(ListSource(Path(path), fmt or None))
+        fetcher: Fetcher
+        if source:
+            sources = []
+            for item in source:
+                path, _, fmt = item.partition("::")
+                sources.append(ListSource(Path(path), fmt or None))
+            fetcher = files_fetcher(sources)
+        else:
+            from chainwatch.workflows.lists import default_download_dir
+
+            fetcher = download_fetcher(
+                download_dir or default_download_dir(),
+                list_name or None,
+                base_url=base_url,
+                timeout_s=timeout,
+            )
         report = refresher.refresh(
-            files_fetcher(sources),
+            fetcher,
             default_parser,
             actor=ACTOR,
             progress=lambda step: typer.echo(step, err=True),
@@ -123,7 +167,7 @@ def watch(
         _fail(exc)
         return
     typer.echo(json.dumps(report.as_dict(), indent=2))
-    if report.status == "failed":
+    if report.status == "failed" or report.failed_sources:
         raise typer.Exit(code=1)
 
 

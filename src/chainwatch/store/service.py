@@ -8,6 +8,7 @@ audit_log             append-only, hash-chained record of decisions, list, key a
 jobs                  background work (batch uploads, refreshes) and its progress
 results               JSON result documents of other analyses, keyed by kind and name
 alerts, notifications what the dashboard shows: failures and news
+login_failures        failed logins per (username, client address), for rate limiting
 """
 
 from __future__ import annotations
@@ -169,4 +170,14 @@ notifications = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("payload", sa.Text, nullable=False),  # JSON
     sa.Column("delivered", sa.String(200), nullable=False, default=""),  # webhook outcome
+)
+
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(100), nullable=False),
+    sa.Column("client", sa.String(100), nullable=False),  # IP address
+    sa.Column("at", sa.Float, nullable=False),  # unix time
+    sa.Index("ix_login_failures_who", "username", "client", "at"),
 )

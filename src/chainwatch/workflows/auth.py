@@ -7,6 +7,9 @@
   ``hmac.compare_digest`` (constant time).
 * Roles are ordered: viewer < analyst (may decide cases) < admin (may load lists, manage keys
   and users). Every change of a user or key is written to the audit log.
+* Logins: after 10 failures for one username from one client address within 5 minutes,
+  further attempts are refused (429) until the oldest failure is 5 minutes old; kept in the
+  store, so every worker process sees the same count.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -23,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.store.service import api_keys, users
+from chainwatch.store.service import api_keys, login_failures, users
 from chainwatch.workflows.audit import AuditLog
 
 
@@ -61,6 +65,18 @@ class AuthError(ChainwatchError):
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD = 8
+
+
+class TooManyAttempts(ChainwatchError):
+    """Login refused for a while after repeated failures (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+LOGIN_MAX_FAILURES = 10
+LOGIN_WINDOW_SECONDS = 300.0
 
 
 def now_iso() -> str:
@@ -204,14 +220,56 @@ class AuthService:
                 raise ChainwatchError(f"no user {username!r}")
         self.audit.append(actor, "user.deleted", username)
 
-    def login(self, username: str, password: str) -> Principal:
+    def login(
+        self,
+        username: str,
+        password: str,
+        client: str = "",
+        *,
+        max_failures: int = LOGIN_MAX_FAILURES,
+        window_seconds: float = LOGIN_WINDOW_SECONDS,
+    ) -> Principal:
+        """Check a password. After `max_failures` failed logins for the same username from the
+        same client address within `window_seconds`, every attempt (right or wrong) is refused
+        with :class:`TooManyAttempts` until the oldest failure leaves the window."""
+        username, client = username[:100], client[:100]
+        now = time.time()
+        since = now - window_seconds
+        who = (login_failures.c.username == username) & (login_failures.c.client == client)
+        with self.engine.connect() as conn:
+            recent = (
+                conn.execute(
+                    sa.select(login_failures.c.at)
+                    .where(who, login_failures.c.at > since)
+                    .order_by(login_failures.c.at)
+                )
+                .scalars()
+                .all()
+            )
+        if max_failures > 0 and len(recent) >= max_failures:
+            retry = max(1, int(recent[-max_failures] + window_seconds - now) + 1)
+            raise TooManyAttempts(
+                f"too many failed logins for {username!r} from this address: "
+                f"try again in {retry} seconds",
+                retry,
+            )
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(users.c.username == username)).first()
         if row is None:
             verify_password(password, _DUMMY_HASH)
+            ok = False
+        else:
+            ok = verify_password(password, row.password_hash) and not row.disabled
+        if not ok or row is None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    login_failures.insert().values(username=username, client=client, at=now)
+                )
+                # forget failures far outside any window (keeps the table small)
+                conn.execute(login_failures.delete().where(login_failures.c.at < now - 86_400))
             raise AuthError("wrong username or password")
-        if not verify_password(password, row.password_hash) or row.disabled:
-            raise AuthError("wrong username or password")
+        with self.engine.begin() as conn:
+            conn.execute(login_failures.delete().where(who))
         return Principal(row.username, Role.parse(row.role), "session")
 
     def session_principal(self, username: str) -> Principal | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,67 +47,132 @@ def load_bundled(store: ListStore) -> LoadResult:
         raise
 
 
+EntryKey = tuple[str, str]  # (feed, entry id): the same id may appear in two feeds
+
+
 @dataclass
 class EntryChange:
     entry_id: str
     name: str
     source: str
     fields: dict[str, tuple[object, object]]  # field -> (old, new)
+    feed: str = ""
+    before: ListEntry | None = field(default=None, repr=False, compare=False)
+    after: ListEntry | None = field(default=None, repr=False, compare=False)
+
+
+def _brief(feed: str, entry: ListEntry) -> dict[str, str]:
+    return {"feed": feed, "entry_id": entry.entry_id, "name": entry.name, "source": entry.source}
 
 
 @dataclass
 class SnapshotDiff:
+    """Entries added, removed and changed between two snapshots, keyed by (feed, entry id)."""
+
     old: str
     new: str
     added: list[ListEntry] = field(default_factory=list)
     removed: list[ListEntry] = field(default_factory=list)
     changed: list[EntryChange] = field(default_factory=list)
+    added_feeds: list[str] = field(default_factory=list, repr=False)  # feed of each added
+    removed_feeds: list[str] = field(default_factory=list, repr=False)
 
-    def as_dict(self) -> dict[str, object]:
+    def counts(self) -> dict[str, int]:
+        return {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "changed": len(self.changed),
+        }
+
+    def as_dict(self, limit: int | None = None) -> dict[str, object]:
+        """JSON form (`lists diff --json`, the API); at most `limit` items of each kind."""
+        cap = slice(None, limit)
+        added_feeds = self.added_feeds or [""] * len(self.added)
+        removed_feeds = self.removed_feeds or [""] * len(self.removed)
         return {
             "old": self.old,
             "new": self.new,
+            "counts": self.counts(),
             "added": [
-                {"entry_id": e.entry_id, "name": e.name, "source": e.source} for e in self.added
+                _brief(f, e) for f, e in list(zip(added_feeds, self.added, strict=True))[cap]
             ],
             "removed": [
-                {"entry_id": e.entry_id, "name": e.name, "source": e.source} for e in self.removed
+                _brief(f, e) for f, e in list(zip(removed_feeds, self.removed, strict=True))[cap]
             ],
             "changed": [
                 {
+                    "feed": c.feed,
                     "entry_id": c.entry_id,
                     "name": c.name,
                     "source": c.source,
                     "fields": {k: {"old": o, "new": n} for k, (o, n) in c.fields.items()},
                 }
-                for c in self.changed
+                for c in self.changed[cap]
             ],
         }
 
 
+def _keyed(entries: Iterable[ListEntry | tuple[str, ListEntry]]) -> dict[EntryKey, ListEntry]:
+    out: dict[EntryKey, ListEntry] = {}
+    for item in entries:
+        feed, entry = item if isinstance(item, tuple) else ("", item)
+        out[(feed, entry.entry_id)] = entry
+    return out
+
+
 def diff_entries(
-    old: list[ListEntry], new: list[ListEntry]
-) -> tuple[list[ListEntry], list[ListEntry], list[EntryChange]]:
-    """Entries added, removed and changed (by entry id), with the changed fields' values."""
-    before = {e.entry_id: e for e in old}
-    after = {e.entry_id: e for e in new}
-    added = [after[k] for k in sorted(after.keys() - before.keys())]
-    removed = [before[k] for k in sorted(before.keys() - after.keys())]
+    old: Iterable[ListEntry | tuple[str, ListEntry]],
+    new: Iterable[ListEntry | tuple[str, ListEntry]],
+) -> tuple[list[tuple[str, ListEntry]], list[tuple[str, ListEntry]], list[EntryChange]]:
+    """(feed, entry) pairs added and removed, and the entries changed with the changed fields'
+    values; keyed by (feed, entry id). Plain entries count as feed ``""``."""
+    before, after = _keyed(old), _keyed(new)
+    added = [(k[0], after[k]) for k in sorted(after.keys() - before.keys())]
+    removed = [(k[0], before[k]) for k in sorted(before.keys() - after.keys())]
     changed = []
     for key in sorted(before.keys() & after.keys()):
-        if before[key] == after[key]:
+        a_entry, b_entry = before[key], after[key]
+        if a_entry == b_entry:
             continue
-        a, b = entry_to_dict(before[key]), entry_to_dict(after[key])
+        a, b = entry_to_dict(a_entry), entry_to_dict(b_entry)
         fields = {name: (a[name], b[name]) for name in a if a[name] != b[name]}
-        changed.append(EntryChange(key, after[key].name, after[key].source, fields))
+        changed.append(
+            EntryChange(key[1], b_entry.name, b_entry.source, fields, key[0], a_entry, b_entry)
+        )
     return added, removed, changed
 
 
+def diff_snapshot_pair(store: ListStore, old: Snapshot | None, new: Snapshot) -> SnapshotDiff:
+    """The diff of two snapshots (``old=None``: everything is added). A feed whose version is
+    the same in both is skipped without reading its entries."""
+    old_versions = {v.feed: v for v in old.feeds} if old is not None else {}
+    new_versions = {v.feed: v for v in new.feeds}
+    before: list[tuple[str, ListEntry]] = []
+    after: list[tuple[str, ListEntry]] = []
+    for name in sorted(old_versions.keys() | new_versions.keys()):
+        a, b = old_versions.get(name), new_versions.get(name)
+        if a is not None and b is not None and a.id == b.id:
+            continue
+        for version, out in ((a, before), (b, after)):
+            if version is not None:
+                snap = old if version is a else new
+                assert snap is not None
+                one = dataclasses.replace(snap, feeds=(version,))
+                out.extend((name, e) for e in store.entries(one))
+    added, removed, changed = diff_entries(before, after)
+    return SnapshotDiff(
+        old.content_hash if old is not None else "",
+        new.content_hash,
+        [e for _, e in added],
+        [e for _, e in removed],
+        changed,
+        [f for f, _ in added],
+        [f for f, _ in removed],
+    )
+
+
 def diff_snapshots(store: ListStore, old_ref: str, new_ref: str) -> SnapshotDiff:
-    old: Snapshot = store.snapshot(old_ref)
-    new: Snapshot = store.snapshot(new_ref)
-    added, removed, changed = diff_entries(store.entries(old), store.entries(new))
-    return SnapshotDiff(old.content_hash, new.content_hash, added, removed, changed)
+    return diff_snapshot_pair(store, store.snapshot(old_ref), store.snapshot(new_ref))
 
 
 @dataclass

@@ -2,9 +2,11 @@
 
 The refresh job (``chainwatch watch``, or the scheduler inside ``chainwatch serve``):
 
-1. fetches the list files (a *fetcher* yields :class:`ListSource`s: local files now, the
-   official downloads once ``chainwatch.lists.download`` is wired) and parses every one of them
-   before anything is written;
+1. fetches the list files (a *fetcher* yields :class:`ListSource`s: by default
+   :func:`download_fetcher`, the official downloads of ``chainwatch.lists.download`` or a
+   mirror of them; :func:`files_fetcher` for local files) and parses every new one before
+   anything is written; a source that fails to download or parse is left out (its previous
+   version stays in the active snapshot) and raises an alert;
 2. loads all feeds in one transaction (a failure or a killed process leaves the
    previous snapshot active);
 3. diffs the new active snapshot against the snapshot the counterparties were last screened
@@ -27,6 +29,8 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import socket
 import threading
 import time
 import urllib.request
@@ -40,14 +44,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.model.lists import ListEntry, ParsedFeed, entry_from_dict, entry_to_dict
+from chainwatch.model.lists import ListEntry, ParsedFeed, entry_from_dict
 from chainwatch.model.screening import Match, Query
+from chainwatch.network.scenario import PartyScreener
 from chainwatch.screening.algorithm import DEFAULT_THRESHOLD, V1, Matcher
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.store.schema import state
 from chainwatch.store.service import alerts, jobs, notifications, results
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService, entry_tokens
+from chainwatch.workflows.lists import diff_snapshot_pair
 from chainwatch.workflows.screening import load_index
 
 log = logging.getLogger("chainwatch.monitor")
@@ -57,6 +63,44 @@ RESULT_KINDS = ("network", "exposure", "resilience")
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _process_start(pid: int) -> str:
+    """The start time of a process (Linux /proc, clock ticks since boot); "" elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _worker_id() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid)}"
+
+
+WORKER = _worker_id()  # "host:pid:start" of this process, kept with the jobs it runs
+
+
+def worker_alive(worker: str) -> bool:
+    """Is the process named by a job's worker id still running? Unknown (another host):
+    assumed alive. Jobs without a worker id (older versions) count as dead."""
+    host, _, rest = worker.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if not host or not pid_text.isdigit():
+        return False
+    if host != socket.gethostname():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return worker == WORKER
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # someone else's process: alive
+    return not start or _process_start(pid) in ("", start)
 
 
 # -- fetching and parsing ----------------------------------------------------------------------
@@ -70,10 +114,22 @@ class ListSource:
     format: str | None = None  # None: let the list adapters detect it
     mapping: Path | None = None
     feed: str | None = None
+    # sha256 of the downloaded files: a source whose fingerprint was loaded already (and
+    # whose feed is active) is not parsed again; empty: always parsed
+    fingerprint: str = ""
 
 
-Fetcher = Callable[[], Iterable[ListSource]]
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    """A source that could not be fetched; its previous version stays active."""
+
+    feed: str
+    message: str
+
+
+Fetcher = Callable[[], Iterable[ListSource | FetchFailure]]
 Parser = Callable[[ListSource], ParsedFeed]
+FINGERPRINT_KEY = "monitor_fetched:"  # + feed: fingerprint of the files last loaded
 
 
 def files_fetcher(sources: Sequence[ListSource]) -> Fetcher:
@@ -84,6 +140,43 @@ def files_fetcher(sources: Sequence[ListSource]) -> Fetcher:
             if not source.path.exists():
                 raise ChainwatchError(f"list source not found: {source.path}")
             yield source
+
+    return fetch
+
+
+def download_fetcher(
+    directory: Path,
+    sources: Sequence[str] | None = None,
+    *,
+    base_url: str | None = None,
+    timeout_s: float = 60.0,
+) -> Fetcher:
+    """A fetcher of the official list downloads (:mod:`chainwatch.lists.download`): every
+    configured source (default: every default source) from its official address, or from the
+    same paths under `base_url` (a mirror). Each source is downloaded into
+    ``directory/<source>/``, all its files or none; a source that fails is yielded as a
+    :class:`FetchFailure` and its previous files stay in place."""
+
+    def fetch() -> Iterable[ListSource | FetchFailure]:
+        from chainwatch.lists.download import DownloadError, update_sources
+
+        try:
+            results = update_sources(directory, sources, base_url=base_url, timeout_s=timeout_s)
+        except DownloadError as exc:  # an unknown source name
+            raise ChainwatchError(str(exc)) from exc
+        for name, outcome in results.items():
+            if isinstance(outcome, DownloadError):
+                yield FetchFailure(name, str(outcome))
+                continue
+            digest = hashlib.sha256()
+            for file in outcome.files:
+                digest.update(f"{file.path.name}:{file.sha256}\n".encode())
+            yield ListSource(
+                outcome.primary_path,
+                outcome.source.format,
+                feed=name,
+                fingerprint=digest.hexdigest(),
+            )
 
     return fetch
 
@@ -243,6 +336,18 @@ class LiveScreener:
     def entries(self) -> dict[str, ListEntry]:
         return self._current().entries
 
+    def party_screener(self, threshold: float = DEFAULT_THRESHOLD) -> PartyScreener:
+        """A `chainwatch.network.scenario.PartyScreener` over the active snapshot: the same
+        queries as `Screener.party_screener`, on the matcher this process already holds."""
+        matcher = self._current().matcher
+
+        def screen_party(name: str, country: str) -> list[Match]:
+            return matcher.screen(
+                Query(name=name, country=country, entity_type="company"), threshold=threshold
+            )
+
+        return screen_party
+
     def screen(
         self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
     ) -> tuple[list[Match], Freshness]:
@@ -266,6 +371,7 @@ class ServiceState:
         self.audit = audit
 
     def new_job(self, kind: str, total: int, actor: str) -> str:
+        """A queued job, owned by this process (its result names the worker until done)."""
         job_id = uuid.uuid4().hex
         stamp = now_iso()
         with self.engine.begin() as conn:
@@ -277,7 +383,7 @@ class ServiceState:
                     total=total,
                     done=0,
                     message="",
-                    result="{}",
+                    result=json.dumps({"worker": WORKER}),
                     created_by=actor,
                     created_at=stamp,
                     updated_at=stamp,
@@ -291,6 +397,32 @@ class ServiceState:
         values["updated_at"] = now_iso()
         with self.engine.begin() as conn:
             conn.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
+
+    def fail_orphaned_jobs(self) -> list[str]:
+        """Mark failed the jobs left queued or running by a worker process that has died (a
+        killed or restarted server); run at startup. Jobs of live processes (other workers)
+        and of other hosts are left alone. Returns the ids marked."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(jobs.c.id, jobs.c.result).where(jobs.c.status.in_(("queued", "running")))
+            ).all()
+        orphans = []
+        for job_id, result in rows:
+            try:
+                worker = str(json.loads(result or "{}").get("worker", ""))
+            except (ValueError, AttributeError):
+                worker = ""
+            if not worker_alive(worker):
+                orphans.append(job_id)
+        for job_id in orphans:
+            self.update_job(
+                job_id,
+                status="failed",
+                message="interrupted: the server process running this job stopped; run it again",
+                result={},
+            )
+            log.warning("job %s was left unfinished by a stopped worker: marked failed", job_id)
+        return orphans
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -445,6 +577,7 @@ class RefreshReport:
     rescreened: int = 0
     new_cases: list[int] = field(default_factory=list)
     message: str = ""
+    failed_sources: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -457,48 +590,8 @@ class RefreshReport:
             "rescreened": self.rescreened,
             "new_cases": self.new_cases,
             "message": self.message,
+            "failed_sources": self.failed_sources,
         }
-
-
-def entry_diff(
-    old: Iterable[ListEntry], new: Iterable[ListEntry]
-) -> tuple[list[ListEntry], list[ListEntry], list[tuple[ListEntry, ListEntry]]]:
-    """Added, removed and changed (old, new) entries by entry id."""
-    before = {e.entry_id: e for e in old}
-    after = {e.entry_id: e for e in new}
-    added = [after[k] for k in sorted(after.keys() - before.keys())]
-    removed = [before[k] for k in sorted(before.keys() - after.keys())]
-    changed = [
-        (before[k], after[k]) for k in sorted(before.keys() & after.keys()) if before[k] != after[k]
-    ]
-    return added, removed, changed
-
-
-def diff_summary(store: ListStore, old_ref: str, new_ref: str, limit: int = 500) -> dict[str, Any]:
-    """The JSON shape of `chainwatch lists diff --json`, capped at `limit` items per kind."""
-    old, new = store.snapshot(old_ref), store.snapshot(new_ref)
-    added, removed, changed = entry_diff(store.entries(old), store.entries(new))
-
-    def brief(e: ListEntry) -> dict[str, str]:
-        return {"entry_id": e.entry_id, "name": e.name, "source": e.source}
-
-    changes = []
-    for before, after in changed[:limit]:
-        a, b = entry_to_dict(before), entry_to_dict(after)
-        changes.append(
-            {
-                **brief(after),
-                "fields": {k: {"old": a[k], "new": b[k]} for k in a if a[k] != b[k]},
-            }
-        )
-    return {
-        "old": old.content_hash,
-        "new": new.content_hash,
-        "counts": {"added": len(added), "removed": len(removed), "changed": len(changed)},
-        "added": [brief(e) for e in added[:limit]],
-        "removed": [brief(e) for e in removed[:limit]],
-        "changed": changes,
-    }
 
 
 class Refresher:
@@ -523,18 +616,23 @@ class Refresher:
         self.webhook_secret = webhook_secret
         self.on_update = on_update
 
-    def _screened(self) -> str | None:
+    def _state(self, key: str) -> str | None:
         with self.store.engine.connect() as conn:
-            value = conn.execute(sa.select(state.c.value).where(state.c.key == SCREENED_KEY))
-            found = value.scalar()
+            found = conn.execute(sa.select(state.c.value).where(state.c.key == key[:100])).scalar()
         return str(found) if found is not None else None
 
-    def _set_screened(self, content_hash: str) -> None:
+    def _set_state(self, key: str, value: str) -> None:
         with self.store.engine.begin() as conn:
             if not conn.execute(
-                state.update().where(state.c.key == SCREENED_KEY).values(value=content_hash)
+                state.update().where(state.c.key == key[:100]).values(value=value)
             ).rowcount:
-                conn.execute(state.insert().values(key=SCREENED_KEY, value=content_hash))
+                conn.execute(state.insert().values(key=key[:100], value=value))
+
+    def _screened(self) -> str | None:
+        return self._state(SCREENED_KEY)
+
+    def _set_screened(self, content_hash: str) -> None:
+        self._set_state(SCREENED_KEY, content_hash)
 
     def refresh(
         self,
@@ -546,17 +644,50 @@ class Refresher:
         """One refresh; never raises for a list problem (the report says `failed`)."""
         before = self.store.active()
         step = progress or (lambda _message: None)
+        failures: dict[str, str] = {}
+        loaded = None
         try:
             step("fetching")
-            parsed = [parser(source) for source in fetcher()]
-            if not parsed:
+            fetched = list(fetcher())
+            if not fetched:
                 raise ChainwatchError("the fetcher returned no list files")
-            for feed in parsed:
-                if not feed.entries:
-                    raise ChainwatchError(f"{feed.origin}: no entries; refusing to load it")
-            step("loading " + ", ".join(feed.feed for feed in parsed))
-            # every feed in one transaction: all of them become active, or none
-            loaded = self.store.load(*parsed, note=f"refresh by {actor}")
+            active_feeds = {f.feed for f in before.feeds} if before else set()
+            parsed: list[ParsedFeed] = []
+            fingerprints: dict[str, str] = {}
+            for item in fetched:
+                if isinstance(item, FetchFailure):
+                    failures[item.feed] = item.message
+                    continue
+                if (
+                    item.fingerprint
+                    and item.feed in active_feeds
+                    and self._state(FINGERPRINT_KEY + item.feed) == item.fingerprint
+                ):
+                    continue  # these files were loaded already
+                name = item.feed or str(item.path)
+                try:
+                    feed = parser(item)
+                    if not feed.entries:
+                        raise ChainwatchError(f"{feed.origin}: no entries; refusing to load it")
+                except ChainwatchError as exc:
+                    failures[name] = str(exc)
+                    continue
+                parsed.append(feed)
+                if item.fingerprint:
+                    fingerprints[feed.feed] = item.fingerprint
+            if failures and len(failures) == len(fetched):
+                raise ChainwatchError("; ".join(failures.values()))
+            if parsed:
+                step("loading " + ", ".join(feed.feed for feed in parsed))
+                # every feed in one transaction: all of them become active, or none
+                loaded = self.store.load(*parsed, note=f"refresh by {actor}")
+                for feed_name, fingerprint in fingerprints.items():
+                    self._set_state(FINGERPRINT_KEY + feed_name, fingerprint)
+            elif before is not None:
+                checked = [i.feed or str(i.path) for i in fetched if isinstance(i, ListSource)]
+                self.store.log(
+                    ", ".join(checked), "unchanged", "checked: no new files", before.content_hash
+                )
         except Exception as exc:
             message = f"list refresh failed: {exc}"
             log.warning(message)
@@ -565,8 +696,15 @@ class Refresher:
             self.service.raise_alert("error", f"{message} (snapshot {kept} stays active)")
             self.service.notify("refresh_failed", message, {"error": str(exc), "active": kept})
             self.service.audit.append(actor, "lists.refresh_failed", "lists", {"error": str(exc)})
-            return RefreshReport("failed", before.content_hash if before else "", message=message)
-        if loaded.status == "loaded":
+            return RefreshReport(
+                "failed",
+                before.content_hash if before else "",
+                message=message,
+                failed_sources=failures,
+            )
+        if failures:
+            self._source_failures(failures, actor)
+        if loaded is not None and loaded.status == "loaded":
             for version in loaded.feeds:
                 self.service.audit.append(
                     actor,
@@ -579,7 +717,27 @@ class Refresher:
                         "origin": version.origin,
                     },
                 )
-        return self.rescreen(actor, step)
+        report = self.rescreen(actor, step)
+        if failures:
+            report.failed_sources = failures
+            report.message = (
+                (report.message + "; " if report.message else "")
+                + "failed sources (previous versions stay active): "
+                + ", ".join(sorted(failures))
+            )
+        return report
+
+    def _source_failures(self, failures: dict[str, str], actor: str) -> None:
+        """Sources that failed while others loaded: each keeps its previous version."""
+        for feed_name, error in sorted(failures.items()):
+            self.store.log(feed_name, "failed", error)
+        message = "list refresh: " + "; ".join(
+            f"{feed_name} failed ({error})" for feed_name, error in sorted(failures.items())
+        )
+        log.warning(message)
+        self.service.raise_alert("error", message + "; their previous versions stay active")
+        self.service.notify("refresh_failed", message, {"failed": failures})
+        self.service.audit.append(actor, "lists.refresh_failed", "lists", {"failed": failures})
 
     def rescreen(
         self, actor: str = "monitor", step: Callable[[str], None] | None = None
@@ -593,22 +751,20 @@ class Refresher:
         if screened == current.content_hash:
             return RefreshReport("unchanged", current.content_hash, screened or "")
         step("diffing")
+        previous: Snapshot | None = None
         if screened is not None:
-            try:
+            with contextlib.suppress(ChainwatchError):
                 previous = self.store.snapshot(screened)
-                old_entries = self.store.entries(previous)
-            except ChainwatchError:
-                old_entries = []
-        else:
-            old_entries = []
-        new_entries = self.store.entries(current)
-        added, removed, changed = entry_diff(old_entries, new_entries)
+        diff = diff_snapshot_pair(self.store, previous, current)
+        added, removed, changed = diff.added, diff.removed, diff.changed
         tokens: set[str] = set()
         for entry in added:
             tokens |= entry_tokens(entry)
-        for old, new in changed:
-            tokens |= entry_tokens(old) | entry_tokens(new)
-        affected = self.cases.affected(tokens, (new.entry_id for _, new in changed))
+        for change in changed:
+            for version in (change.before, change.after):
+                if version is not None:
+                    tokens |= entry_tokens(version)
+        affected = self.cases.affected(tokens, (change.entry_id for change in changed))
         step(f"re-screening {len(affected)} counterparties")
         index = load_index(self.store, current)
         matcher = Matcher(index, V1)
