@@ -166,6 +166,10 @@ def run_stockpile(
         "target_expected_loss": target_expected_loss,
         "budget_dual": plan.budget_dual,
         "stock": plan.top(problem, 25),
+        # kept for callers of the earlier output (the service): the scenarios of one
+        # replication, and the expected loss as the unbiased prediction
+        "scenarios": val.scenarios_per_replication,
+        "expected_loss": val.predicted.mean,
     }
     if frontier_points > 0:
         free = val.model.solve()
@@ -175,6 +179,7 @@ def run_stockpile(
             {"budget": f.budget, "holding_cost": f.holding_cost, "expected_loss": f.expected_loss}
             for f in front
         ]
+        out["frontier"] = out["frontier_in_sample"]  # the earlier key
     out["assumptions"] = _assumptions(
         plan.assumptions
         + dm.assumptions()
