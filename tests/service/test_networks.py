@@ -117,6 +117,15 @@ def test_exposure_is_computed_with_the_active_lists(server: Server) -> None:
         assert page.status_code in (200, 303)  # API key clients are not browser sessions
 
 
+def test_a_network_cannot_be_stored_as_a_plain_result(server: Server) -> None:
+    """Found by schemathesis: a `network` document PUT by hand made exposure fail with a 500."""
+    with server.client("admin") as admin, server.client("analyst") as analyst:
+        refused = admin.put("/api/v1/results/network/hand", json={"document": {"x": 1}})
+        assert refused.status_code == 400 and "POST /api/v1/networks" in refused.json()["error"]
+        exposure = analyst.post("/api/v1/networks/hand/exposure", json={})
+        assert exposure.status_code == 404
+
+
 def test_resilience_runs_bounded_in_a_job(server: Server) -> None:
     with server.client("analyst") as analyst, server.client("viewer") as viewer:
         assert upload(analyst, "ipcamera", "ipcamera.zip", network_zip()).status_code == 201

@@ -515,6 +515,8 @@ def put_result(
     who: Principal = ADMIN,
 ) -> dict[str, str]:
     """Store a result document (what the network and resilience workflows produce)."""
+    if kind == "network":
+        raise HTTPException(400, "networks are stored by uploading them: POST /api/v1/networks")
     svc.state.put_result(kind, _safe_name(name), body.document, who.name)
     return {"message": f"{kind} result {name} stored"}
 

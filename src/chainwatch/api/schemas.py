@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
+
 NAME_MAX = 1000
 RoleName = Literal["viewer", "analyst", "admin"]
 Decision = Literal["true_match", "false_positive", "escalated"]
@@ -24,7 +26,7 @@ class ScreenRequest(Strict):
     lists: list[str] = Field(
         default_factory=list, max_length=30, description="Only these list codes (EL, SDN ...)."
     )
-    threshold: float = Field(default=0.70, ge=0.0, le=1.0)
+    threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
     limit: int = Field(default=10, ge=1, le=100)
 
 

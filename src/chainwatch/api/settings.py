@@ -7,6 +7,8 @@ import os
 
 from pydantic import BaseModel, Field
 
+from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
+
 ENV_SETTINGS = "CHAINWATCH_SERVICE_SETTINGS"  # JSON of ServiceSettings
 
 
@@ -40,7 +42,7 @@ class ServiceSettings(BaseModel):
     download_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     webhook_url: str = ""
     webhook_secret: str = ""
-    threshold: float = Field(default=0.70, ge=0.0, le=1.0)
+    threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
     body_limit_bytes: int = 1_000_000
     upload_limit_bytes: int = 20_000_000
     batch_max_rows: int = 100_000

@@ -165,8 +165,15 @@ class StoredNetwork:
         if found is None:
             raise NetworkNotFound(f"no network {self.name!r}: upload it first")
         doc = found["document"]
+        if not isinstance(doc.get("upload"), str) or not isinstance(doc.get("filename"), str):
+            raise NetworkNotFound(f"{self.name!r} is not an uploaded network: upload it again")
+        try:
+            data = base64.b64decode(doc["upload"], validate=True)
+        except ValueError as exc:
+            raise NetworkNotFound(
+                f"stored network {self.name!r} is damaged: upload it again"
+            ) from exc
         self._tmp = tempfile.TemporaryDirectory(prefix="chainwatch-network-")
-        data = base64.b64decode(doc["upload"])
         self.path = _unpack(data, str(doc["filename"]), Path(self._tmp.name))
         self.network = load_network(self.path, name=self.name)
         return self
