@@ -32,7 +32,7 @@ from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.screening.algorithm import V1
 from chainwatch.workflows.auth import Principal
 from chainwatch.workflows.counterparties import read_counterparties
-from chainwatch.workflows.lists import diff_snapshots
+from chainwatch.workflows.lists import diff_snapshots, snapshot_status
 from chainwatch.workflows.monitor import (
     RESULT_KINDS,
     ListSource,
@@ -69,31 +69,9 @@ def _safe_name(name: str, what: str = "name") -> str:
 
 
 def status_payload(svc: Services) -> dict[str, Any]:
-    snapshot = svc.store.active()
-    loads = svc.store.recent_loads(10)
-    payload: dict[str, Any] = {"active": None, "recent_loads": loads}
-    if snapshot is not None:
-        payload["active"] = {
-            "id": snapshot.id,
-            "content_hash": snapshot.content_hash,
-            "created_at": snapshot.created_at,
-            "entry_count": snapshot.entry_count,
-            "source_counts": snapshot.source_counts,
-            "feeds": [
-                {
-                    "feed": f.feed,
-                    "format": f.format,
-                    "origin": Path(f.origin).name,
-                    "published": f.published,
-                    "loaded_at": f.loaded_at,
-                    "entry_count": f.entry_count,
-                    "content_hash": f.content_hash,
-                }
-                for f in snapshot.feeds
-            ],
-        }
+    payload = snapshot_status(svc.store, 10, full_paths=False)
+    if payload["active"] is not None:
         payload["freshness"] = svc.live.freshness().as_dict()
-    payload["last_load_failed"] = bool(loads and loads[0]["status"] == "failed")
     return payload
 
 

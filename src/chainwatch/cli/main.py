@@ -139,6 +139,8 @@ def lists_status(
     db: DbOption = None,
 ) -> None:
     """The active snapshot: feeds, dates, entry counts per list, content hash; recent loads."""
+    from chainwatch.workflows.lists import snapshot_status
+
     try:
         store = _store(db)
         snapshot = store.active()
@@ -147,29 +149,7 @@ def lists_status(
         _fail(exc)
         return
     if as_json:
-        payload: dict[str, Any] = {"active": None, "recent_loads": loads}
-        if snapshot is not None:
-            payload["active"] = {
-                "id": snapshot.id,
-                "content_hash": snapshot.content_hash,
-                "created_at": snapshot.created_at,
-                "entry_count": snapshot.entry_count,
-                "source_counts": snapshot.source_counts,
-                "feeds": [
-                    {
-                        "feed": f.feed,
-                        "format": f.format,
-                        "origin": f.origin,
-                        "published": f.published,
-                        "loaded_at": f.loaded_at,
-                        "entry_count": f.entry_count,
-                        "content_hash": f.content_hash,
-                        "source_counts": f.source_counts,
-                    }
-                    for f in snapshot.feeds
-                ],
-            }
-        print(json.dumps(payload, indent=2, default=str))
+        print(json.dumps(snapshot_status(store), indent=2, default=str))
         return
     if snapshot is None:
         console.print("no snapshot is active: run `chainwatch lists load`")

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chainwatch.lists.registry import bundled_feeds, parse_feed
 from chainwatch.model.errors import ChainwatchError
@@ -33,6 +34,40 @@ def load_path(
     except ChainwatchError as exc:
         store.log(str(path), "failed", str(exc))
         raise
+
+
+def snapshot_status(
+    store: ListStore, recent: int = 5, *, full_paths: bool = True
+) -> dict[str, Any]:
+    """The active snapshot (feeds, dates, counts per list, hashes) and the recent loads, as
+    `lists status --json` and the API show them. `full_paths=False` keeps only file names, so
+    a service never shows its own paths."""
+    snapshot = store.active()
+    loads = store.recent_loads(recent)
+    payload: dict[str, Any] = {"active": None, "recent_loads": loads}
+    if snapshot is not None:
+        payload["active"] = {
+            "id": snapshot.id,
+            "content_hash": snapshot.content_hash,
+            "created_at": snapshot.created_at,
+            "entry_count": snapshot.entry_count,
+            "source_counts": snapshot.source_counts,
+            "feeds": [
+                {
+                    "feed": f.feed,
+                    "format": f.format,
+                    "origin": f.origin if full_paths else Path(f.origin).name,
+                    "published": f.published,
+                    "loaded_at": f.loaded_at,
+                    "entry_count": f.entry_count,
+                    "content_hash": f.content_hash,
+                    "source_counts": f.source_counts,
+                }
+                for f in snapshot.feeds
+            ],
+        }
+    payload["last_load_failed"] = bool(loads and loads[0]["status"] == "failed")
+    return payload
 
 
 def load_bundled(store: ListStore) -> LoadResult:
