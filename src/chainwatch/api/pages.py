@@ -32,6 +32,7 @@ from chainwatch.api.routes import (
     screen_party,
     start_resilience,
     status_payload,
+    submit_batch,
 )
 from chainwatch.api.schemas import ExposureIn, ResilienceIn, ScreenRequest
 from chainwatch.model.errors import ChainwatchError
@@ -39,7 +40,7 @@ from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.workflows.auth import AuthError, Principal, TooManyAttempts
 from chainwatch.workflows.cases import STATUSES
 from chainwatch.workflows.lists import diff_snapshots
-from chainwatch.workflows.monitor import NoActiveSnapshot, run_batch
+from chainwatch.workflows.monitor import NoActiveSnapshot
 from chainwatch.workflows.results import store_network
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -230,20 +231,7 @@ def upload(
     except (HTTPException, ChainwatchError) as exc:
         message = exc.detail if isinstance(exc, HTTPException) else str(exc)
         return render(request, "upload.html", svc, who, error=message)
-    origin = f"upload {Path(file.filename or 'file').name[:100]} by {who.name}"
-    job_id = svc.state.new_job("batch", len(parties), who.name)
-    svc.executor.submit(
-        run_batch,
-        job_id,
-        parties,
-        references,
-        origin,
-        svc.live,
-        svc.cases,
-        svc.state,
-        who.name,
-        svc.settings.threshold,
-    )
+    job_id = submit_batch(svc, parties, references, file.filename, who)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 

@@ -125,20 +125,15 @@ async def screen(body: ScreenRequest, svc: Svc, who: Principal = VIEWER) -> Resp
     )
 
 
-@router.post("/batches", status_code=202, tags=["screening"])
-def upload_batch(
-    svc: Svc,
-    file: Annotated[UploadFile, File(description="Counterparties: CSV, XLSX or Parquet.")],
-    column: Annotated[str | None, Form(max_length=100)] = None,
-    who: Principal = ANALYST,
-) -> dict[str, Any]:
-    """Store a file of counterparties, screen them in the background, open cases for hits.
-
-    Follow the job at `status_url` until `status` is `done` (or `failed`).
-    """
-    parties, references = read_upload(svc, file, column)
-    origin = f"upload {Path(file.filename or 'file').name[:100]} by {who.name}"
-    svc.live.snapshot()  # fails now (409) rather than in the job when nothing is loaded
+def submit_batch(
+    svc: Services,
+    parties: list[ScreenQuery],
+    references: list[str],
+    filename: str | None,
+    who: Principal,
+) -> str:
+    """Queue the screening of uploaded counterparties as a background job; its id."""
+    origin = f"upload {Path(filename or 'file').name[:100]} by {who.name}"
     job_id = svc.state.new_job("batch", len(parties), who.name)
     svc.executor.submit(
         run_batch,
@@ -152,6 +147,23 @@ def upload_batch(
         who.name,
         svc.settings.threshold,
     )
+    return job_id
+
+
+@router.post("/batches", status_code=202, tags=["screening"])
+def upload_batch(
+    svc: Svc,
+    file: Annotated[UploadFile, File(description="Counterparties: CSV, XLSX or Parquet.")],
+    column: Annotated[str | None, Form(max_length=100)] = None,
+    who: Principal = ANALYST,
+) -> dict[str, Any]:
+    """Store a file of counterparties, screen them in the background, open cases for hits.
+
+    Follow the job at `status_url` until `status` is `done` (or `failed`).
+    """
+    parties, references = read_upload(svc, file, column)
+    svc.live.snapshot()  # fails now (409) rather than in the job when nothing is loaded
+    job_id = submit_batch(svc, parties, references, file.filename, who)
     return {
         "job_id": job_id,
         "status": "queued",
