@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,3 +57,28 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     engine.dispose()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A local HTTP server laid out like the official hosts (OFAC SDN trio, BIS DPL), serving
+    the fixture files; yields its base URL and its document root."""
+    lists = FIXTURES / "lists"
+    root = tmp_path / "www"
+    (root / "ofac" / "downloads").mkdir(parents=True)
+    for name in ("sdn.csv", "alt.csv", "add.csv"):
+        shutil.copy(lists / "ofac" / "sdn" / name, root / "ofac" / "downloads" / name)
+    (root / "dpl").mkdir()
+    shutil.copy(lists / "bis" / "dpl-sample.txt", root / "dpl" / "dpl.txt")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root
+    server.shutdown()
+    server.server_close()

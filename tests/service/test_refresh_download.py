@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from tests.service.conftest import Server, seed, start_server, stop_server
 from typer.testing import CliRunner
 
@@ -27,29 +22,6 @@ from chainwatch.workflows.monitor import Refresher, ServiceState, download_fetch
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
 SOURCES = ["ofac-sdn", "bis-dpl"]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A local HTTP server laid out like the official hosts, serving the fixture files."""
-    root = tmp_path / "www"
-    (root / "ofac" / "downloads").mkdir(parents=True)
-    for name in ("sdn.csv", "alt.csv", "add.csv"):
-        shutil.copy(FIXTURES / "ofac" / "sdn" / name, root / "ofac" / "downloads" / name)
-    (root / "dpl").mkdir()
-    shutil.copy(FIXTURES / "bis" / "dpl-sample.txt", root / "dpl" / "dpl.txt")
-    handler = functools.partial(_Quiet, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", root
-    server.shutdown()
-    server.server_close()
 
 
 def _services(db_url: str) -> tuple[Refresher, ListStore, CaseService, ServiceState]:

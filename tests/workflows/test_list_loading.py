@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import gzip
-import http.server
 import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -88,29 +84,6 @@ def test_bad_list_files_leave_the_store_exactly_as_it_was(
     assert rejected == 4
     failed = [row for row in store.recent_loads(10) if row["status"] == "failed"]
     assert len(failed) == 4  # each failure is recorded, so `lists status` can say so
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A local HTTP server laid out like the official hosts, serving the fixture files."""
-    root = tmp_path / "www"
-    (root / "ofac" / "downloads").mkdir(parents=True)
-    for name in ("sdn.csv", "alt.csv", "add.csv"):
-        shutil.copy(FIXTURES / "ofac" / "sdn" / name, root / "ofac" / "downloads" / name)
-    (root / "dpl").mkdir()
-    shutil.copy(FIXTURES / "bis" / "dpl-sample.txt", root / "dpl" / "dpl.txt")
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", root
-    server.shutdown()
-    server.server_close()
 
 
 def test_update_downloads_and_loads_over_http(mirror: tuple[str, Path], tmp_path: Path) -> None:
