@@ -50,6 +50,18 @@ def test_validated_stockpile_small_network() -> None:
         validated_stockpile(p, dm, scheme="nonsense")
 
 
+def test_recommendation_follows_the_validated_figures() -> None:
+    """The advice compares the predicted holding + loss with the loss of keeping no stock."""
+    p = two_supplier(alternate_capacity=6)
+    dm = DesignationModel(np.array([0.3, 0.2]))
+    v = validated_stockpile(
+        p, dm, replications=3, scenarios=30, selection_samples=500, prediction_samples=800, seed=2
+    )
+    worth_it = v.predicted_objective < v.no_stock.mean
+    assert v.recommendation.startswith("stock the chosen plan" if worth_it else "keep no extra")
+    assert v.as_dict()["recommendation"] == v.recommendation
+
+
 @pytest.mark.shared
 def test_validated_plan_replay_within_prediction(shared: type) -> None:
     """Willems chain 12 (23 suppliers), p = 2 %: 5 SAA replications of 100 plain scenarios,

@@ -152,6 +152,8 @@ def stockpile_cmd(
         raise typer.Exit(2) from None
     if not as_json:
         console.print(_figures(result))
+        if "recommendation" in result:
+            console.print(f"[bold]recommendation:[/bold] {result['recommendation']}")
     table = Table(title="Stockpile (chosen plan)")
     for col in ("node", "extra units", "extra days", "holding cost", "value/unit", "value/day"):
         table.add_column(col)

@@ -176,6 +176,18 @@ class ValidatedPlan:
     def in_sample_expected_loss(self) -> float:
         return self.candidates[self.chosen].in_sample_expected_loss
 
+    @property
+    def recommendation(self) -> str:
+        """Plain advice: in cost mode, a plan whose predicted holding cost + loss exceeds the
+        loss with no stockpile at all is not worth buying."""
+        if self.mode != "cost" or self.predicted_objective < self.no_stock.mean:
+            return "stock the chosen plan"
+        return (
+            "keep no extra stock: the best plan found costs more (holding + predicted loss "
+            f"{self.predicted_objective:,.0f}) than it saves (loss without stockpile "
+            f"{self.no_stock.mean:,.0f}); try more scenarios or replications"
+        )
+
     def as_dict(self) -> dict[str, object]:
         c = self.candidates[self.chosen]
         return {
@@ -187,6 +199,7 @@ class ValidatedPlan:
             "selection_samples": self.selection_samples,
             "prediction_samples": self.predicted.n_samples,
             "chosen_replication": self.chosen,
+            "recommendation": self.recommendation,
             "holding_cost": self.plan.holding_cost,
             "predicted_expected_loss": self.predicted.mean,
             "predicted_std_error": self.predicted.std_error,
