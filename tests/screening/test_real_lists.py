@@ -72,7 +72,7 @@ def test_labelled_pairs_from_real_lists(
     sec_names: list[str],
 ) -> None:
     """F1 on pairs built from the lists (see build_labelled_pairs). Measured 2026-11-22 at the
-    default threshold: F1 0.855 (precision 0.965, recall 0.767); docs/benchmarks.md has the
+    default threshold: F1 0.859 (precision 0.965, recall 0.774); docs/benchmarks.md has the
     figures per group. This guards against regressions below the measured level."""
     pairs = build_labelled_pairs(entries, sec_names, matcher)
     groups = Counter(p.case_group for p in pairs)

@@ -38,7 +38,7 @@ IntArray = npt.NDArray[np.int32]
 PLACE_FACTOR = 0.25  # weight multiplier for place names (Hangzhou, Beijing, Moscow)
 GENERIC_FACTOR = 0.35  # weight multiplier for generic business words (Technology, Trading)
 FUZZY_MIN_RATIO = 80.0  # RapidFuzz ratio a vocabulary token needs to count as a typo match
-PHONETIC_SIMILARITY = 0.7  # similarity credited to a Metaphone-equal pair below that ratio
+SOUND_ALIKE_SIMILARITY = 0.8  # two spellings of one sound (equal Metaphone keys)
 
 
 PREFIX_SIMILARITY = 0.7  # "trans" for "transportation", "elec" for "electronics"
@@ -61,26 +61,31 @@ def similarity_from_ratio(a: str, b: str, ratio: float) -> float:
 
 
 def fuzzy_similarity(a: str, b: str) -> float:
-    """Similarity credited to two different tokens: a typo (see :func:`similarity_from_ratio`),
-    a truncation ("trans" / "transportation", at least four letters: 0.7) or a sound-alike
-    (equal Metaphone keys, five letters or more, a RapidFuzz ratio of 60 or more: 0.7);
-    else 0."""
+    """Similarity credited to two different tokens, else 0:
+
+    * a typo (see :func:`similarity_from_ratio`);
+    * a transliteration variant — equal Metaphone keys, four letters or more, spellings at a
+      RapidFuzz ratio of 60 or more ("hassan"/"hasan", "konstanta"/"constanta",
+      "faktoring"/"factoring", "hafez"/"hafiz"): 0.9, or the typo credit if higher;
+    * a truncation ("trans" / "transportation", at least four letters): 0.7.
+    """
     ratio = fuzz.ratio(a, b) / 100.0
     sim = similarity_from_ratio(a, b, ratio)
-    if sim > 0.0:
-        return sim
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) >= 4 and long_.startswith(short) and short.isalpha():
-        return PREFIX_SIMILARITY
     if (
-        min(len(a), len(b)) >= 5
-        and ratio >= 0.6
+        sim < SOUND_ALIKE_SIMILARITY
+        and min(len(a), len(b)) >= 5
+        and ratio >= 0.7
         and a.isalpha()
         and b.isalpha()
         and abs(len(a) - len(b)) <= 2
         and jellyfish.metaphone(a) == jellyfish.metaphone(b)
     ):
-        return PHONETIC_SIMILARITY
+        return SOUND_ALIKE_SIMILARITY
+    if sim > 0.0:
+        return sim
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 4 and long_.startswith(short) and short.isalpha():
+        return PREFIX_SIMILARITY
     return 0.0
 
 

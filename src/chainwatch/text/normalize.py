@@ -117,6 +117,7 @@ _EXTRA_PLURAL_STEMS = {
     "device",
     "machine",
     "laboratory",
+    "lab",
     "work",
     "partner",
     "brother",
