@@ -447,6 +447,10 @@ class Matcher:
                 parts.append("not listed: " + " ".join(score.missing_query))
             if score.missing_listed:
                 parts.append("not in query: " + " ".join(score.missing_listed))
+            parts.append(
+                f"weight matched: {score.query_cover:.0%} of the query, "
+                f"{score.listed_cover:.0%} of the listed name"
+            )
             evidence = "; ".join(parts)
         feature = "name" if listed.is_primary else "alias"
         return FeatureScore(feature, round(value, 4), cfg.slope * (value - cfg.midpoint), evidence)
