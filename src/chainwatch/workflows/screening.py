@@ -163,7 +163,10 @@ class Screener:
     def snapshot(self) -> Snapshot:
         snapshot = self.store.active()
         if snapshot is None:
-            raise ChainwatchError("no list snapshot is active: run `chainwatch lists load` first")
+            raise ChainwatchError(
+                "no list snapshot is active: run `chainwatch lists load --bundled` (the bundled "
+                "public-domain lists) or `chainwatch lists load PATH`"
+            )
         return snapshot
 
     def matcher(self) -> Matcher:
