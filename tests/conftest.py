@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -35,11 +36,12 @@ def shared() -> type:
     return _Shared
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty store URL: a SQLite file, and PostgreSQL when configured."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'chainwatch.db'}"
+@contextlib.contextmanager
+def fresh_store_url(kind: str, directory: Path) -> Iterator[str]:
+    """An empty store: a SQLite file in `directory`, or (kind "postgres") a schema of its own
+    on CHAINWATCH_TEST_POSTGRES_URL, dropped afterwards; skips when PostgreSQL is not set."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'chainwatch.db'}"
         return
     url = os.environ.get("CHAINWATCH_TEST_POSTGRES_URL")
     if not url:
@@ -53,10 +55,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with engine.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in url else "?"
-    yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store URL: a SQLite file, and PostgreSQL when configured."""
+    with fresh_store_url(request.param, tmp_path) as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from tests.service.data import BASE, feed
 
 from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.auth import AuthService
+from conftest import fresh_store_url
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -128,21 +127,8 @@ def store_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A fresh store for a module: a SQLite file, and a PostgreSQL schema when configured."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'chainwatch.db'}"
-        return
-    url = os.environ.get("CHAINWATCH_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("CHAINWATCH_TEST_POSTGRES_URL not set")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
-    yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    with fresh_store_url(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
