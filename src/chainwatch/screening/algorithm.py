@@ -298,9 +298,8 @@ class Matcher:
                 evidence = "; ".join(f"{i.scheme} {i.value}" for i in hits)
                 features.append(FeatureScore("identifier", 1.0, cfg.identifier_match, evidence))
         if query.address and entry.addresses:
-            q_tokens = (
-                set(name_forms(query.address)[0].tokens) if name_forms(query.address) else set()
-            )
+            address_forms = name_forms(query.address)
+            q_tokens = set(address_forms[0].tokens) if address_forms else set()
             best, best_text = 0.0, ""
             for address in entry.addresses:
                 forms = name_forms(address.full)
