@@ -126,22 +126,48 @@ def evaluate_pairs(matcher: Matcher, pairs: Sequence[LabelledPair], threshold: f
 def is_spelling_variant(name1: str, name2: str) -> bool:
     """Whether two names are spellings of one name rather than two different names.
 
-    True when, in each name, at least two thirds of the tokens (legal forms removed) have a
-    counterpart in the other name at a RapidFuzz ratio of 85 or more (all of them for names of
-    one or two tokens), one of them a word of three letters or more. This leaves out
-    translations ("Zavod" / "Plant"), acronyms ("GSS"), short forms ("Saksouk Exchange" for
-    "Saksouk Company for Exchange and Money Transfer") and former or unrelated names, which
-    screening reaches through the alias itself rather than through name similarity. The
-    criterion knows nothing of the scorer's weights or threshold.
+    Legal forms removed, a token has a *counterpart* in the other name when their RapidFuzz
+    ratio is 85 or more. Two names are spellings of one name when
+
+    * in each, at least two thirds of the tokens have a counterpart (all of them for names of
+      one or two tokens), one of them a word of three letters or more; and
+    * the words left without a counterpart are not different words in the same place: it is
+      not the case that *each* name keeps a word that resembles none of the other's leftover
+      words, neither as a spelling (ratio 60 or more) nor as an abbreviation (one a prefix of
+      the other, three letters or more).
+
+    The first rule leaves out acronyms ("GSS"), short forms ("Saksouk Exchange" for "Saksouk
+    Company for Exchange and Money Transfer") and unrelated former names; the second leaves out
+    translations and renamings that share their place and business words ("Dongguan Oasis
+    Shoes" / "Dongguan Lvzhou Shoes", "Bank Melli Iran" / "National Bank of Iran", "General
+    Bureau" / "General Department"), while keeping transliterations ("Jaysh" / "Jeish"),
+    abbreviations ("Lab" / "Laboratory") and added words ("Khouzestan Oxin Steel"). Screening
+    reaches translations through the alias itself, not through name similarity. The criterion
+    knows nothing of the scorer's weights or threshold.
     """
     from rapidfuzz import fuzz
 
-    def covered(tokens: tuple[str, ...], other: tuple[str, ...]) -> bool:
-        found = [t for t in tokens if any(fuzz.ratio(t, u) >= 85 for u in other)]
-        return any(len(t) >= 3 for t in found) and len(tokens) - len(found) <= len(tokens) // 3
+    def leftover(tokens: tuple[str, ...], other: tuple[str, ...]) -> list[str]:
+        return [t for t in tokens if not any(fuzz.ratio(t, u) >= 85 for u in other)]
+
+    def covered(tokens: tuple[str, ...], missing: list[str]) -> bool:
+        found = [t for t in tokens if t not in missing]
+        return any(len(t) >= 3 for t in found) and len(missing) <= len(tokens) // 3
+
+    def resembles(a: str, b: str) -> bool:
+        short, long_ = sorted((a, b), key=len)
+        return fuzz.ratio(a, b) >= 60 or (len(short) >= 3 and long_.startswith(short))
+
+    def variant(t1: tuple[str, ...], t2: tuple[str, ...]) -> bool:
+        left1, left2 = leftover(t1, t2), leftover(t2, t1)
+        if not (covered(t1, left1) and covered(t2, left2)):
+            return False
+        alone1 = [a for a in left1 if not any(resembles(a, b) for b in left2)]
+        alone2 = [b for b in left2 if not any(resembles(a, b) for a in left1)]
+        return not (alone1 and alone2)
 
     return any(
-        f1.tokens and f2.tokens and covered(f1.tokens, f2.tokens) and covered(f2.tokens, f1.tokens)
+        f1.tokens and f2.tokens and variant(f1.tokens, f2.tokens)
         for f1 in name_forms(name1)
         for f2 in name_forms(name2)
     )
@@ -230,6 +256,8 @@ def build_labelled_pairs(
     * ``negative``: a real company name that is on no list (SEC tickers) and the listed
       company name the matcher ranks closest to it — the realistic false alert.
     """
+    # One generator per group, so that changing how one group is drawn leaves the others as
+    # they were.
     rng = random.Random(seed)
     companies = [e for e in entries if e.entity_type == "company"]
     aliases: list[LabelledPair] = []
@@ -242,6 +270,7 @@ def build_labelled_pairs(
                 aliases.append(LabelledPair("alias", "Company", entry.name, alias, True))
     rng.shuffle(aliases)
     written = []
+    rng = random.Random(seed + 1)
     for entry in rng.sample(companies, min(max_per_group, len(companies))):
         variant = written_variant(entry.name, rng)
         if variant != entry.name:
@@ -254,6 +283,7 @@ def build_labelled_pairs(
         e.entry_id: {f.tokens for n in e.all_names for f in name_forms(n)} for e in companies
     }
     others: list[LabelledPair] = []
+    rng = random.Random(seed + 2)
     pool = [e for e in companies if e.countries and len(by_country[e.countries[0]]) > 1]
     while pool and len(others) < max_per_group:
         a = rng.choice(pool)
