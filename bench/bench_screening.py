@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process, utils
 from chainwatch.engine.local import map_chunks
 from chainwatch.lists.registry import bundled_feeds, parse_feed
 from chainwatch.model.screening import Query
-from chainwatch.screening.algorithm import DEFAULT_THRESHOLD, Matcher
+from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD, Matcher
 from chainwatch.screening.index import ScreeningIndex
 from chainwatch.workflows.evaluation import written_variant
 from chainwatch.workflows.screening import match_to_dict
@@ -149,7 +149,8 @@ def main() -> None:
     )
     print(f"index build {build_s:.1f} s  resident memory added {index_mb:.0f} MB")
     print(
-        f"chainwatch-v1 batch: {len(names):,} names in {batch_s:.2f} s = {rate:,.0f} names/s "
+        f"{DEFAULT_ALGORITHM.name} batch: {len(names):,} names in {batch_s:.2f} s = "
+        f"{rate:,.0f} names/s "
         f"(explanations included; {hits:,} names with hits at {DEFAULT_THRESHOLD})"
     )
     print(

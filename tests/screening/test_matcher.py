@@ -129,3 +129,12 @@ def test_pair_scoring_uses_the_same_features(matcher: Matcher) -> None:
     other, _ = matcher.score_pair("Dahua Technology", "Hangzhou Hikvision Digital Technology")
     assert same >= DEFAULT_THRESHOLD > other
     assert features[0].feature == "name"
+
+
+def test_romanisations_of_one_name_match(matcher: Matcher) -> None:
+    """Spellings from different romanisation schemes earn more than a typo of the same size,
+    and English words that merely share consonants earn nothing from it."""
+    same, features = matcher.score_pair("Shahid Fakhar Moghaddam Group", "Shahid Fakhar Moqadam")
+    assert same >= DEFAULT_THRESHOLD
+    assert "'moghaddam'~'moqadam' (0.85)" in features[0].evidence
+    assert matcher.score_pair("Coty Inc.", "Cotei")[0] < DEFAULT_THRESHOLD

@@ -71,15 +71,15 @@ def test_labelled_pairs_from_real_lists(
     matcher: Matcher,
     sec_names: list[str],
 ) -> None:
-    """F1 on pairs built from the lists (see build_labelled_pairs). Measured 2026-11-22 at the
-    default threshold: F1 0.859 (precision 0.965, recall 0.774); docs/benchmarks.md has the
-    figures per group. This guards against regressions below the measured level."""
+    """F1 on pairs built from the lists (see build_labelled_pairs): at least 0.90 (issue 2).
+    Measured 2026-11-22 at the default threshold: F1 0.917 (precision 0.958, recall 0.879);
+    docs/benchmarks.md has the figures per group."""
     pairs = build_labelled_pairs(entries, sec_names, matcher)
     groups = Counter(p.case_group for p in pairs)
     assert min(groups.values()) > 1000, groups
     report = evaluate_pairs(matcher, pairs, DEFAULT_THRESHOLD)
     assert report.precision >= 0.95
-    assert report.f1 >= 0.84
+    assert report.f1 >= 0.90, report.summary_line()
     written = [p for p in pairs if p.case_group == "written"]
     missed = [p for p in report.false_negatives if p.case_group == "written"]
     assert len(missed) / len(written) <= 0.06

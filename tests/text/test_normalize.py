@@ -5,6 +5,7 @@ import pytest
 from chainwatch.text.countries import to_iso2
 from chainwatch.text.legal_forms import split_cjk_legal_forms, split_legal_forms
 from chainwatch.text.normalize import name_forms
+from chainwatch.text.transliteration import romanised_key
 
 
 def texts(name: str) -> list[str]:
@@ -77,3 +78,43 @@ def test_empty_and_punctuation_only_names_have_no_form() -> None:
 )
 def test_countries(value: str, code: str) -> None:
     assert to_iso2(value) == code
+
+
+def test_words_in_parentheses_may_be_left_out() -> None:
+    assert texts("Global Technology Import & Export, S.A. (GTI)") == [
+        "global technology import export sa gti",
+        "global technology import export",
+    ]
+    # the name itself in parentheses: the words around it alone are no form of the name
+    assert texts("Financial Corporation (Fincorp International), S.A.") == [
+        "financial corporation fincorp international"
+    ]
+
+
+def test_repeated_words_abbreviations_and_more_legal_forms() -> None:
+    assert texts("INSURANCE COMPANY SBERBANK INSURANCE LLC") == ["insurance company sberbank"]
+    assert texts("Peng Cheng Lab") == texts("Peng Cheng Laboratory")
+    assert texts("Shenzhen Shunjinxin IMP&EXP Co. Ltd.") == ["shenzhen shunjinxin import export"]
+    for name in ("BEIRUT GEM SAL", "EUROGROUP ENGINEERING EAD", "VA BO EOOD"):
+        assert name_forms(name)[0].legal_forms == ("SA",), name
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("moghaddam", "moqadam"),
+        ("sovfracht", "sovfrakht"),
+        ("otkritie", "otkrytie"),
+        ("noor", "nour"),
+        ("jemaah", "jamaah"),
+        ("kontsern", "concern"),
+        ("evrofinance", "evrofinans"),
+    ],
+)
+def test_romanisations_of_one_word_share_a_key(one: str, other: str) -> None:
+    assert romanised_key(one) == romanised_key(other)
+
+
+@pytest.mark.parametrize(("one", "other"), [("hikvision", "hisense"), ("dahua", "huawei")])
+def test_different_words_have_different_keys(one: str, other: str) -> None:
+    assert romanised_key(one) != romanised_key(other)

@@ -29,7 +29,7 @@ from chainwatch.api.schemas import (
 )
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query as ScreenQuery
-from chainwatch.screening.algorithm import V1
+from chainwatch.screening.algorithm import DEFAULT_ALGORITHM
 from chainwatch.workflows.auth import Principal
 from chainwatch.workflows.counterparties import read_counterparties
 from chainwatch.workflows.lists import diff_snapshots, snapshot_status
@@ -87,7 +87,7 @@ def screen_party(svc: Services, request: ScreenRequest) -> dict[str, Any]:
     return {
         "query": request.model_dump(),
         "snapshot": fresh.snapshot,
-        "algorithm": V1.name,
+        "algorithm": DEFAULT_ALGORITHM.name,
         "threshold": request.threshold,
         "stale": fresh.stale,
         "warning": fresh.warning,

@@ -1,6 +1,6 @@
 """Versioned scoring algorithms. A released version is never edited: add a new one instead.
 
-``chainwatch-v1`` scores a query against a listed entry by named features:
+``chainwatch-v2`` scores a query against a listed entry by named features:
 
 * **name / alias** — weighted token alignment between the query's name form and the listed
   name (or alias) form. Tokens are paired one to one, best pairs first (exact, RapidFuzz typo
@@ -40,7 +40,7 @@ from chainwatch.text.normalize import NameForm, name_forms
 class AlgorithmConfig:
     """Every tunable of an algorithm version. Recorded with each result."""
 
-    name: str = "chainwatch-v1"
+    name: str = "chainwatch-v2"
     query_exponent: float = 0.7
     listed_exponent: float = 0.3
     slope: float = 12.0
@@ -61,8 +61,11 @@ class AlgorithmConfig:
         return asdict(self)
 
 
-V1 = AlgorithmConfig()
-ALGORITHMS: dict[str, AlgorithmConfig] = {V1.name: V1}
+# The name covers the whole algorithm: this configuration, the normalisation (text/) and the
+# token similarities (screening/index.py). History, and how to reproduce an older version's
+# results: docs/screening.md, section 7.
+DEFAULT_ALGORITHM = AlgorithmConfig()
+ALGORITHMS: dict[str, AlgorithmConfig] = {DEFAULT_ALGORITHM.name: DEFAULT_ALGORITHM}
 DEFAULT_THRESHOLD = 0.80
 # Two words written as one must agree almost exactly: "tide water" = "tidewater", but not
 # "center sparc" ~ "centerspace".
@@ -101,7 +104,7 @@ class _NameScore:
 class Matcher:
     """Scores queries against a :class:`ScreeningIndex` with one algorithm configuration."""
 
-    def __init__(self, index: ScreeningIndex, config: AlgorithmConfig = V1) -> None:
+    def __init__(self, index: ScreeningIndex, config: AlgorithmConfig = DEFAULT_ALGORITHM) -> None:
         self.index = index
         self.config = config
         self._local = threading.local()

@@ -6,7 +6,8 @@ row id. The index keeps, in NumPy arrays and plain dicts:
 * token postings: token -> row ids holding it (exact token keys);
 * a character-trigram index over the token *vocabulary*, for typo-tolerant token lookup
   ("hikvison" -> "hikvision"), verified with RapidFuzz;
-* phonetic keys (Metaphone, via jellyfish) over the vocabulary ("haikang" ~ "heikang");
+* phonetic keys (Metaphone, via jellyfish) and romanised keys over the vocabulary ("haikang" ~
+  "heikang", "moqadam" ~ "moghaddam");
 * joined neighbours ("hik vision" -> "hikvision") so names split differently still meet;
 * token weights from document frequency over entries (an inverse document frequency), with
   place names and generic business words damped, so "Hikvision" decides and "Technology",
@@ -32,6 +33,7 @@ from rapidfuzz import fuzz, process
 
 from chainwatch.model.lists import ListEntry
 from chainwatch.text.normalize import NameForm, name_forms
+from chainwatch.text.transliteration import romanised_key
 
 IntArray = npt.NDArray[np.int32]
 
@@ -39,6 +41,7 @@ PLACE_FACTOR = 0.25  # weight multiplier for place names (Hangzhou, Beijing, Mos
 GENERIC_FACTOR = 0.35  # weight multiplier for generic business words (Technology, Trading)
 FUZZY_MIN_RATIO = 80.0  # RapidFuzz ratio a vocabulary token needs to count as a typo match
 SOUND_ALIKE_SIMILARITY = 0.8  # two spellings of one sound (equal Metaphone keys)
+ROMANISED_SIMILARITY = 0.85  # two romanisations of one word (equal romanised keys)
 
 
 PREFIX_SIMILARITY = 0.7  # "trans" for "transportation", "elec" for "electronics"
@@ -64,13 +67,25 @@ def fuzzy_similarity(a: str, b: str) -> float:
     """Similarity credited to two different tokens, else 0:
 
     * a typo (see :func:`similarity_from_ratio`);
-    * a transliteration variant — equal Metaphone keys, four letters or more, spellings at a
-      RapidFuzz ratio of 60 or more ("hassan"/"hasan", "konstanta"/"constanta",
-      "faktoring"/"factoring", "hafez"/"hafiz"): 0.9, or the typo credit if higher;
+    * two romanisations of one word: equal romanised keys
+      (:func:`chainwatch.text.transliteration.romanised_key`), four letters or more, a
+      RapidFuzz ratio of 70 or more ("moghaddam"/"moqadam", "otkritie"/"otkrytie",
+      "noor"/"nour"): 0.85, or the typo credit if higher;
+    * a sound-alike: equal Metaphone keys, five letters or more, a ratio of 70 or more
+      ("hassan"/"hasan", "hafez"/"hafiz"): 0.8, or the typo credit if higher;
     * a truncation ("trans" / "transportation", at least four letters): 0.7.
     """
     ratio = fuzz.ratio(a, b) / 100.0
     sim = similarity_from_ratio(a, b, ratio)
+    if (
+        sim < ROMANISED_SIMILARITY
+        and min(len(a), len(b)) >= 4
+        and ratio >= 0.7
+        and a.isalpha()
+        and b.isalpha()
+        and romanised_key(a) == romanised_key(b)
+    ):
+        return ROMANISED_SIMILARITY
     if (
         sim < SOUND_ALIKE_SIMILARITY
         and min(len(a), len(b)) >= 5
@@ -203,6 +218,7 @@ class ScreeningIndex:
                     gram_lists[gram].append(token_id)
                 if token.isalpha():
                     phonetic[jellyfish.metaphone(token)].append(token_id)
+                    phonetic["~" + romanised_key(token)].append(token_id)
         self.grams: dict[str, IntArray] = {
             g: np.asarray(ids, dtype=np.int32) for g, ids in gram_lists.items()
         }
@@ -249,7 +265,8 @@ class ScreeningIndex:
                         if sim > 0.0:
                             found[other] = sim
             if token.isalpha():
-                for token_id in self.phonetic.get(jellyfish.metaphone(token), ()):
+                keys = (jellyfish.metaphone(token), "~" + romanised_key(token))
+                for token_id in (i for key in keys for i in self.phonetic.get(key, ())):
                     other = self.vocabulary[token_id]
                     if other not in found:
                         sim = fuzzy_similarity(token, other)

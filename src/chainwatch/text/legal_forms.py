@@ -69,6 +69,7 @@ _LATIN_FORMS: dict[str, tuple[str, ...]] = {
         "s de rl",
         "sas",
         "sarl",
+        "sal",  # societe anonyme libanaise
         "sl",
         "srl",
         "spa",
@@ -81,6 +82,10 @@ _LATIN_FORMS: dict[str, tuple[str, ...]] = {
         "cv",
         "ca",
         "se",
+        "ad",  # Bulgarian, Serbian, North Macedonian joint-stock company
+        "ead",
+        "eood",
+        "ood",
     ),
     "AB": ("ab", "oy", "oyj", "as", "asa", "aps", "a s", "hf", "ehf"),
     "RU": (

@@ -90,6 +90,11 @@ _ABBREVIATIONS = {
     "dept": "department",
     "assn": "association",
     "bros": "brother",
+    "lab": "laboratory",
+    "labs": "laboratory",
+    "imp": "import",
+    "exp": "export",
+    "eng": "engineering",
     "&": "and",
 }
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -117,7 +122,6 @@ _EXTRA_PLURAL_STEMS = {
     "device",
     "machine",
     "laboratory",
-    "lab",
     "work",
     "partner",
     "brother",
@@ -250,19 +254,39 @@ def _latin_tokens(text: str) -> tuple[list[str], list[str]]:
     expanded: list[str] = []
     for token in name:
         expanded.extend(token.split())  # abbreviation expansions may hold two words
-    return expanded, forms
+    # A word said twice says no more than once ("Insurance Company Sberbank Insurance").
+    return list(dict.fromkeys(expanded)), forms
+
+
+_PARENTHESES_RE = re.compile(r"\([^()]*\)")
 
 
 @lru_cache(maxsize=65536)
 def name_forms(name: str) -> tuple[NameForm, ...]:
     """All comparable forms of `name` (usually one; Han names give two).
 
+    Words in parentheses may be left out when they are fewer than the words around them:
+    "Global Technology Import & Export, S.A. (GTI)", "SJ Semiconductor (Jiangyin) Corp." and
+    "Wulin (or Wuling) Machinery Works" also give the form without them; "Financial
+    Corporation (Fincorp International)", whose name is in the parentheses, does not.
+
     >>> [f.text for f in name_forms("杭州海康威视数字技术股份有限公司")]
     ['hangzhou hikvision digital technology', 'hangzhou haikang weishi shuzi jishu']
     >>> name_forms("HIKVISION DIGITAL TECHNOLOGY CO LTD")[0].legal_forms
     ('LTD',)
+    >>> [f.text for f in name_forms("SJ Semiconductor (Jiangyin) Corp.")]
+    ['sj semiconductor jiangyin', 'sj semiconductor']
     """
     text = unicodedata.normalize("NFKC", name).casefold().strip()
+    forms = list(_forms(text))
+    if "(" in text and forms:
+        for form in _forms(_PARENTHESES_RE.sub(" ", text).strip()):
+            if form not in forms and 2 * len(form.tokens) >= len(forms[0].tokens):
+                forms.append(form)
+    return tuple(forms)
+
+
+def _forms(text: str) -> tuple[NameForm, ...]:
     if not text:
         return ()
     forms: list[NameForm] = []

@@ -47,7 +47,7 @@ from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, ParsedFeed, entry_from_dict
 from chainwatch.model.screening import Match, Query
 from chainwatch.network.scenario import PartyScreener
-from chainwatch.screening.algorithm import DEFAULT_THRESHOLD, V1, Matcher
+from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD, Matcher
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.store.schema import state
 from chainwatch.store.service import alerts, jobs, notifications, results
@@ -283,7 +283,9 @@ class LiveScreener:
             if self._live is None or self._live.snapshot.content_hash != snapshot.content_hash:
                 index = load_index(self.store, snapshot)
                 self._live = _Live(
-                    snapshot, Matcher(index, V1), {e.entry_id: e for e in index.entries}
+                    snapshot,
+                    Matcher(index, DEFAULT_ALGORITHM),
+                    {e.entry_id: e for e in index.entries},
                 )
             self._fresh = self._freshness(snapshot)
             self._checked = time.monotonic()
@@ -767,7 +769,7 @@ class Refresher:
         affected = self.cases.affected(tokens, (change.entry_id for change in changed))
         step(f"re-screening {len(affected)} counterparties")
         index = load_index(self.store, current)
-        matcher = Matcher(index, V1)
+        matcher = Matcher(index, DEFAULT_ALGORITHM)
         by_id = {e.entry_id: e for e in index.entries}
         new_cases: list[int] = []
         for counterparty_id, query in self.cases.queries(affected):

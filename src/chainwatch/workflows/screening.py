@@ -21,8 +21,8 @@ from chainwatch.model.screening import Match, Query
 from chainwatch.network.scenario import PartyScreener
 from chainwatch.screening.algorithm import (
     ALGORITHMS,
+    DEFAULT_ALGORITHM,
     DEFAULT_THRESHOLD,
-    V1,
     AlgorithmConfig,
     Matcher,
 )
@@ -148,7 +148,7 @@ class Screener:
     """Screens against the active snapshot of a store with a named algorithm."""
 
     store: ListStore
-    algorithm: str = V1.name
+    algorithm: str = DEFAULT_ALGORITHM.name
 
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
