@@ -6,8 +6,7 @@ row id. The index keeps, in NumPy arrays and plain dicts:
 * token postings: token -> row ids holding it (exact token keys);
 * a character-trigram index over the token *vocabulary*, for typo-tolerant token lookup
   ("hikvison" -> "hikvision"), verified with RapidFuzz;
-* phonetic keys (Metaphone, via jellyfish) and romanised keys over the vocabulary ("haikang" ~
-  "heikang", "moqadam" ~ "moghaddam");
+* phonetic keys (Metaphone, via jellyfish) over the vocabulary ("haikang" ~ "heikang");
 * joined neighbours ("hik vision" -> "hikvision") so names split differently still meet;
 * token weights from document frequency over entries (an inverse document frequency), with
   place names and generic business words damped, so "Hikvision" decides and "Technology",
@@ -218,7 +217,6 @@ class ScreeningIndex:
                     gram_lists[gram].append(token_id)
                 if token.isalpha():
                     phonetic[jellyfish.metaphone(token)].append(token_id)
-                    phonetic["~" + romanised_key(token)].append(token_id)
         self.grams: dict[str, IntArray] = {
             g: np.asarray(ids, dtype=np.int32) for g, ids in gram_lists.items()
         }
@@ -265,8 +263,7 @@ class ScreeningIndex:
                         if sim > 0.0:
                             found[other] = sim
             if token.isalpha():
-                keys = (jellyfish.metaphone(token), "~" + romanised_key(token))
-                for token_id in (i for key in keys for i in self.phonetic.get(key, ())):
+                for token_id in self.phonetic.get(jellyfish.metaphone(token), ()):
                     other = self.vocabulary[token_id]
                     if other not in found:
                         sim = fuzzy_similarity(token, other)

@@ -18,7 +18,6 @@ are not one word.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 _DIGRAPHS = (
     ("dzh", "j"),
@@ -43,7 +42,6 @@ _VOWELS_RE = re.compile(r"[aeiou]+")
 _RUNS_RE = re.compile(r"(.)\1+")
 
 
-@lru_cache(maxsize=1 << 18)
 def romanised_key(token: str) -> str:
     """The key of a lower-case Latin token.
 
