@@ -138,6 +138,9 @@ def render(
     ax.set_xlim(-0.12, 1.02)
     ax.axis("off")
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=120)
+    # The same network gives the same file: no creation date, no random SVG ids.
+    metadata = {"Date": None} if fmt in ("svg", "pdf") else None
+    with plt.rc_context({"svg.hashsalt": "chainwatch"}):
+        fig.savefig(buf, format=fmt, bbox_inches="tight", dpi=120, metadata=metadata)
     plt.close(fig)
     return buf.getvalue()

@@ -356,20 +356,28 @@ class Matcher:
         z_needed = _logit(threshold) - self.max_bonus(query)
         min_name = max(cfg.midpoint + z_needed / cfg.slope, 0.0)
         allowed = set(query.lists) if query.lists else None
-        best: dict[int, tuple[float, _NameScore, IndexedName, NameForm]] = {}
+        # Per entry, the pair of name forms that says most: the name feature plus the legal
+        # forms, so that "X Co., Ltd. (X)" meets "X Co., Ltd." through the forms whose legal
+        # forms agree rather than through a tie won by chance.
+        best: dict[int, tuple[float, float, _NameScore, IndexedName, NameForm]] = {}
         for q in self._prepare(query.name):
             for row in self._retrieve(q, min_name):
                 listed = index.names[row]
-                if allowed is not None and index.entries[listed.entry].source not in allowed:
+                entry = index.entries[listed.entry]
+                if allowed is not None and entry.source not in allowed:
                     continue
                 score = self._name_score(q, listed)
                 if score.value < min_name:
                     continue
+                legal = legal_form_feature(
+                    q.form.legal_forms, listed.form.legal_forms, entry.entity_type, cfg
+                )
+                said = cfg.slope * score.value + (legal.contribution if legal else 0.0)
                 previous = best.get(listed.entry)
-                if previous is None or score.value > previous[0]:
-                    best[listed.entry] = (score.value, score, listed, q.form)
+                if previous is None or said > previous[0]:
+                    best[listed.entry] = (said, score.value, score, listed, q.form)
         matches = []
-        for entry_pos, (value, name_score, listed, q_form) in best.items():
+        for entry_pos, (_, value, name_score, listed, q_form) in best.items():
             entry = index.entries[entry_pos]
             features = [self._name_feature(value, name_score, listed, q_form)]
             features.extend(
