@@ -20,9 +20,11 @@ from tests.service.data import BASE, DJI, HUAWEI, changed, filler, write_entries
 
 from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
+from chainwatch.store.service import counterparty_tokens
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService, name_tokens
 from chainwatch.workflows.monitor import (
+    ALGORITHM_KEY,
     ListSource,
     LiveScreener,
     Refresher,
@@ -88,6 +90,26 @@ def _q(name: str) -> Any:
     from chainwatch.model.screening import Query
 
     return Query(name=name)
+
+
+def test_a_new_algorithm_rescreens_every_counterparty(db_url: str, tmp_path: Path) -> None:
+    """Counterparties last screened with another algorithm (say `chainwatch-v1`, before an
+    upgrade) are all re-screened, with lookup tokens recomputed by the current normalisation,
+    even when the lists did not change."""
+    svc = Service(db_url)
+    svc.refresh(write_entries(tmp_path / "v1.json", [*BASE, DJI]))
+    ids = svc.cases.add_counterparties(
+        [_q("SZ DJI Technology Company Limited"), _q("Bosch Rexroth AG")], "test"
+    )
+    svc.refresher._set_state(ALGORITHM_KEY, "chainwatch-v1")
+    with svc.engine.begin() as conn:  # tokens as an older normalisation may have left them
+        conn.execute(counterparty_tokens.delete())
+    report = svc.refresher.rescreen("test")
+    assert report.status == "updated" and report.rescreened == 2
+    assert "the algorithm is now chainwatch-v" in report.message
+    assert [svc.cases.case(c)["entry_id"] for c in report.new_cases] == ["EL:dji"]
+    assert ids[0] in svc.cases.affected(name_tokens("DJI"))
+    assert svc.refresher.rescreen("test").status == "unchanged"
 
 
 def test_webhook_is_signed(db_url: str, tmp_path: Path) -> None:

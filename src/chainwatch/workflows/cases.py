@@ -129,6 +129,21 @@ class CaseService:
                 ids.append(int(new_id))
         return ids
 
+    def refresh_tokens(self) -> int:
+        """Recompute every counterparty's lookup tokens (after the normalisation changed, with
+        the algorithm version); one transaction. Returns the number of counterparties."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(sa.select(counterparties.c.id, counterparties.c.name)).all()
+            conn.execute(counterparty_tokens.delete())
+            for row in rows:
+                tokens = name_tokens(row.name)
+                if tokens:
+                    conn.execute(
+                        counterparty_tokens.insert(),
+                        [{"counterparty_id": row.id, "token": t} for t in sorted(tokens)],
+                    )
+        return len(rows)
+
     def counterparty(self, counterparty_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
             row = (

@@ -14,7 +14,9 @@ The refresh job (``chainwatch watch``, or the scheduler inside ``chainwatch serv
    done, so a refresh killed at any point is completed by the next one — nothing is lost);
 4. re-screens only the stored counterparties the diff can affect (sharing a lookup token with
    an added or changed entry's names, see :func:`chainwatch.workflows.cases.name_tokens`, or
-   holding a case on a changed entry), opens cases for new hits;
+   holding a case on a changed entry), opens cases for new hits — or every counterparty, with
+   fresh lookup tokens, when the screening algorithm (``state`` key ``monitor_algorithm``) is
+   not the one they were last screened with;
 5. notifies: a dashboard notification and, when configured, a webhook whose JSON body is signed
    with HMAC-SHA256 (header ``X-Chainwatch-Signature: sha256=<hex>``).
 
@@ -58,6 +60,7 @@ from chainwatch.workflows.screening import load_index
 
 log = logging.getLogger("chainwatch.monitor")
 SCREENED_KEY = "monitor_screened"
+ALGORITHM_KEY = "monitor_algorithm"  # the algorithm the counterparties were screened with
 RESULT_KINDS = ("network", "exposure", "resilience")
 
 
@@ -750,7 +753,8 @@ class Refresher:
         if current is None:
             return RefreshReport("unchanged", message="no snapshot is active")
         screened = self._screened()
-        if screened == current.content_hash:
+        new_algorithm = self._state(ALGORITHM_KEY) != DEFAULT_ALGORITHM.name
+        if screened == current.content_hash and not new_algorithm:
             return RefreshReport("unchanged", current.content_hash, screened or "")
         step("diffing")
         previous: Snapshot | None = None
@@ -766,7 +770,12 @@ class Refresher:
             for version in (change.before, change.after):
                 if version is not None:
                     tokens |= entry_tokens(version)
-        affected = self.cases.affected(tokens, (change.entry_id for change in changed))
+        if new_algorithm:
+            # Another algorithm scores (and normalises) differently: everyone is re-screened.
+            self.cases.refresh_tokens()
+            affected = {counterparty_id for counterparty_id, _ in self.cases.queries()}
+        else:
+            affected = self.cases.affected(tokens, (change.entry_id for change in changed))
         step(f"re-screening {len(affected)} counterparties")
         index = load_index(self.store, current)
         matcher = Matcher(index, DEFAULT_ALGORITHM)
@@ -776,6 +785,7 @@ class Refresher:
             matches = matcher.screen(query, threshold=self.threshold, limit=10)
             new_cases.extend(self.cases.record_hits(counterparty_id, matches, by_id, actor))
         self._set_screened(current.content_hash)
+        self._set_state(ALGORITHM_KEY, DEFAULT_ALGORITHM.name)
         report = RefreshReport(
             "updated",
             current.content_hash,
@@ -792,6 +802,8 @@ class Refresher:
             f"{len(removed)} removed, {len(changed)} changed; {len(affected)} counterparties "
             f"re-screened, {len(new_cases)} new or reopened cases"
         )
+        if new_algorithm:
+            message += f" (every counterparty: the algorithm is now {DEFAULT_ALGORITHM.name})"
         report.message = message
         payload = {"event": "lists.refreshed", "at": now_iso(), **report.as_dict()}
         notification = self.service.notify("refresh", message, payload)
