@@ -83,6 +83,16 @@ def field_changes(old_body: str, new: ListEntry) -> dict[str, dict[str, object]]
     return {k: {"old": old.get(k), "new": v} for k, v in now.items() if old.get(k) != v}
 
 
+def _insert_tokens(conn: sa.Connection, counterparty_id: int, name: str) -> None:
+    """Store the lookup tokens of one counterparty's name (see :func:`name_tokens`)."""
+    tokens = name_tokens(name)
+    if tokens:
+        conn.execute(
+            counterparty_tokens.insert(),
+            [{"counterparty_id": counterparty_id, "token": t} for t in sorted(tokens)],
+        )
+
+
 def _query_of(row: Any) -> Query:
     return Query(
         name=row.name,
@@ -120,12 +130,7 @@ class CaseService:
                         created_at=created,
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
-                tokens = name_tokens(party.name)
-                if tokens:
-                    conn.execute(
-                        counterparty_tokens.insert(),
-                        [{"counterparty_id": new_id, "token": t} for t in sorted(tokens)],
-                    )
+                _insert_tokens(conn, int(new_id), party.name)
                 ids.append(int(new_id))
         return ids
 
@@ -136,12 +141,7 @@ class CaseService:
             rows = conn.execute(sa.select(counterparties.c.id, counterparties.c.name)).all()
             conn.execute(counterparty_tokens.delete())
             for row in rows:
-                tokens = name_tokens(row.name)
-                if tokens:
-                    conn.execute(
-                        counterparty_tokens.insert(),
-                        [{"counterparty_id": row.id, "token": t} for t in sorted(tokens)],
-                    )
+                _insert_tokens(conn, row.id, row.name)
         return len(rows)
 
     def counterparty(self, counterparty_id: int) -> dict[str, Any]:

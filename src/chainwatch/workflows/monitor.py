@@ -773,15 +773,16 @@ class Refresher:
         if new_algorithm:
             # Another algorithm scores (and normalises) differently: everyone is re-screened.
             self.cases.refresh_tokens()
-            affected = {counterparty_id for counterparty_id, _ in self.cases.queries()}
+            to_screen = self.cases.queries()
         else:
             affected = self.cases.affected(tokens, (change.entry_id for change in changed))
-        step(f"re-screening {len(affected)} counterparties")
+            to_screen = self.cases.queries(affected)
+        step(f"re-screening {len(to_screen)} counterparties")
         index = load_index(self.store, current)
         matcher = Matcher(index, DEFAULT_ALGORITHM)
         by_id = {e.entry_id: e for e in index.entries}
         new_cases: list[int] = []
-        for counterparty_id, query in self.cases.queries(affected):
+        for counterparty_id, query in to_screen:
             matches = matcher.screen(query, threshold=self.threshold, limit=10)
             new_cases.extend(self.cases.record_hits(counterparty_id, matches, by_id, actor))
         self._set_screened(current.content_hash)
@@ -793,13 +794,13 @@ class Refresher:
             len(added),
             len(removed),
             len(changed),
-            len(affected),
+            len(to_screen),
             new_cases,
         )
         self.service.audit.append(actor, "lists.diffed", current.content_hash, report.as_dict())
         message = (
             f"lists updated to {current.content_hash[:12]}: {len(added)} added, "
-            f"{len(removed)} removed, {len(changed)} changed; {len(affected)} counterparties "
+            f"{len(removed)} removed, {len(changed)} changed; {len(to_screen)} counterparties "
             f"re-screened, {len(new_cases)} new or reopened cases"
         )
         if new_algorithm:
