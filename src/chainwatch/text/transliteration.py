@@ -40,6 +40,7 @@ _DIGRAPHS = (
 _C_SOFT_RE = re.compile(r"c(?=[eiy])")
 _VOWELS_RE = re.compile(r"[aeiou]+")
 _RUNS_RE = re.compile(r"(.)\1+")
+_FINAL_H_RE = re.compile(r"(?<=[aeiou])h$")
 
 
 def romanised_key(token: str) -> str:
@@ -59,6 +60,6 @@ def romanised_key(token: str) -> str:
         key = key.replace(written, sound)
     key = key.replace("c", "k")
     key = _RUNS_RE.sub(r"\1", key)
-    key = re.sub(r"(?<=[aeiou])h$", "", key)
+    key = _FINAL_H_RE.sub("", key)
     key = _VOWELS_RE.sub("a", key)
     return key[:-1] if len(key) > 2 and key.endswith("a") else key
