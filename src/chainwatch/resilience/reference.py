@@ -29,25 +29,29 @@ class PlainLp:
     sign: float  # objective value = sign * optimum of the minimisation
 
 
+def _slot_rows(p: ResilienceProblem) -> tuple[list[int], list[int], list[float], list[float]]:
+    """One row per input slot, ``r_kj u_j - sum of the slot's arc flows y <= 0``: the first
+    ``n_slots`` rows of both LPs (COO rows, columns, values, and right-hand sides)."""
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for k in range(p.n_slots):
+        rows.append(k)
+        cols.append(int(p.slot_node[k]))
+        vals.append(float(p.slot_quantity_per[k]))
+        for arc in np.flatnonzero(p.arc_slot == k):
+            rows.append(k)
+            cols.append(p.n_nodes + int(arc))
+            vals.append(-1.0)
+    return rows, cols, vals, [0.0] * p.n_slots
+
+
 def plain_pi(problem: ResilienceProblem, cut: IntArray, t_days: float) -> PlainLp:
     """Columns ``u`` (N), ``y`` (one per arc), ``l`` (N, fixed at 0 for non-products)."""
     p = problem
     n, a = p.n_nodes, p.n_arcs
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    b: list[float] = []
-    row = 0
-    for k in range(p.n_slots):  # r_kj u_j - sum y <= 0
-        rows.append(row)
-        cols.append(int(p.slot_node[k]))
-        vals.append(float(p.slot_quantity_per[k]))
-        for arc in np.flatnonzero(p.arc_slot == k):
-            rows.append(row)
-            cols.append(n + int(arc))
-            vals.append(-1.0)
-        b.append(0.0)
-        row += 1
+    rows, cols, vals, b = _slot_rows(p)
+    row = p.n_slots
     for i in range(n):  # sum_out y - u_i - l_i <= s_i - d_i t
         for arc in np.flatnonzero(p.arc_source == i):
             rows.append(row)
@@ -85,21 +89,8 @@ def plain_tts(problem: ResilienceProblem, cut: IntArray, horizon_days: float) ->
     p = problem
     n, a = p.n_nodes, p.n_arcs
     t_col = n + a
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    b: list[float] = []
-    row = 0
-    for k in range(p.n_slots):
-        rows.append(row)
-        cols.append(int(p.slot_node[k]))
-        vals.append(float(p.slot_quantity_per[k]))
-        for arc in np.flatnonzero(p.arc_slot == k):
-            rows.append(row)
-            cols.append(n + int(arc))
-            vals.append(-1.0)
-        b.append(0.0)
-        row += 1
+    rows, cols, vals, b = _slot_rows(p)
+    row = p.n_slots
     for i in range(n):  # sum_out y - u_i + d_i t <= s_i
         for arc in np.flatnonzero(p.arc_source == i):
             rows.append(row)
