@@ -37,6 +37,11 @@ days.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import highspy
@@ -89,8 +94,32 @@ def _csc(
     return start, rows, vals
 
 
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send whatever native code writes to file descriptor 1 to descriptor 2 meanwhile.
+
+    HiGHS prints its banner ("Running HiGHS ...") on stdout when the first ``Highs`` object
+    of a process is created, before any option can silence it; a command printing JSON on
+    stdout must not carry it. The C library's buffer is flushed before fd 1 is restored, so
+    nothing written meanwhile reaches stdout later."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout at all
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        ctypes.CDLL(None).fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _new_highs(threads: int = 1) -> highspy.Highs:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    with _stdout_to_stderr():
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", threads)
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
