@@ -125,7 +125,13 @@ class Source:
 
     ``us_origin`` says the part is of US origin; ``us_controlled_content_value`` is the value per
     unit of US-origin controlled content inside it (for a US-origin controlled part: its full
-    value), used by the de minimis roll-up (15 CFR 734.4).
+    value), used by the de minimis roll-up (15 CFR 734.4). ``us_content_value`` is the value per
+    unit of *all* US-origin content (EAR99 included): for a buyer on the Entity List, whose
+    entry covers "all items subject to the EAR", every US-origin part needs a licence, so all of
+    it counts towards de minimis (0: ``us_controlled_content_value`` is used).
+    ``us_direct_product`` says the foreign-made part is a direct product of US-origin
+    technology or software, or made by a plant that is (15 CFR 734.9(e)); it matters only when
+    the buyer's entry carries a foreign-direct-product footnote.
     """
 
     supplier: str
@@ -139,6 +145,8 @@ class Source:
     us_controlled_content_value: float = 0.0
     is_alternate: bool = False
     qualification_days: float = 0.0
+    us_content_value: float = 0.0
+    us_direct_product: bool = False
 
 
 @dataclass(frozen=True, slots=True)

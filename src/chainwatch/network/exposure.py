@@ -23,12 +23,21 @@ a display (sources S4 70 %, S5 30 %). S1 designated: the chip is at 40 %, the bo
 at 40 %: 60 units/day lost, revenue at risk 12,000 and margin 3,000 per day; with S3 qualified
 the chip is back to min(1, 0.4 + 0.6) = 100 % after 90 days.
 
+**Blank capacities** (one rule with :mod:`chainwatch.resilience.network_adapter`): a source
+can deliver its share of today's volume and no more — a blank ``capacity_per_day`` is not
+"unlimited", so the remaining sources do not make up for a lost one. The resilience model uses
+the same rule (a source node's capacity is its share of the item's daily requirement times
+``surge_factor``, 1 by default), so both say "60 % lost" when a 60 % source is cut.
+
 **Outbound.** A shipment to a designated customer: if the customer is blocked by OFAC (SDN,
 or owned 50 % by SDNs), dealings are prohibited; if it is on the Entity List (or an affiliate
 under the BIS rule), a licence is required for every item subject to the EAR (15 CFR 744.11)
 — a US-origin item, or a foreign-made item whose US-controlled content exceeds the de minimis
 level for the destination (:mod:`chainwatch.network.deminimis`). Direct-product rules
-(15 CFR 734.9) are not assessed and are said to be.
+(15 CFR 734.9) are not assessed and are said to be. A shipment to an **embargoed destination**
+(Country Group E:1 or E:2: Cuba, Iran, North Korea, Syria) is flagged even when the buyer is on
+no list: an item subject to the EAR needs a licence there (EAR99 included, 15 CFR Part 746),
+and the row names the destination group and the rule.
 
 **All single-stage disruptions at once.** :func:`single_stage_exposure` computes, for every
 item j, the revenue and margin at risk when j alone is disrupted: every item that uses j
@@ -45,8 +54,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from chainwatch.model.network import Designation, Scenario, SupplyNetwork
+from chainwatch.model.network import Designation, Scenario, Shipment, Source, SupplyNetwork
 from chainwatch.network.bom import bom_order
+from chainwatch.network.country_groups import EMBARGOED
+from chainwatch.network.country_groups import SOURCE as COUNTRY_GROUP_SOURCE
 from chainwatch.network.deminimis import DeMinimisResult, de_minimis
 from chainwatch.network.ownership import (
     BIS_AFFILIATES_LISTS,
@@ -158,6 +169,23 @@ class OutboundRow:
     license_policy: str
     evidence: tuple[str, ...]
     de_minimis: DeMinimisResult | None
+    destination_group: str = ""  # "E:1", "E:2" or ""
+
+
+#: Embargoed destinations: the country group, the EAR section and the OFAC programme.
+EMBARGO_RULES: Mapping[str, tuple[str, str]] = {
+    "CU": ("E:2", "15 CFR 746.2 (Cuba); OFAC CACR, 31 CFR Part 515"),
+    "IR": ("E:1", "15 CFR 746.7 (Iran); OFAC ITSR, 31 CFR Part 560"),
+    "KP": ("E:1", "15 CFR 746.4 (North Korea); OFAC NKSR, 31 CFR Part 510"),
+    "SY": ("E:1", "15 CFR 746.9 (Syria; controls eased in 2025: verify the current text)"),
+}
+
+
+def _embargo(dest: str) -> tuple[str, str]:
+    group, rule = EMBARGO_RULES.get(dest, ("", ""))
+    if not group and dest in EMBARGOED:
+        group, rule = "E:1/E:2", "15 CFR Part 746 (embargoes): verify"
+    return group, rule
 
 
 def _effect(lists: Collection[str], basis: str) -> str:
@@ -205,14 +233,28 @@ def inbound_exposure(
     *,
     designated: OwnershipResult | None = None,
     cut_lists: frozenset[str] | None = None,
+    cut_lines: Mapping[tuple[str, str], str] | None = None,
+    licensed: Mapping[tuple[str, str], tuple[float, float]] | None = None,
 ) -> InboundExposure:
     """Inbound exposure of ``scenario`` (ownership rules applied unless ``designated`` given).
 
     ``cut_lists``: only designations on these lists cut supply (None: every designation does;
-    a party designated by hand always does).
+    a party designated by hand always does). A party with role ``self`` (the company whose
+    network this is) never cuts its own plants: its listing acts through ``cut_lines``.
+
+    ``cut_lines``: source lines ``(supplier, item)`` cut whoever the supplier is, with the
+    reason (the self-listing scenario: lines subject to the EAR). Cut alternates are not
+    usable either. ``licensed``: cut primary lines that come back under a licence, as
+    ``(share of the line returned, days until it returns)``; they count like alternates.
     """
     result = designated or apply_ownership_rules(network, scenario)
-    cut = _designated_view(result, cut_lists)
+    cut = {
+        pid: ds
+        for pid, ds in _designated_view(result, cut_lists).items()
+        if not (network.has_party(pid) and "self" in network.party(pid).roles)
+    }
+    lines = cut_lines or {}
+    lic = licensed or {}
     names = {p.id: p.name for p in network.parties}
     disrupted = set(scenario.disrupted_items)
 
@@ -251,20 +293,39 @@ def inbound_exposure(
         if not primaries:
             own[item.id] = (1.0, 1.0, 0.0, (), (), "")
             continue
-        lost = tuple(s.supplier for s in primaries if s.supplier in cut)
-        now = min(1.0, sum(s.share_of_volume for s in primaries if s.supplier not in cut))
-        alts = sorted(
-            (s for s in sources if s.is_alternate and s.supplier not in cut),
-            key=lambda s: s.qualification_days,
-        )
+
+        def is_cut(s: Source) -> bool:
+            return s.supplier in cut or (s.supplier, s.item) in lines
+
+        lost = tuple(s.supplier for s in primaries if is_cut(s))
+        now = min(1.0, sum(s.share_of_volume for s in primaries if not is_cut(s)))
+        options = [
+            (s.qualification_days, s.share_of_volume, s.supplier)
+            for s in sources
+            if s.is_alternate and not is_cut(s)
+        ]
+        for s in primaries:
+            back = lic.get((s.supplier, s.item))
+            if back is not None and is_cut(s) and back[0] > 0:
+                options.append((back[1], s.share_of_volume * back[0], f"licence:{s.supplier}"))
+        options.sort(key=lambda o: o[0])
         with_alt, qual_days, used = now, 0.0, []
-        for alt_source in alts:
+        for days, share, label in options:
             if with_alt >= 1.0 - 1e-12:
                 break
-            with_alt = min(1.0, with_alt + alt_source.share_of_volume)
-            qual_days = max(qual_days, alt_source.qualification_days)
-            used.append(alt_source.supplier)
-        cause = f"designated supplier(s): {', '.join(lost)}" if lost else ""
+            with_alt = min(1.0, with_alt + share)
+            qual_days = max(qual_days, days)
+            used.append(label)
+        by_party = [p for p in lost if p in cut]
+        by_line = [p for p in lost if p not in cut]
+        cause = "; ".join(
+            part
+            for part in (
+                f"designated supplier(s): {', '.join(by_party)}" if by_party else "",
+                f"{', '.join(by_line)}: {lines[by_line[0], item.id]}" if by_line else "",
+            )
+            if part
+        )
         own[item.id] = (now, with_alt, qual_days, lost, tuple(used), cause)
 
     avail_now: dict[str, float] = {}
@@ -351,12 +412,17 @@ def outbound_exposure(
     designated: OwnershipResult | None = None,
     lower_level_countries: frozenset[str] | None = None,
 ) -> tuple[OutboundRow, ...]:
-    """Every shipment to a designated customer, with what it now needs (see module doc)."""
+    """Every shipment to a designated customer, and every shipment to an embargoed destination
+    (Country Group E:1/E:2) whoever the buyer is, with what it now needs (see module doc)."""
     result = designated or apply_ownership_rules(network, scenario)
     names = {p.id: p.name for p in network.parties}
     rows: list[OutboundRow] = []
     for sh in network.shipments:
         ds = result.designations.get(sh.customer)
+        group, rule = _embargo(sh.destination_country.upper())
+        if not ds and group:
+            rows.append(_embargo_row(network, sh, names, group, rule, lower_level_countries))
+            continue
         if not ds:
             continue
         item = network.item(sh.item)
@@ -399,9 +465,58 @@ def outbound_exposure(
                 license_policy=policy,
                 evidence=_evidence(ds, names),
                 de_minimis=dm,
+                destination_group=group,
             )
         )
     return tuple(rows)
+
+
+def _embargo_row(
+    network: SupplyNetwork,
+    sh: Shipment,
+    names: Mapping[str, str],
+    group: str,
+    rule: str,
+    lower_level_countries: frozenset[str] | None,
+) -> OutboundRow:
+    """A shipment to an embargoed destination (Country Group E:1/E:2), buyer on no list: an
+    item subject to the EAR needs a licence (EAR99 included), reviewed under a general policy
+    of denial; an item not subject to the EAR still needs a check of the OFAC programme."""
+    item = network.item(sh.item)
+    dm = de_minimis(
+        network, sh.item, sh.destination_country, lower_level_countries=lower_level_countries
+    )
+    dest = sh.destination_country.upper()
+    if dm.subject_to_ear:
+        required = "yes"
+        policy = (
+            f"embargoed destination {dest} (Country Group {group}): licence required for all "
+            f"items subject to the EAR, EAR99 included, general policy of denial — {rule}"
+        )
+    else:
+        required = "check"
+        policy = (
+            f"embargoed destination {dest} (Country Group {group}): not subject to the EAR on "
+            f"de minimis grounds, but check the sanctions programme — {rule}"
+        )
+    price = sh.unit_price or item.revenue_per_unit
+    return OutboundRow(
+        customer=sh.customer,
+        customer_name=names.get(sh.customer, sh.customer),
+        item_id=sh.item,
+        destination_country=dest,
+        quantity_per_day=sh.quantity_per_day,
+        revenue_per_day=sh.quantity_per_day * price,
+        lists=(),
+        basis="embargoed destination",
+        subject_to_ear=dm.subject_to_ear,
+        ear_reason=dm.reason + "; direct-product rules (15 CFR 734.9) not assessed",
+        license_required=required,
+        license_policy=policy,
+        evidence=(f"destination {dest} in Country Group {group} ({COUNTRY_GROUP_SOURCE})",),
+        de_minimis=dm,
+        destination_group=group,
+    )
 
 
 # -- every single-stage disruption at once ----------------------------------------------------

@@ -353,6 +353,8 @@ def build_network(tables: dict[str, Table], *, name: str = "") -> SupplyNetwork:
             us_controlled_content_value=row.number("us_controlled_content_value"),
             is_alternate=alternate,
             qualification_days=row.number("qualification_days"),
+            us_content_value=row.number("us_content_value"),
+            us_direct_product=row.flag("us_direct_product"),
         )
         if not alternate:
             prev = primary_total.get(item_id)

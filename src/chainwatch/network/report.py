@@ -146,6 +146,7 @@ def outbound_table(rows: Sequence[OutboundRow]) -> Table:
             "subject_to_ear": r.subject_to_ear,
             "ear_reason": r.ear_reason,
             "license_required": r.license_required,
+            "destination_group": r.destination_group,
             "license_policy": r.license_policy,
             "us_content_ratio": _r(r.de_minimis.ratio) if r.de_minimis else "",
             "evidence": " | ".join(r.evidence),

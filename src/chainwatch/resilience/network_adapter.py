@@ -6,17 +6,33 @@ recorded as a labelled :class:`~chainwatch.model.network.Assumption`):
 * every item is a node: inventory = units on hand (all sites), demand = ``demand_per_day``
   (or the sum of its shipments), loss per unit = ``margin_per_unit`` (or
   ``revenue_per_unit`` with ``loss_basis="revenue"``), capacity = ``capacity_per_day``
-  (0 means unconstrained in the network model, so ``inf`` here);
+  (blank or 0: the item node itself is unconstrained, ``inf``);
 * a BOM line ``parent <- child`` is an input slot of ``parent`` with one source, ``child``;
 * a bought item with one primary source is produced by that supplier: cutting the supplier
   cuts the item node. An item with several primary sources gets one extra node per source
   (capacity ``share_of_volume * surge_factor * capacity``), all alternates in one input slot
-  of the item, so cutting one source leaves the others. Alternate sources that are not yet
+  of the item, so cutting one source leaves the others. **Blank capacity** (one rule with the
+  exposure report, :mod:`chainwatch.network.exposure`): when the item's ``capacity_per_day``
+  is blank, ``capacity`` here is the item's daily requirement (its demand plus what its users
+  need, exploded through the BOM), so a source delivers its share of today's volume and, at
+  the default ``surge_factor = 1``, no more: cutting a 60 % source loses 60 % in both models; Alternate sources that are not yet
   qualified (``is_alternate``) deliver nothing during the outage: they are what recovery is;
 * a supplier's time-to-recover is ``qualification_days`` of the best alternate of its items
   (``requalification_days`` when it has none) plus ``ramp_days``, spread as a triangular
   (``ttr_low_factor``, ``ttr_high_factor``) or lognormal (``ttr_sigma``) distribution;
 * holding cost of one extra unit = ``holding_cost_per_unit_day * stockpile_holding_days``.
+  **Blank holding cost** is not free stock: it defaults to ``holding_cost_rate_per_year *
+  unit value / 365`` (the labelled assumption ``holding_cost_rate_per_year``, 25 % a year by
+  default), the unit value being the item's ``unit_cost``, else the mean unit cost of its
+  primary sources, else revenue minus margin per unit. An item with none of them cannot be
+  priced, so it is **not stockable** (holding cost ``inf``: the stockpile never recommends
+  it). Both lists are labelled assumptions, ``resilience.holding_cost_defaulted`` and
+  ``resilience.not_stockable``, printed with every result.
+
+Worked example of the two rules (tested): a phone (demand 100/day) needs one chip from S1
+(60 %) or S2 (40 %), capacities blank. Cutting S1 leaves the S2 node 0.4 * 100 = 40/day: 60
+phones a day lost, as the exposure report says. A chip with ``unit_cost`` 6 and no holding
+cost holds at 0.25 * 6 / 365 = 0.00411 per unit-day.
 """
 
 from __future__ import annotations
@@ -47,6 +63,7 @@ class ResilienceParams:
     stockpile_holding_days: float = 365.0
     horizon_days: float = 365.0
     ttr_quantile: float = 0.5
+    holding_cost_rate_per_year: float = 0.25
 
     def with_overrides(self, overrides: dict[str, str]) -> ResilienceParams:
         """A copy with ``key=value`` overrides (as typed on a command line)."""
@@ -89,7 +106,52 @@ _DESCRIPTIONS = {
     "holding_cost_per_unit_day times this",
     "horizon_days": "upper bound on time-to-survive (the TTS LP is unbounded without one)",
     "ttr_quantile": "quantile of the TTR distribution used as t(n) in the single-scenario sweep",
+    "holding_cost_rate_per_year": "holding cost per unit-day of an item with a blank "
+    "holding_cost_per_unit_day = rate x unit value / 365 (assumption)",
 }
+
+
+def daily_requirement(net: SupplyNetwork, demand: dict[str, float]) -> dict[str, float]:
+    """Units per day each item must be made or bought to meet ``demand``: its own demand
+    plus ``quantity_per`` times each user's requirement (a BOM explosion)."""
+    req: dict[str, float] = {}
+    visiting: set[str] = set()
+
+    def need(item_id: str) -> float:
+        if item_id in req:
+            return req[item_id]
+        if item_id in visiting:
+            raise InputError(f"the bill of materials has a cycle through {item_id!r}", field="bom")
+        visiting.add(item_id)
+        total = demand.get(item_id, 0.0) + sum(
+            e.quantity_per * need(e.parent) for e in net.parents(item_id)
+        )
+        visiting.discard(item_id)
+        req[item_id] = total
+        return total
+
+    for it in net.items:
+        need(it.id)
+    return req
+
+
+def holding_cost_per_unit_day(
+    net: SupplyNetwork, item_id: str, rate_per_year: float
+) -> tuple[float, bool]:
+    """The item's holding cost per unit-day and whether it is the labelled default
+    (``inf``: no value to derive one from, the item is not stockable)."""
+    it = net.item(item_id)
+    if it.holding_cost_per_unit_day > 0:
+        return it.holding_cost_per_unit_day, False
+    costs = [s.unit_cost for s in net.sources_of(item_id) if not s.is_alternate and s.unit_cost]
+    value = (
+        it.unit_cost
+        or (sum(costs) / len(costs) if costs else 0.0)
+        or max(it.revenue_per_unit - it.margin_per_unit, 0.0)
+    )
+    if value <= 0:
+        return float("inf"), True
+    return rate_per_year * value / 365.0, True
 
 
 def from_network(net: SupplyNetwork, params: ResilienceParams | None = None) -> ResilienceProblem:
@@ -110,7 +172,14 @@ def from_network(net: SupplyNetwork, params: ResilienceParams | None = None) -> 
         (it.revenue_per_unit if p.loss_basis == "revenue" else it.margin_per_unit) if d > 0 else 0.0
         for it, d in zip(items, dem, strict=True)
     ]
-    hold = [it.holding_cost_per_unit_day * p.stockpile_holding_days for it in items]
+    hold = []
+    defaulted, unpriced = [], []
+    for it in items:
+        per_day, default = holding_cost_per_unit_day(net, it.id, p.holding_cost_rate_per_year)
+        hold.append(per_day * p.stockpile_holding_days)
+        if default:
+            (defaulted if np.isfinite(per_day) else unpriced).append(it.id)
+    requirement = daily_requirement(net, {it.id: d for it, d in zip(items, dem, strict=True)})
     slot_node: list[int] = []
     slot_q: list[float] = []
     arc_src: list[int] = []
@@ -147,7 +216,7 @@ def from_network(net: SupplyNetwork, params: ResilienceParams | None = None) -> 
                 node = len(ids)
                 ids.append(f"{it.id}@{src.supplier}")
                 inv.append(0.0)
-                base_cap = cap[index[it.id]]
+                base_cap = it.capacity_per_day if it.capacity_per_day > 0 else requirement[it.id]
                 cap.append(src.share_of_volume * p.surge_factor * base_cap)
                 dem.append(0.0)
                 loss.append(0.0)
@@ -184,7 +253,31 @@ def from_network(net: SupplyNetwork, params: ResilienceParams | None = None) -> 
         slot_quantity_per=np.array(slot_q, dtype=np.float64),
         arc_source=np.array(arc_src, dtype=np.int64),
         arc_slot=np.array(arc_slot, dtype=np.int64),
-        assumptions=tuple(net.assumptions) + p.assumptions(),
+        assumptions=tuple(net.assumptions)
+        + p.assumptions()
+        + (
+            (
+                Assumption(
+                    "resilience.holding_cost_defaulted",
+                    ";".join(defaulted),
+                    "items whose blank holding cost was set to holding_cost_rate_per_year x "
+                    "unit value / 365",
+                ),
+            )
+            if defaulted
+            else ()
+        )
+        + (
+            (
+                Assumption(
+                    "resilience.not_stockable",
+                    ";".join(unpriced),
+                    "items with neither a holding cost nor a unit value: never stockpiled",
+                ),
+            )
+            if unpriced
+            else ()
+        ),
         suppliers=tuple(disruptions),
     )
 
