@@ -26,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
+err_console = Console(stderr=True)
 
 
 def _fail(exc: ChainwatchError) -> None:
@@ -66,7 +67,9 @@ def validate(path: Path) -> None:
 @app.command()
 def exposure(
     path: Path,
-    designate: list[str] = typer.Option([], "--designate", "-d", help="party id (what-if)"),
+    designate: list[str] = typer.Option(
+        [], "--designate", "-d", help="party id (what-if); 'self' = the party with role self"
+    ),
     names: Path | None = typer.Option(None, help="file of designated names (one per line)"),
     lists: str = typer.Option("EL,SDN", help="lists for what-if/named designations"),
     as_of: str | None = typer.Option(None, help="date for the ownership rules (YYYY-MM-DD)"),
@@ -79,19 +82,67 @@ def exposure(
         True, "--screen/--no-screen", help="screen every party against the active snapshot"
     ),
     db: str | None = typer.Option(None, "--db", envvar="CHAINWATCH_DB", help="store URL"),
+    licence_requirement: str = typer.Option(
+        "", help="self listing: the entry's licence requirement (hypothetical entry)"
+    ),
+    licence_policy: str = typer.Option(
+        "", help="self listing: licence review policy (default presumption of denial)"
+    ),
+    approval_rate: float | None = typer.Option(
+        None, help="self listing, case-by-case: share of affected volume licensed (default 0.5)"
+    ),
+    licence_lead_time_days: float | None = typer.Option(
+        None, help="self listing: days until licensed supply resumes (default 60)"
+    ),
+    destination: str = typer.Option(
+        "", help="self listing: the buyer's destination country (default: its country)"
+    ),
+    set_: list[str] = typer.Option(
+        [], "--set", help="self listing: resilience assumption key=value (ramp_days=45 ...)"
+    ),
 ) -> None:
     """Exposure of a network to a scenario: designated suppliers, products and revenue hit,
-    shipments needing a licence, with the ownership paths behind every derived designation."""
+    shipments needing a licence, with the ownership paths behind every derived designation.
+
+    With ``--designate self`` (or a screen hit on the party with role self): the listed
+    company's view — every inbound line decided "subject to the EAR" or not, with the reason,
+    the licence policy applied, TTS/TTR per affected component and the bridging stock."""
+    say = err_console if as_json else console
     try:
+        from chainwatch.resilience.network_adapter import ResilienceParams
+
+        overrides = {}
+        for kv in set_:
+            if "=" not in kv:
+                raise InputError(f"expected key=value, got {kv!r}", field="set")
+            key, value = kv.split("=", 1)
+            overrides[key.strip()] = value.strip()
+        params = ResilienceParams().with_overrides(overrides)
         screener = None
+        entry_licences = None
         if screen:
-            from chainwatch.workflows.screening import Screener, database_url, store_for
+            from chainwatch.workflows.screening import (
+                Screener,
+                database_url,
+                load_index,
+                store_for,
+            )
 
             store = store_for(database_url(db))
-            if store.active() is not None:
+            snapshot = store.active()
+            if snapshot is not None:
                 screener = Screener(store).party_screener()
+
+                def entry_licences(ids: Any) -> dict[str, tuple[str, str]]:
+                    wanted = set(ids)
+                    assert snapshot is not None
+                    return {
+                        e.entry_id: (e.license_requirement, e.license_policy)
+                        for e in load_index(store, snapshot).entries
+                        if e.entry_id in wanted
+                    }
             else:
-                console.print("no list snapshot is active: parties are not screened")
+                say.print("no list snapshot is active: parties are not screened")
         run = run_exposure(
             path,
             screener=screener,
@@ -100,6 +151,13 @@ def exposure(
             lists=tuple(c.strip() for c in lists.split(",") if c.strip()),
             as_of=date.fromisoformat(as_of) if as_of else None,
             cut_lists=frozenset(cut_lists.split(",")) if cut_lists else None,
+            licence_requirement=licence_requirement,
+            licence_policy=licence_policy,
+            approval_rate=approval_rate,
+            licence_lead_time_days=licence_lead_time_days,
+            destination=destination,
+            entry_licences=entry_licences,
+            resilience_params=params,
         )
         written = (
             write_report(
@@ -115,6 +173,8 @@ def exposure(
         _fail(exc)
         return
     s = run.report.summary
+    if as_json:
+        s = {**s, "files": [str(f) for f in written]}
     if as_json:
         print(json.dumps(s, indent=2, default=str))
         return
@@ -173,6 +233,8 @@ def exposure(
             ],
         )
     )
+    if "ear_decisions" in t:
+        _print_listing(t, s)
     if t["outbound"]:
         console.print(
             _table(
@@ -198,6 +260,51 @@ def exposure(
     )
     for f in written:
         console.print(f"  wrote {f}")
+
+
+def _print_listing(t: dict[str, list[dict[str, Any]]], s: dict[str, Any]) -> None:
+    lst = s["listing"]
+    console.print(
+        f"[bold]Self listing[/bold] of {lst['party_id']} ({lst['entry']}): "
+        f"requirement {lst['license_requirement']!r}; FDP footnote: "
+        f"{'none' if lst['fdp_footnote'] is None else lst['fdp_footnote'] or 'yes'}; policy "
+        f"{lst['policy_applied']} ({lst['license_policy']!r}); destination "
+        f"{lst['destination_country']}"
+    )
+    if lst["policy_note"]:
+        console.print(f"  note: {lst['policy_note']}")
+    console.print(
+        _table(
+            "Inbound lines: subject to the EAR?",
+            t["ear_decisions"],
+            ["item_id", "supplier_name", "alternate", "subject_to_ear", "basis", "reason"],
+            limit=80,
+        )
+    )
+    console.print(
+        _table(
+            "Affected components: TTS, TTR and the stock that bridges them",
+            t["listing_resilience"],
+            [
+                "item_id",
+                "lost_share",
+                "tts_days",
+                "ttr_days",
+                "lost_margin_over_ttr",
+                "extra_stock_units",
+                "days_of_cover_after",
+                "holding_cost",
+                "covered_by_stock",
+                "note",
+            ],
+        )
+    )
+    st = s["stockpile"]
+    console.print(
+        f"stock: {', '.join(st['components_to_stock']) or 'nothing'}; extra stock value "
+        f"{_money(st['extra_stock_value'])}, holding cost {_money(st['holding_cost'])} over "
+        f"{st['holding_days']:g} days; {st['comparison']}"
+    )
 
 
 @app.command("de-minimis")

@@ -10,6 +10,7 @@ which the cut propagates; alternate sources are dashed; everything else is grey.
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 
 from chainwatch.model.network import SupplyNetwork
 from chainwatch.network.bom import bom_levels
@@ -22,8 +23,11 @@ def render(
     *,
     fmt: str = "svg",
     max_nodes: int = 400,
+    cut_lines: Collection[tuple[str, str]] = (),
 ) -> bytes:
-    """The picture as bytes in ``fmt`` ("svg" or "png")."""
+    """The picture as bytes in ``fmt`` ("svg" or "png"). ``cut_lines`` (supplier, item) are
+    source lines cut whoever the supplier is (the self-listing scenario): drawn red, and so
+    are their suppliers."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -31,7 +35,9 @@ def render(
 
     levels = bom_levels(network)
     exposed = exposure.exposed_items() if exposure else set()
-    cut = set(exposure.designated.designations) if exposure else set()
+    lines = set(cut_lines)
+    designated = set(exposure.designated.designations) if exposure else set()
+    cut = designated | {sup for sup, _ in lines}
     suppliers = list(dict.fromkeys(s.supplier for s in network.sources))
     items = list(levels)
     if len(items) + len(suppliers) > max_nodes:  # keep the exposed part and its neighbours
@@ -82,7 +88,8 @@ def render(
     for s in network.sources:
         node = f"party:{s.supplier}"
         if node in pos and s.item in pos:
-            edge(s.item, node, s.supplier in cut and not s.is_alternate, s.is_alternate)
+            hot_line = (s.supplier, s.item) in lines or s.supplier in designated
+            edge(s.item, node, hot_line and not s.is_alternate, s.is_alternate)
     names = {p.id: p.name for p in network.parties}
     for node, (x, y) in pos.items():
         is_party = node.startswith("party:")

@@ -15,6 +15,7 @@ from chainwatch.network.deminimis import DeMinimisResult
 from chainwatch.network.exposure import InboundExposure, OutboundRow
 from chainwatch.network.ownership import describe_path
 from chainwatch.network.scenario import PartyScreening
+from chainwatch.network.self_listing import SelfListing
 
 Table = list[dict[str, Any]]
 
@@ -186,6 +187,68 @@ def de_minimis_table(results: Sequence[DeMinimisResult]) -> Table:
     return rows
 
 
+def ear_decision_table(listing: SelfListing) -> Table:
+    """Every source line with its "subject to the EAR" decision and the reason."""
+    return [
+        {
+            "item_id": d.item_id,
+            "item_name": d.item_name,
+            "supplier": d.supplier,
+            "supplier_name": d.supplier_name,
+            "alternate": d.is_alternate,
+            "share_of_volume": _r(d.share_of_volume),
+            "origin_country": d.origin_country,
+            "eccn": d.eccn,
+            "subject_to_ear": d.subject_to_ear,
+            "basis": d.basis,
+            "us_content_ratio": "" if d.us_content_ratio is None else _r(d.us_content_ratio),
+            "de_minimis_level": "" if d.de_minimis_level is None else d.de_minimis_level,
+            "effect": (
+                ("alternate not usable: " if d.is_alternate else "") + _policy_effect(listing)
+                if d.subject_to_ear
+                else "not affected"
+            ),
+            "reason": d.reason,
+        }
+        for d in listing.decisions
+    ]
+
+
+def _policy_effect(listing: SelfListing) -> str:
+    pol = listing.policy
+    if pol.kind == "denial":
+        return "licence required, presumption of denial: supply cut"
+    return (
+        f"licence required ({pol.kind}): cut for {pol.licence_lead_time_days:g} days, then "
+        f"{pol.approval_rate:.0%} licensed (assumptions)"
+    )
+
+
+def listing_summary(listing: SelfListing) -> dict[str, Any]:
+    t = listing.terms
+    subject = [d for d in listing.decisions if d.subject_to_ear]
+    return {
+        "party_id": t.party_id,
+        "lists": list(t.lists),
+        "entry": t.origin,
+        "entry_ids": list(t.entry_ids),
+        "license_requirement": t.license_requirement,
+        "license_policy": t.license_policy,
+        "fdp_footnote": t.fdp_footnote,
+        "policy_applied": listing.policy.kind,
+        "approval_rate": listing.policy.approval_rate,
+        "licence_lead_time_days": listing.policy.licence_lead_time_days,
+        "policy_note": listing.policy.note,
+        "destination_country": listing.destination_country,
+        "source_lines": len(listing.decisions),
+        "lines_subject_to_ear": len(subject),
+        "lines_by_basis": {
+            b: sum(1 for d in listing.decisions if d.basis == b)
+            for b in ("us-origin", "de-minimis", "foreign-direct-product", "not-subject")
+        },
+    }
+
+
 def covered_table(findings: Sequence[CoveredFinding]) -> Table:
     return [
         {
@@ -218,8 +281,9 @@ def build_report(
     *,
     screenings: Sequence[PartyScreening] = (),
     de_minimis_results: Sequence[DeMinimisResult] = (),
+    listing: SelfListing | None = None,
 ) -> ExposureReport:
-    """All tables and a summary of one run."""
+    """All tables and a summary of one run (with ``listing``: the self-listing decisions)."""
     tables = {
         "designations": designation_table(network, inbound),
         **inbound_tables(inbound),
@@ -229,6 +293,12 @@ def build_report(
     }
     if screenings:
         tables["screening"] = screening_table(screenings)
+    if listing is not None:
+        tables["ear_decisions"] = ear_decision_table(listing)
+        tables["assumptions"] = tables["assumptions"] + [
+            {"name": a.name, "value": a.value, "description": a.description}
+            for a in listing.assumptions()
+        ]
     summary = {
         "network": network.name,
         "scenario": inbound.scenario,
@@ -246,4 +316,6 @@ def build_report(
         "shipments_prohibited": sum(1 for r in outbound if r.license_required == "prohibited"),
         "rules": list(inbound.designated.notes),
     }
+    if listing is not None:
+        summary["listing"] = listing_summary(listing)
     return ExposureReport(network.name, inbound.scenario, tables, summary)

@@ -142,7 +142,7 @@ def policy_from_text(
     )
     denial = "presumption of denial" in low or "policy of denial" in low
     case = "case-by-case" in low or "case by case" in low
-    approval = "presumption of approval" in low or "approval" in low and not denial
+    approval = "presumption of approval" in low or ("approval" in low and not denial)
     if denial:
         note = (
             "mixed policy (case-by-case for some items): treated as presumption of denial; review"

@@ -15,8 +15,9 @@ recorded as a labelled :class:`~chainwatch.model.network.Assumption`):
   exposure report, :mod:`chainwatch.network.exposure`): when the item's ``capacity_per_day``
   is blank, ``capacity`` here is the item's daily requirement (its demand plus what its users
   need, exploded through the BOM), so a source delivers its share of today's volume and, at
-  the default ``surge_factor = 1``, no more: cutting a 60 % source loses 60 % in both models; Alternate sources that are not yet
-  qualified (``is_alternate``) deliver nothing during the outage: they are what recovery is;
+  the default ``surge_factor = 1``, no more: cutting a 60 % source loses 60 % in both models.
+  Alternate sources that are not yet qualified (``is_alternate``) deliver nothing during
+  the outage: they are what recovery is;
 * a supplier's time-to-recover is ``qualification_days`` of the best alternate of its items
   (``requalification_days`` when it has none) plus ``ramp_days``, spread as a triangular
   (``ttr_low_factor``, ``ttr_high_factor``) or lognormal (``ttr_sigma``) distribution;
@@ -173,7 +174,8 @@ def from_network(net: SupplyNetwork, params: ResilienceParams | None = None) -> 
         for it, d in zip(items, dem, strict=True)
     ]
     hold = []
-    defaulted, unpriced = [], []
+    defaulted: list[str] = []
+    unpriced: list[str] = []
     for it in items:
         per_day, default = holding_cost_per_unit_day(net, it.id, p.holding_cost_rate_per_year)
         hold.append(per_day * p.stockpile_holding_days)

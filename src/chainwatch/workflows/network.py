@@ -13,8 +13,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,16 @@ from chainwatch.network.scenario import (
     scenario_from_screening,
     screen_parties,
 )
+from chainwatch.network.self_listing import (
+    DEFAULT_POLICY,
+    DEFAULT_REQUIREMENT,
+    ListingTerms,
+    SelfListing,
+    decide_self_listing,
+    self_party,
+)
+from chainwatch.resilience.network_adapter import ResilienceParams
+from chainwatch.workflows.self_listing import listing_resilience, plans_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,7 @@ class ExposureRun:
     report: ExposureReport
     unmatched_names: tuple[str, ...] = ()
     screenings: tuple[PartyScreening, ...] = field(default=())
+    listing: SelfListing | None = None
 
 
 def read_names(path: str | Path) -> list[tuple[str, tuple[str, ...]]]:
@@ -79,9 +90,27 @@ def run_exposure(
     min_score: float = 0.0,
     cut_lists: frozenset[str] | None = None,
     network: SupplyNetwork | None = None,
+    licence_requirement: str = "",
+    licence_policy: str = "",
+    approval_rate: float | None = None,
+    licence_lead_time_days: float | None = None,
+    destination: str = "",
+    entry_licences: EntryLicences | None = None,
+    resilience_params: ResilienceParams | None = None,
 ) -> ExposureRun:
     """Load and validate the network, build the scenario (screen hits + names + by hand),
-    apply the ownership rules, and compute inbound, outbound and de minimis results."""
+    apply the ownership rules, and compute inbound, outbound and de minimis results.
+
+    **Self listing**: when the party with role ``self`` is designated (``designate`` may say
+    ``"self"``; or a screen or a name hits it), every source line is decided "subject to the
+    EAR or not" (:mod:`chainwatch.network.self_listing`) under the entry's licence
+    requirement and policy — from the screened entry (``entry_licences`` maps entry ids to
+    ``(requirement, policy)``), or the ``licence_requirement``/``licence_policy`` stated (a
+    hypothetical entry; default "all items subject to the EAR", presumption of denial).
+    Affected lines are cut, licensed lines come back per the policy, and the resilience
+    models give TTS, TTR, lost margin and the bridging stock per affected component
+    (:mod:`chainwatch.workflows.self_listing`), added to the report as ``listing_resilience``.
+    """
     net = network or load_network(path)
     when = as_of or date.today()
     designations: list[Designation] = []
@@ -102,20 +131,101 @@ def run_exposure(
     if names:
         parts.append("names")
     if designate:
+        designate = [self_party(net) if p.casefold() == "self" else p for p in designate]
         unknown = [p for p in designate if not net.has_party(p)]
         if unknown:
             raise InputError(f"unknown party id(s): {', '.join(unknown)}", field="designate")
         designations.extend(scenario_by_hand(net, designate, lists=lists).designations)
         parts.append("what-if " + ",".join(designate))
+    listing: SelfListing | None = None
+    selves = [d for d in designations if "self" in net.party(d.party_id).roles]
+    if selves:
+        terms = _listing_terms(
+            selves, licence_requirement, licence_policy, entry_licences, default_lists=lists
+        )
+        listing = decide_self_listing(
+            net,
+            terms,
+            destination_country=destination,
+            approval_rate=approval_rate,
+            licence_lead_time_days=licence_lead_time_days,
+        )
+        designations = [
+            replace(
+                d,
+                license_requirement=terms.license_requirement,
+                license_policy=terms.license_policy,
+            )
+            if d.party_id == terms.party_id
+            else d
+            for d in designations
+        ]
+        parts.append("self listing")
     scenario = Scenario(" + ".join(parts) or "none", tuple(designations), when)
     designated = apply_ownership_rules(net, scenario)
-    inbound = inbound_exposure(net, scenario, designated=designated, cut_lists=cut_lists)
+    inbound = inbound_exposure(
+        net,
+        scenario,
+        designated=designated,
+        cut_lists=cut_lists,
+        cut_lines=listing.cut_lines() if listing else None,
+        licensed=listing.licensed() if listing else None,
+    )
     outbound = outbound_exposure(net, scenario, designated=designated)
     dm: list[DeMinimisResult] = []
     for item_id, dest in dict.fromkeys((s.item, s.destination_country) for s in net.shipments):
         dm.append(de_minimis(net, item_id, dest))
-    report = build_report(net, inbound, outbound, screenings=screenings, de_minimis_results=dm)
-    return ExposureRun(net, scenario, inbound, report, tuple(unmatched), screenings)
+    report = build_report(
+        net, inbound, outbound, screenings=screenings, de_minimis_results=dm, listing=listing
+    )
+    if listing is not None:
+        params = resilience_params or ResilienceParams()
+        plans, stock = listing_resilience(net, inbound, listing, params)
+        report.tables["listing_resilience"] = plans_table(plans)
+        report.summary["stockpile"] = stock
+        report.tables["assumptions"] = report.tables["assumptions"] + [
+            {"name": a.name, "value": a.value, "description": a.description}
+            for a in params.assumptions()
+        ]
+    return ExposureRun(net, scenario, inbound, report, tuple(unmatched), screenings, listing)
+
+
+EntryLicences = Callable[[Sequence[str]], Mapping[str, tuple[str, str]]]
+
+
+def _listing_terms(
+    selves: Sequence[Designation],
+    requirement: str,
+    policy: str,
+    entry_licences: EntryLicences | None,
+    *,
+    default_lists: tuple[str, ...],
+) -> ListingTerms:
+    """The entry the company is listed under: a screened entry's licence requirement and
+    policy, overridden by what the user states; otherwise a hypothetical entry."""
+    party_id = selves[0].party_id
+    entry_ids = tuple(e for d in selves for e in d.entry_ids)
+    lists = tuple(dict.fromkeys(c for d in selves for c in d.lists)) or default_lists
+    found_req = found_pol = ""
+    origin = "hypothetical entry" if not entry_ids else "screen: " + ", ".join(entry_ids)
+    if entry_ids and entry_licences is not None:
+        known = entry_licences(entry_ids)
+        ranked = sorted(entry_ids, key=lambda e: (not e.startswith("EL"), e))
+        for eid in ranked:
+            if eid in known and (known[eid][0] or known[eid][1]):
+                found_req, found_pol = known[eid]
+                origin = f"screen: {eid}"
+                break
+    if requirement or policy:
+        origin += " (licence terms as stated by the user)"
+    return ListingTerms(
+        party_id=party_id,
+        lists=lists,
+        license_requirement=requirement or found_req or DEFAULT_REQUIREMENT,
+        license_policy=policy or found_pol or DEFAULT_POLICY,
+        origin=origin,
+        entry_ids=entry_ids,
+    )
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -135,8 +245,18 @@ def _write_xlsx(
     ws = wb.active
     assert ws is not None
     ws.title = "summary"
+
+    def put(key: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k2, v2 in value.items():
+                put(f"{key}.{k2}", v2)
+        elif isinstance(value, list):
+            ws.append([key, "; ".join(str(v) for v in value)])
+        else:
+            ws.append([key, value])
+
     for k, v in summary.items():
-        ws.append([k, "; ".join(v) if isinstance(v, list) else v])
+        put(k, v)
     for name, rows in tables.items():
         sheet = wb.create_sheet(name[:31])
         cols = list(dict.fromkeys(k for r in rows for k in r))
@@ -171,8 +291,13 @@ def write_report(
             (tmp / "exposure.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
         if "xlsx" in fmts:
             _write_xlsx(tmp / "exposure.xlsx", tables, summary)
-        if picture:
-            (tmp / f"network.{picture}").write_bytes(render(run.network, run.inbound, fmt=picture))
+        lines = tuple(run.listing.cut_lines()) if run.listing else ()
+        for fmt in [f.strip() for f in (picture or "").split(",") if f.strip()]:
+            if fmt not in ("svg", "png"):
+                raise InputError(f"picture format must be svg or png, not {fmt!r}", field="picture")
+            (tmp / f"network.{fmt}").write_bytes(
+                render(run.network, run.inbound, fmt=fmt, cut_lines=lines)
+            )
         target.mkdir(exist_ok=True)
         written = []
         for f in sorted(tmp.iterdir()):

@@ -1,0 +1,235 @@
+"""The self-listing scenario fed to the resilience models: TTS, TTR, performance impact and the
+stockpile that carries production until the alternates are qualified.
+
+Per affected component ``c`` (an item whose own sourcing the listing cuts):
+
+* the cut: the resilience nodes of its cut source lines (the item node when it has one primary
+  source, ``c@supplier`` nodes when it has several: :mod:`chainwatch.resilience.network_adapter`);
+* ``TTR(c)``: days until supply is back — the qualification days of the alternates the exposure
+  report uses, plus ``ramp_days``; the licence lead time when only licences bring it back;
+  ``requalification_days + ramp_days`` (labelled assumptions) when nothing does;
+* ``TTS(c)``: the time-to-survive LP with the cut (Simchi-Levi et al., *Interfaces* 45(5), 2015);
+  ``PI(c)``: lost margin over ``TTR(c)`` (the performance-impact LP);
+* the stock that bridges the outage: ``extra(c) = max(0, lost share × usage per day × TTR(c)
+  − on hand)`` units, ``usage per day`` being the component's daily requirement (BOM
+  explosion); its holding cost is ``extra × holding cost per unit-day × stockpile_holding_days``
+  and its value ``extra × unit value``. It is checked by re-solving PI with the extra stock
+  (``covered`` = no lost margin over ``TTR(c)``). Stock cannot bridge a permanent shortfall
+  (alternates restoring less than 100 %): such components are flagged.
+
+The recommended rise in component stock is ``Σ extra × unit value / Σ on-hand × unit value``
+over bought components — the figure to set beside the more than 90 % rise Hikvision reported
+in 2019 (a comparison, not a target).
+
+Worked example (tested): a camera (demand 100/day, margin 20) needs one SoC, bought only from a
+US maker (US-origin, subject to the EAR) with an alternate qualified in 120 days; 1,000 SoCs on
+hand, ramp 30 days. TTR = 150 days; TTS = 1,000 / 100 = 10 days; PI over 150 days = (150 − 10)
+× 100 × 20 = 280,000; extra stock = 1 × 100 × 150 − 1,000 = 14,000 SoCs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from chainwatch.model.network import SupplyNetwork
+from chainwatch.network.exposure import InboundExposure
+from chainwatch.network.self_listing import SelfListing
+from chainwatch.resilience.lp import PiModel, TtsModel
+from chainwatch.resilience.network_adapter import (
+    ResilienceParams,
+    from_network,
+    holding_cost_per_unit_day,
+)
+
+#: Hikvision's reported rise in component stock in the six months after the US weighed listing
+#: it (2019); see examples/networks/surveillance/README.md for the source.
+HIKVISION_2019_RISE = 0.90
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentPlan:
+    item_id: str
+    name: str
+    lost_share: float
+    usage_per_day: float
+    on_hand: float
+    ttr_days: float
+    ttr_basis: str
+    tts_days: float
+    lost_margin_over_ttr: float
+    extra_stock_units: float
+    days_of_cover_after: float
+    unit_value: float
+    holding_cost_per_day: float
+    holding_cost: float
+    covered: bool
+    permanent_shortfall: float
+    note: str
+
+
+def _unit_value(net: SupplyNetwork, item_id: str) -> float:
+    it = net.item(item_id)
+    costs = [s.unit_cost for s in net.sources_of(item_id) if not s.is_alternate and s.unit_cost]
+    return it.unit_cost or (sum(costs) / len(costs) if costs else 0.0)
+
+
+def listing_resilience(
+    net: SupplyNetwork,
+    inbound: InboundExposure,
+    listing: SelfListing,
+    params: ResilienceParams | None = None,
+) -> tuple[list[ComponentPlan], dict[str, Any]]:
+    """Per-component TTS/TTR/PI and stock plan, and a summary (see the module doc)."""
+    p = params or ResilienceParams()
+    problem = from_network(net, p)
+    pim = PiModel(problem)
+    tts_model = TtsModel(problem, horizon_days=p.horizon_days)
+    usage = problem.usage_per_day()
+    cut_lines = listing.cut_lines()
+    plans: list[ComponentPlan] = []
+    all_cut: list[int] = []
+    for exp in inbound.items:
+        lines = [
+            s
+            for s in net.sources_of(exp.item_id)
+            if not s.is_alternate and (s.supplier, s.item) in cut_lines
+        ]
+        if not lines:
+            continue
+        ids = set(problem.node_ids)
+        nodes = sorted(
+            {
+                problem.index(f"{s.item}@{s.supplier}")
+                if f"{s.item}@{s.supplier}" in ids
+                else problem.index(s.item)
+                for s in lines
+            }
+        )
+        all_cut.extend(nodes)
+        cut = np.array(nodes, dtype=np.int64)
+        lost = 1.0 - exp.sourcing_now
+        recovered = exp.sourcing_with_alternates
+        uses_alternate = any(not a.startswith("licence:") for a in exp.alternates)
+        if recovered <= exp.sourcing_now + 1e-12:
+            ttr = p.requalification_days + p.ramp_days
+            basis = (
+                f"no usable alternate: requalification_days {p.requalification_days:g} + "
+                f"ramp_days {p.ramp_days:g} (assumptions)"
+            )
+        elif uses_alternate:
+            ttr = exp.qualification_days + p.ramp_days
+            basis = (
+                f"alternates {', '.join(exp.alternates)} qualified in "
+                f"{exp.qualification_days:g} days + ramp_days {p.ramp_days:g}"
+            )
+        else:
+            ttr = exp.qualification_days
+            basis = f"licences granted after {exp.qualification_days:g} days (assumption)"
+        node = problem.index(exp.item_id)
+        per_day = float(usage[node])
+        extra = max(0.0, lost * per_day * ttr - exp.on_hand)
+        extra_vec = np.zeros(problem.n_nodes)
+        extra_vec[node] = extra
+        tts = tts_model.solve(cut)
+        pi = pim.solve(cut, ttr).lost_margin
+        pi_with = pim.solve(cut, ttr, extra_vec).lost_margin
+        hold_day, _ = holding_cost_per_unit_day(net, exp.item_id, p.holding_cost_rate_per_year)
+        hold_day = hold_day if np.isfinite(hold_day) else 0.0
+        shortfall = max(0.0, 1.0 - recovered)
+        note = (
+            f"alternates restore only {recovered:.0%}: {shortfall:.0%} of the volume stays lost "
+            "after TTR; stock covers the qualification period only"
+            if shortfall > 1e-9
+            else ""
+        )
+        plans.append(
+            ComponentPlan(
+                item_id=exp.item_id,
+                name=exp.name,
+                lost_share=lost,
+                usage_per_day=per_day,
+                on_hand=exp.on_hand,
+                ttr_days=ttr,
+                ttr_basis=basis,
+                tts_days=tts,
+                lost_margin_over_ttr=pi,
+                extra_stock_units=extra,
+                days_of_cover_after=(exp.on_hand + extra) / (lost * per_day)
+                if lost * per_day > 0
+                else float("inf"),
+                unit_value=_unit_value(net, exp.item_id),
+                holding_cost_per_day=extra * hold_day,
+                holding_cost=extra * hold_day * p.stockpile_holding_days,
+                covered=pi_with <= 1e-6 * max(1.0, pi),
+                permanent_shortfall=shortfall,
+                note=note,
+            )
+        )
+    plans.sort(key=lambda c: -c.extra_stock_units * c.unit_value)
+    on_hand_value = sum(
+        net.on_hand(i.id) * _unit_value(net, i.id)
+        for i in net.items
+        if i.kind == "component" and net.sources_of(i.id)
+    )
+    extra_value = sum(c.extra_stock_units * c.unit_value for c in plans)
+    tts_all = tts_model.solve(np.array(sorted(set(all_cut)), dtype=np.int64)) if all_cut else None
+    rise = extra_value / on_hand_value if on_hand_value > 0 else None
+    summary: dict[str, Any] = {
+        "components_to_stock": [c.item_id for c in plans if c.extra_stock_units > 0],
+        "tts_all_cut_days": tts_all,
+        "max_ttr_days": max((c.ttr_days for c in plans), default=0.0),
+        "extra_stock_value": round(extra_value, 2),
+        "component_stock_value_on_hand": round(on_hand_value, 2),
+        "recommended_rise_in_component_stock": None if rise is None else round(rise, 4),
+        "holding_cost_per_day": round(sum(c.holding_cost_per_day for c in plans), 2),
+        "holding_cost": round(sum(c.holding_cost for c in plans), 2),
+        "holding_days": p.stockpile_holding_days,
+        "hikvision_2019_rise_reported": HIKVISION_2019_RISE,
+        "comparison": _comparison(rise),
+        "permanent_shortfall_components": [
+            c.item_id for c in plans if c.permanent_shortfall > 1e-9
+        ],
+    }
+    return plans, summary
+
+
+def _comparison(rise: float | None) -> str:
+    if rise is None:
+        return "no component stock on hand: the rise cannot be expressed as a percentage"
+    ratio = rise / HIKVISION_2019_RISE
+    side = "above" if rise > HIKVISION_2019_RISE else "below"
+    return (
+        f"recommended rise in component stock {rise:.0%} vs Hikvision's reported >90 % in six "
+        f"months of 2019: {side} it ({ratio:.1f}x); a comparison, not a target"
+    )
+
+
+def plans_table(plans: list[ComponentPlan]) -> list[dict[str, Any]]:
+    return [
+        {
+            "item_id": c.item_id,
+            "name": c.name,
+            "lost_share": round(c.lost_share, 6),
+            "usage_per_day": round(c.usage_per_day, 4),
+            "on_hand": c.on_hand,
+            "tts_days": round(c.tts_days, 3),
+            "ttr_days": round(c.ttr_days, 3),
+            "tts_below_ttr": c.tts_days < c.ttr_days,
+            "lost_margin_over_ttr": round(c.lost_margin_over_ttr, 2),
+            "ttr_basis": c.ttr_basis,
+            "extra_stock_units": round(c.extra_stock_units, 2),
+            "days_of_cover_after": round(c.days_of_cover_after, 2)
+            if np.isfinite(c.days_of_cover_after)
+            else "",
+            "unit_value": c.unit_value,
+            "extra_stock_value": round(c.extra_stock_units * c.unit_value, 2),
+            "holding_cost_per_day": round(c.holding_cost_per_day, 4),
+            "holding_cost": round(c.holding_cost, 2),
+            "covered_by_stock": c.covered,
+            "note": c.note,
+        }
+        for c in plans
+    ]
