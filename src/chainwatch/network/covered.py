@@ -33,7 +33,7 @@ prefix (4447CC, registered to Hangzhou Hikvision Digital Technology Co.,Ltd.); a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chainwatch.model.network import Device
@@ -81,6 +81,14 @@ COVERED_COMPANIES: tuple[CoveredCompany, ...] = (
                 "covered",
                 "Huawei subsidiary; on the Entity List as a Huawei affiliate (84 FR 22961, 2019)",
             ),
+            CoveredName(
+                r"\bxfusion\b",
+                "xFusion",
+                "former business unit",
+                "review",
+                "xFusion Digital Technologies: Huawei's x86 server business, sold in 2021 "
+                "(public reporting); units made before the sale may be Huawei equipment; verify",
+            ),
         ),
     ),
     CoveredCompany(
@@ -89,6 +97,14 @@ COVERED_COMPANIES: tuple[CoveredCompany, ...] = (
         (
             CoveredName(r"\bzte\b", "ZTE", "company", "covered", NDAA_889),
             CoveredName(r"\bzhongxing telecom", "ZTE", "company", "covered", NDAA_889),
+            CoveredName(
+                r"\bnubia\b",
+                "Nubia",
+                "affiliate",
+                "review",
+                "Nubia Technology: a ZTE handset subsidiary, in which ZTE later reduced its "
+                "stake (ZTE annual reports); verify the ownership when the unit was made",
+            ),
         ),
     ),
     CoveredCompany(
@@ -96,6 +112,13 @@ COVERED_COMPANIES: tuple[CoveredCompany, ...] = (
         _FCC_SCOPE,
         (
             CoveredName(r"\bhytera\b", "Hytera", "company", "covered", NDAA_889),
+            CoveredName(
+                r"\bteltronic ag\b",
+                "Teltronic AG",
+                "name shared",
+                "review",
+                "registered as Teltronic AG, not Hytera's Teltronic S.A.U. (Zaragoza): verify",
+            ),
             CoveredName(
                 r"\bsepura\b",
                 "Sepura",
@@ -141,6 +164,14 @@ COVERED_COMPANIES: tuple[CoveredCompany, ...] = (
                 "Hangzhou Microimage Software Co., Ltd., a Hikvision subsidiary",
             ),
             CoveredName(
+                r"\bhangzhou microimage\b",
+                "HIKMICRO (Hangzhou Microimage Software)",
+                "subsidiary",
+                "covered",
+                "legal name of HIKMICRO, a Hikvision subsidiary (Hikvision annual report); the "
+                "IEEE registry lists its prefixes under this name",
+            ),
+            CoveredName(
                 r"\bhikrobot\b",
                 "Hikrobot",
                 "subsidiary",
@@ -162,6 +193,14 @@ COVERED_COMPANIES: tuple[CoveredCompany, ...] = (
                 "Dahua consumer brand (Hangzhou Huacheng Network Technology, a Dahua subsidiary)",
             ),
             CoveredName(
+                r"\bhangzhou huacheng\b",
+                "Imou (Hangzhou Huacheng Network Technology)",
+                "subsidiary",
+                "covered",
+                "legal name of Imou's maker, a Dahua subsidiary (Dahua annual report); the IEEE "
+                "registry lists its prefix under this name",
+            ),
+            CoveredName(
                 r"\blorex\b",
                 "Lorex",
                 "former subsidiary",
@@ -170,6 +209,40 @@ COVERED_COMPANIES: tuple[CoveredCompany, ...] = (
                 "units made while Dahua-owned may be covered; verify",
             ),
         ),
+    ),
+)
+
+#: OEM rebrands: products of a covered company sold under another brand, as documented in public
+#: reporting. Equipment *produced by* a covered company is covered whatever the label, but the
+#: evidence here is reporting, so these are "review".
+OEM_REBRANDS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        r"\bamcrest\b",
+        "Amcrest",
+        "Dahua Technology Company",
+        "Amcrest products reported as Dahua OEM (IPVM reporting, ipvm.com); verify the model",
+    ),
+    (
+        r"\blt security\b|^lts$",
+        "LTS (LT Security)",
+        "Hangzhou Hikvision Digital Technology Company",
+        "LTS products reported as Hikvision OEM (IPVM reporting, ipvm.com); verify the model",
+    ),
+)
+
+#: Model numbering schemes specific enough to point at one maker: evidence for review only.
+MODEL_SCHEMES: tuple[tuple[str, str, str], ...] = (
+    (
+        r"^i?ds-(2c[de]|2d[ef]|2xs|2td|2cv|7\d{3}|9\d{3}|k\d)",
+        "Hangzhou Hikvision Digital Technology Company",
+        "Hikvision numbering (DS-2CD… network cameras, DS-2DE… PTZ, DS-7xxx/9xxx recorders, "
+        "DS-K… access control; Hikvision product pages)",
+    ),
+    (
+        r"^(dh-)?(ipc-h[a-z]{1,4}\d{4}|sd\d{2}[a-z0-9]{3,}-|nvr\d{4}-\d|xvr\d{4})|^dh-",
+        "Dahua Technology Company",
+        "Dahua numbering (IPC-HFW/HDW/HDBW… cameras, SDxx… PTZ, NVRxxxx/XVRxxxx recorders, "
+        "DH- prefix; Dahua product pages)",
     ),
 )
 
@@ -189,6 +262,11 @@ def normalise(name: str) -> str:
 class NameHit:
     company: str
     name: CoveredName
+
+
+def _unrelated(name: str) -> bool:
+    text = normalise(name)
+    return any(re.search(pattern, text) for pattern, _ in NOT_COVERED)
 
 
 def match_vendor(name: str) -> NameHit | None:
@@ -261,10 +339,57 @@ class CoveredFinding:
         return self.status == "covered"
 
 
+def fuzzy_targets() -> tuple[tuple[str, NameHit], ...]:
+    """Plain names of every covered company, subsidiary and brand (for a fuzzy matcher):
+    ``("Hikvision", hit)``, ``("Hangzhou Microimage Software", hit)`` ..."""
+    out: list[tuple[str, NameHit]] = []
+    for company in COVERED_COMPANIES:
+        out.append((company.company, NameHit(company.company, company.names[0])))
+        for cname in company.names:
+            label, _, inner = cname.label.partition(" (")
+            for plain in (label, inner.rstrip(")")):
+                if plain:
+                    out.append((plain, NameHit(company.company, cname)))
+    return tuple(dict((n.casefold(), (n, h)) for n, h in out).values())
+
+
+#: A fuzzy vendor-name matcher: name -> (hit, score, the covered name it resembles) or None.
+FuzzyMatcher = Callable[[str], "tuple[NameHit, float, str] | None"]
+
+
+def _review(company: str, label: str, relation: str, source: str) -> NameHit:
+    return NameHit(company, CoveredName("", label, relation, "review", source))
+
+
+def match_rebrand(name: str) -> NameHit | None:
+    text = normalise(name)
+    for pattern, label, company, source in OEM_REBRANDS:
+        if text and re.search(pattern, text):
+            return _review(company, label, "OEM rebrand (reported)", source)
+    return None
+
+
+def match_model(model: str) -> NameHit | None:
+    text = model.strip().lower()
+    for pattern, company, scheme in MODEL_SCHEMES:
+        if text and re.search(pattern, text):
+            return _review(company, model, "model number", scheme)
+    return None
+
+
 def check_devices(
-    devices: Iterable[Device], registry: OuiRegistry | None = None
+    devices: Iterable[Device],
+    registry: OuiRegistry | None = None,
+    *,
+    fuzzy: FuzzyMatcher | None = None,
 ) -> tuple[CoveredFinding, ...]:
-    """Check every device by vendor name and, when a registry is given, by MAC prefix."""
+    """Check every device by vendor name and, when a registry is given, by MAC prefix.
+
+    Vendor names are matched against the covered names (regular expressions), then against
+    documented OEM rebrands, then — when ``fuzzy`` is given (the workflow passes the screening
+    matcher) — as spelling variants ("Hikvison", "Hik-Vision"); a model number in a maker's
+    unambiguous numbering scheme is evidence too. Rebrands, spelling variants and model
+    numbers alone give "review", never "covered": a person confirms them."""
     scopes = {c.company: c.scope for c in COVERED_COMPANIES}
     findings = []
     for dev in devices:
@@ -278,6 +403,31 @@ def check_devices(
                     by_name,
                     f"vendor {dev.vendor!r} matches {by_name.name.label} "
                     f"({by_name.name.relation} of {by_name.company}; {by_name.name.source})",
+                )
+            )
+        elif dev.vendor and (rebrand := match_rebrand(dev.vendor)):
+            hits.append(
+                (
+                    "OEM rebrand",
+                    rebrand,
+                    f"vendor {dev.vendor!r}: {rebrand.name.label}, {rebrand.name.source}",
+                )
+            )
+        elif (
+            dev.vendor
+            and not _unrelated(dev.vendor)
+            and fuzzy is not None
+            and (near := fuzzy(dev.vendor))
+        ):
+            hit, score, like = near
+            hits.append(
+                (
+                    "vendor name (spelling variant)",
+                    _review(
+                        hit.company, hit.name.label, f"spelling variant of {like}", hit.name.source
+                    ),
+                    f"vendor {dev.vendor!r} resembles {like!r} ({hit.name.relation} of "
+                    f"{hit.company}), screening matcher score {score:.2f}: confirm",
                 )
             )
         digits = normalise_mac(dev.mac)
@@ -303,6 +453,25 @@ def check_devices(
                     )
                 else:
                     notes.append(f"MAC prefix {prefix} ({reg}) registered to {org!r}")
+        by_model = match_model(dev.model) if dev.model else None
+        if by_model is not None:
+            agrees = any(h[1].company == by_model.company for h in hits)
+            if hits and not agrees:
+                notes.append(
+                    f"model {dev.model!r} follows {by_model.name.source.split(' (')[0]}, "
+                    f"of {by_model.company}: check the vendor"
+                )
+            elif not hits:
+                hits.append(
+                    (
+                        "model number",
+                        by_model,
+                        f"model {dev.model!r} follows {by_model.name.source}: evidence for "
+                        "review, not proof",
+                    )
+                )
+            else:
+                notes.append(f"model {dev.model!r} agrees: {by_model.name.source}")
         if hits:
             ranked = sorted(hits, key=lambda h: h[1].name.status != "covered")
             best = ranked[0][1]

@@ -20,8 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch.model.errors import InputError
+from chainwatch.model.lists import ListEntry
 from chainwatch.model.network import Designation, Scenario, SupplyNetwork
-from chainwatch.network.covered import CoveredFinding, check_devices
+from chainwatch.model.screening import Query
+from chainwatch.network.covered import (
+    CoveredFinding,
+    FuzzyMatcher,
+    NameHit,
+    check_devices,
+    fuzzy_targets,
+)
 from chainwatch.network.deminimis import DeMinimisResult, de_minimis
 from chainwatch.network.draw import render
 from chainwatch.network.exposure import InboundExposure, inbound_exposure, outbound_exposure
@@ -45,6 +53,8 @@ from chainwatch.network.self_listing import (
     self_party,
 )
 from chainwatch.resilience.network_adapter import ResilienceParams
+from chainwatch.screening.algorithm import Matcher
+from chainwatch.screening.index import ScreeningIndex
 from chainwatch.workflows.self_listing import listing_resilience, plans_table
 
 
@@ -308,14 +318,44 @@ def write_report(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+FUZZY_THRESHOLD = 0.85
+
+
+def covered_name_matcher(threshold: float = FUZZY_THRESHOLD) -> FuzzyMatcher:
+    """The screening matcher (``chainwatch-v2``) over the covered companies' names, brands and
+    subsidiaries, as a :data:`~chainwatch.network.covered.FuzzyMatcher`: finds spelling
+    variants ("Hikvison", "Hik-Vision", "Dahua Techonology") a regular expression misses."""
+    targets = fuzzy_targets()
+    entries = [
+        ListEntry(entry_id=f"COVERED:{k}", source="COVERED", name=name, entity_type="company")
+        for k, (name, _) in enumerate(targets)
+    ]
+    matcher = Matcher(ScreeningIndex(entries, "covered-names"))
+
+    def near(vendor: str) -> tuple[NameHit, float, str] | None:
+        found = matcher.screen(Query(name=vendor), threshold=threshold, limit=1)
+        if not found:
+            return None
+        best = found[0]
+        k = int(best.entry_id.split(":", 1)[1])
+        return targets[k][1], best.score, targets[k][0]
+
+    return near
+
+
 def check_covered_inventory(
-    devices_path: str | Path, oui_files: Sequence[str | Path] | None = None
+    devices_path: str | Path,
+    oui_files: Sequence[str | Path] | None = None,
+    *,
+    fuzzy: bool = True,
 ) -> tuple[tuple[CoveredFinding, ...], str]:
-    """Check a device inventory; returns the findings and which registry files were used."""
+    """Check a device inventory; returns the findings and which registry files were used.
+    Vendor spelling variants are found with the screening matcher (``fuzzy``)."""
     devices = load_devices(devices_path)
     registry = load_oui_registry(oui_files or DEFAULT_OUI_FILES)
     used = registry.origin if registry else "none (install Debian's ieee-data for MAC checks)"
-    return check_devices(devices, registry), used
+    near = covered_name_matcher() if fuzzy else None
+    return check_devices(devices, registry, fuzzy=near), used
 
 
 def designations_only(net: SupplyNetwork, scenario: Scenario) -> list[str]:
