@@ -38,12 +38,18 @@ def _money(x: float) -> str:
     return f"{x:,.2f}"
 
 
+def _cell(value: Any, width: int = 70) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _table(title: str, rows: list[dict[str, Any]], cols: list[str], limit: int = 40) -> Table:
+    """A terminal table; long cells are cut at 70 characters (the files keep the full text)."""
     t = Table(title=title, show_lines=False)
     for c in cols:
         t.add_column(c, overflow="fold")
     for r in rows[:limit]:
-        t.add_row(*(str(r.get(c, "")) for c in cols))
+        t.add_row(*(_cell(r.get(c, "")) for c in cols))
     if len(rows) > limit:
         t.caption = f"{len(rows) - limit} more rows in the files"
     return t
@@ -277,7 +283,15 @@ def _print_listing(t: dict[str, list[dict[str, Any]]], s: dict[str, Any]) -> Non
         _table(
             "Inbound lines: subject to the EAR?",
             t["ear_decisions"],
-            ["item_id", "supplier_name", "alternate", "subject_to_ear", "basis", "reason"],
+            [
+                "item_id",
+                "supplier",
+                "alternate",
+                "origin_country",
+                "us_content_ratio",
+                "subject_to_ear",
+                "basis",
+            ],
             limit=80,
         )
     )
@@ -295,10 +309,10 @@ def _print_listing(t: dict[str, list[dict[str, Any]]], s: dict[str, Any]) -> Non
                 "days_of_cover_after",
                 "holding_cost",
                 "covered_by_stock",
-                "note",
             ],
         )
     )
+    console.print("  the reason for every line: ear_decisions.csv (--out DIR)")
     st = s["stockpile"]
     console.print(
         f"stock: {', '.join(st['components_to_stock']) or 'nothing'}; extra stock value "

@@ -81,6 +81,9 @@ class DeMinimisResult:
 
 def controlled_value(source: Source, eccn: str, destination: str) -> tuple[float, str]:
     """US-controlled content per unit of a part from ``source`` for ``destination``."""
+    if destination.upper() in EMBARGOED and source.us_content_value > 0:
+        return source.us_content_value, "stated US-origin content: all of it needs a licence to "
+        "an embargoed destination"
     if source.us_controlled_content_value > 0:
         return source.us_controlled_content_value, "stated US-controlled content"
     if not source.us_origin:

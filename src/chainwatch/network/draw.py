@@ -142,6 +142,15 @@ def render(
     if exposure is not None:
         title += f" — scenario {exposure.scenario}: {len(exposed)} items exposed"
     ax.set_title(title, fontsize=10)
+    ax.text(
+        1.0,
+        0.35,
+        "red: cut, or short of a cut input\ndashed: alternate source (not used today)",
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color="#555555",
+    )
     ax.set_xlim(-0.12, 1.02)
     ax.axis("off")
     buf = io.BytesIO()

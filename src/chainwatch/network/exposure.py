@@ -279,6 +279,26 @@ def inbound_exposure(
             )
         )
 
+    by_line: dict[str, list[str]] = {}
+    for sup, item_id in lines:
+        if sup not in cut:
+            by_line.setdefault(sup, []).append(item_id)
+    for sup, item_ids in sorted(by_line.items()):
+        party = network.party(sup) if network.has_party(sup) else None
+        reasons = tuple(dict.fromkeys(lines[sup, i] for i in item_ids))
+        suppliers.append(
+            SupplierImpact(
+                party_id=sup,
+                name=party.name if party else sup,
+                country=party.country if party else "",
+                lists=(),
+                basis="lines cut",
+                effect="; ".join(reasons),
+                items=tuple(dict.fromkeys(item_ids)),
+                evidence=tuple(f"{sup} -> {i}: {lines[sup, i]}" for i in item_ids),
+            )
+        )
+
     own: dict[str, tuple[float, float, float, tuple[str, ...], tuple[str, ...], str]] = {}
     for item in network.items:
         site_owner = network.site(item.site_id).owner if network.has_site(item.site_id) else ""
@@ -316,13 +336,13 @@ def inbound_exposure(
             with_alt = min(1.0, with_alt + share)
             qual_days = max(qual_days, days)
             used.append(label)
-        by_party = [p for p in lost if p in cut]
-        by_line = [p for p in lost if p not in cut]
+        lost_party = [p for p in lost if p in cut]
+        lost_line = [p for p in lost if p not in cut]
         cause = "; ".join(
             part
             for part in (
-                f"designated supplier(s): {', '.join(by_party)}" if by_party else "",
-                f"{', '.join(by_line)}: {lines[by_line[0], item.id]}" if by_line else "",
+                f"designated supplier(s): {', '.join(lost_party)}" if lost_party else "",
+                f"{', '.join(lost_line)}: {lines[lost_line[0], item.id]}" if lost_line else "",
             )
             if part
         )

@@ -224,11 +224,12 @@ def _policy_effect(listing: SelfListing) -> str:
     )
 
 
-def listing_summary(listing: SelfListing) -> dict[str, Any]:
+def listing_summary(listing: SelfListing, party_name: str = "") -> dict[str, Any]:
     t = listing.terms
     subject = [d for d in listing.decisions if d.subject_to_ear]
     return {
         "party_id": t.party_id,
+        "party_name": party_name,
         "lists": list(t.lists),
         "entry": t.origin,
         "entry_ids": list(t.entry_ids),
@@ -317,5 +318,8 @@ def build_report(
         "rules": list(inbound.designated.notes),
     }
     if listing is not None:
-        summary["listing"] = listing_summary(listing)
+        me = listing.terms.party_id
+        summary["listing"] = listing_summary(
+            listing, network.party(me).name if network.has_party(me) else me
+        )
     return ExposureReport(network.name, inbound.scenario, tables, summary)

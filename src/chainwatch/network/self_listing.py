@@ -61,6 +61,7 @@ DEFAULT_LICENCE_LEAD_TIME_DAYS = 60.0
 
 _FDP = re.compile(r"734\.9\s*\(\s*e\s*\)(?:\s*\(\s*(\d+)\s*\))?(?:\s+(\d+)\b)?", re.IGNORECASE)
 _TRAILING_FOOTNOTE = re.compile(r"\)\s*(\d+)\s*$")
+_OLD_FDP = re.compile(r"736\.2\s*\(\s*b\s*\)\s*\(\s*3\s*\)\s*\(\s*vi\s*\)", re.IGNORECASE)
 
 
 def fdp_footnote(license_requirement: str) -> str | None:
@@ -69,12 +70,13 @@ def fdp_footnote(license_requirement: str) -> str | None:
     ``"For all items subject to the EAR, see §§ 734.9(e) 1 and 744.11 of the EAR 2"`` (Huawei)
     -> ``"1"``; ``"For all items subject to the EAR. (See §§ 734.9(e) and 744.11 of the EAR) 4"``
     (Dahua, 2022) -> ``"4"``; ``"... 734.9(e)(1) ..."`` -> ``"1"``; a reference to 734.9(e)
-    without a number -> ``""``; ``"For all items subject to the EAR. (See § 744.11 of the EAR)"``
-    (Hikvision) -> None.
+    without a number -> ``""``, and so does the rule's earlier place, ``§ 736.2(b)(3)(vi)``
+    (Huawei entries before BIS moved the direct-product rules to § 734.9 in 2022);
+    ``"For all items subject to the EAR. (See § 744.11 of the EAR)"`` (Hikvision) -> None.
     """
     m = _FDP.search(license_requirement or "")
     if m is None:
-        return None
+        return "" if _OLD_FDP.search(license_requirement or "") else None
     number = m.group(1) or m.group(2)
     if number is None:
         trailing = _TRAILING_FOOTNOTE.search(license_requirement.strip())

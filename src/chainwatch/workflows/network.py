@@ -55,7 +55,7 @@ from chainwatch.network.self_listing import (
 from chainwatch.resilience.network_adapter import ResilienceParams
 from chainwatch.screening.algorithm import Matcher
 from chainwatch.screening.index import ScreeningIndex
-from chainwatch.workflows.self_listing import listing_resilience, plans_table
+from chainwatch.workflows.self_listing import answer_text, listing_resilience, plans_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,13 +145,32 @@ def run_exposure(
         unknown = [p for p in designate if not net.has_party(p)]
         if unknown:
             raise InputError(f"unknown party id(s): {', '.join(unknown)}", field="designate")
-        designations.extend(scenario_by_hand(net, designate, lists=lists).designations)
-        parts.append("what-if " + ",".join(designate))
+        me = next((p.id for p in net.parties if "self" in p.roles), None)
+        others = [p for p in designate if p != me]
+        if others:
+            designations.extend(scenario_by_hand(net, others, lists=lists).designations)
+        if me in designate:
+            # the listed company's view is an Entity List scenario: SDN blocking is another
+            # question (and would not leave "licence needed" as the effect)
+            self_lists = tuple(c for c in lists if c != "SDN") or ("EL",)
+            designations.extend(
+                scenario_by_hand(net, [me], lists=self_lists, name="self").designations
+            )
+        if others:
+            parts.append("what-if " + ",".join(others))
     listing: SelfListing | None = None
     selves = [d for d in designations if "self" in net.party(d.party_id).roles]
     if selves:
+        req_a = net.assumption("listing.license_requirement")
+        pol_a = net.assumption("listing.license_policy")
         terms = _listing_terms(
-            selves, licence_requirement, licence_policy, entry_licences, default_lists=lists
+            selves,
+            licence_requirement,
+            licence_policy,
+            entry_licences,
+            default_lists=lists,
+            stated_requirement=str(req_a.value) if req_a else "",
+            stated_policy=str(pol_a.value) if pol_a else "",
         )
         listing = decide_self_listing(
             net,
@@ -170,7 +189,7 @@ def run_exposure(
             else d
             for d in designations
         ]
-        parts.append("self listing")
+        parts.append(f"self listing of {net.party(terms.party_id).name}")
     scenario = Scenario(" + ".join(parts) or "none", tuple(designations), when)
     designated = apply_ownership_rules(net, scenario)
     inbound = inbound_exposure(
@@ -210,9 +229,13 @@ def _listing_terms(
     entry_licences: EntryLicences | None,
     *,
     default_lists: tuple[str, ...],
+    stated_requirement: str = "",
+    stated_policy: str = "",
 ) -> ListingTerms:
     """The entry the company is listed under: a screened entry's licence requirement and
-    policy, overridden by what the user states; otherwise a hypothetical entry."""
+    policy, overridden by what the user states (options, then the network's assumptions
+    ``listing.license_requirement`` / ``listing.license_policy``); otherwise a hypothetical
+    entry with the usual terms."""
     party_id = selves[0].party_id
     entry_ids = tuple(e for d in selves for e in d.entry_ids)
     lists = tuple(dict.fromkeys(c for d in selves for c in d.lists)) or default_lists
@@ -227,7 +250,16 @@ def _listing_terms(
                 origin = f"screen: {eid}"
                 break
     if requirement or policy:
-        origin += " (licence terms as stated by the user)"
+        origin += "; licence terms as stated by the user"
+    from_assumptions = []
+    if not (requirement or found_req) and stated_requirement:
+        requirement = stated_requirement
+        from_assumptions.append("requirement")
+    if not (policy or found_pol) and stated_policy:
+        policy = stated_policy
+        from_assumptions.append("policy")
+    if from_assumptions:
+        origin += f"; licence {' and '.join(from_assumptions)} from the network's assumptions"
     return ListingTerms(
         party_id=party_id,
         lists=lists,
@@ -301,6 +333,10 @@ def write_report(
             (tmp / "exposure.json").write_text(json.dumps(doc, indent=2, default=str) + "\n")
         if "xlsx" in fmts:
             _write_xlsx(tmp / "exposure.xlsx", tables, summary)
+        if run.listing is not None and "stockpile" in summary:
+            (tmp / "stockpile_answer.txt").write_text(
+                answer_text(summary, tables.get("listing_resilience", [])), encoding="utf-8"
+            )
         lines = tuple(run.listing.cut_lines()) if run.listing else ()
         for fmt in [f.strip() for f in (picture or "").split(",") if f.strip()]:
             if fmt not in ("svg", "png"):

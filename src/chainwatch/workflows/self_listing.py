@@ -233,3 +233,54 @@ def plans_table(plans: list[ComponentPlan]) -> list[dict[str, Any]]:
         }
         for c in plans
     ]
+
+
+def answer_text(summary: dict[str, Any], plans: list[dict[str, Any]]) -> str:
+    """The seed question answered in plain text: which components to stock, how many days of
+    cover, at what holding cost, and the comparison with Hikvision's reported rise."""
+    st = summary["stockpile"]
+    lst = summary["listing"]
+    out = [
+        f"If {lst.get('party_name') or lst['party_id']} is put on the Entity List "
+        f"({lst['entry']}):",
+        f"  licence requirement: {lst['license_requirement']}",
+        f"  policy applied: {lst['policy_applied']}"
+        + (f" — {lst['policy_note']}" if lst["policy_note"] else ""),
+        f"  {lst['lines_subject_to_ear']} of {lst['source_lines']} source lines are subject to "
+        f"the EAR: {lst['lines_by_basis']}",
+        f"  revenue at risk {summary['revenue_at_risk_per_day']:,.0f}/day, margin at risk "
+        f"{summary['margin_at_risk_per_day']:,.0f}/day until alternates are qualified; "
+        f"revenue at risk {summary['revenue_at_risk_after_alternates_per_day']:,.0f}/day "
+        "after they are",
+        f"  with today's stock the first shortfall comes after {st['tts_all_cut_days']:.1f} "
+        "days (time-to-survive with every affected line cut)"
+        if st["tts_all_cut_days"] is not None
+        else "  nothing is cut",
+        "",
+        "Stock to build before the listing (bridges each component until its alternate or "
+        "licence is in place):",
+        f"  {'component':<10} {'extra units':>12} {'days of cover':>14} {'TTS now':>8} "
+        f"{'TTR':>6} {'stock value':>13} {'holding cost':>13}",
+    ]
+    for p in plans:
+        if p["extra_stock_units"] <= 0:
+            continue
+        out.append(
+            f"  {p['item_id']:<10} {p['extra_stock_units']:>12,.0f} "
+            f"{p['days_of_cover_after']:>14,.0f} {p['tts_days']:>8.1f} {p['ttr_days']:>6.0f} "
+            f"{p['extra_stock_value']:>13,.0f} {p['holding_cost']:>13,.0f}"
+            + (f"  ! {p['note']}" if p["note"] else "")
+        )
+    rise = st["recommended_rise_in_component_stock"]
+    out += [
+        "",
+        f"  extra stock value {st['extra_stock_value']:,.0f} on "
+        f"{st['component_stock_value_on_hand']:,.0f} of component stock on hand: "
+        + ("a rise of n/a" if rise is None else f"a rise of {rise:.0%}"),
+        f"  holding cost {st['holding_cost_per_day']:,.0f}/day, {st['holding_cost']:,.0f} over "
+        f"{st['holding_days']:g} days (stockpile_holding_days)",
+        f"  {st['comparison']}",
+        "",
+        "Every figure rests on the assumptions in assumptions.csv.",
+    ]
+    return "\n".join(out) + "\n"
