@@ -218,7 +218,12 @@ def test_case_by_case_policy_licences_return_after_lead_time() -> None:
     A: licence 0.5 (30 d) + ALT-A 1.0 (120 d) -> 100 % after 120; B: licence 0.5 (30 d) +
     ALT-B 0.5 (90 d) -> 100 % after 90; E: 0.4 + licence 0.6 x 0.5 = 0.3 (30 d) + ALT-E 0.6
     (60 d) -> 100 % after 60. So P is fully back after max(120, 90, 60) = 120 days and nothing
-    stays at risk after alternates and licences."""
+    stays at risk after alternates and licences.
+
+    Stock (ramp 30 days for alternates, none for licences), the shortfall summed step by step:
+    A: 1.0 x 100 x 30 + 0.5 x 100 x (150 - 30) = 9,000 - 500 on hand = 8,500, TTR 150;
+    B: 100 x 30 + 0.5 x 100 x (120 - 30) = 7,500 - 1,000 = 6,500, TTR 120;
+    E: 0.6 x 100 x 30 + 0.3 x 100 x (90 - 30) = 3,600 - 300 = 3,300, TTR 90."""
     run = run_exposure(
         "",
         network=network(),
@@ -235,6 +240,10 @@ def test_case_by_case_policy_licences_return_after_lead_time() -> None:
     b = run.inbound.item("B")
     assert b.sourcing_with_alternates == pytest.approx(1.0)
     assert b.qualification_days == 90 and "licence:SJP" in b.alternates
+    plans = {r["item_id"]: r for r in run.report.tables["listing_resilience"]}
+    assert (plans["A"]["extra_stock_units"], plans["A"]["ttr_days"]) == (8500, 150)
+    assert (plans["B"]["extra_stock_units"], plans["B"]["ttr_days"]) == (6500, 120)
+    assert plans["E"]["extra_stock_units"] == pytest.approx(3300)
     names = {a["name"] for a in run.report.tables["assumptions"]}
     assert {"listing.approval_rate", "listing.licence_lead_time_days"} <= names
 
@@ -261,6 +270,8 @@ def test_policy_and_footnote_parsing(shared: type) -> None:
         e for e in ents if e["name"].startswith("Huawei") and "734.9(e)" in (e["notes"] or "")
     ]
     assert huawei and all(fdp_footnote(e["notes"]) == "1" for e in huawei)
+    cambricon = [e for e in ents if e["name"].startswith("Cambricon Technologies")]
+    assert cambricon and fdp_footnote(cambricon[0]["notes"]) == "4"  # "734.9(e)(2) ... 4"
     hik = next(e for e in ents if e["name"].startswith("Hangzhou Hikvision"))
     assert fdp_footnote(hik["notes"]) is None
 

@@ -128,6 +128,8 @@ def render(
                 fontsize=6,
                 rotation=25 if len(rows.get(levels[key], [])) > 12 else 0,
                 color=red if hot else "#333333",
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+                zorder=4,
             )
     for lvl in rows:
         ax.text(

@@ -99,6 +99,8 @@ class ItemExposure:
     short_inputs: tuple[str, ...]
     on_hand: float
     cause: str
+    #: how its own sourcing comes back: (days, share of volume added, source label), in order
+    recovery_steps: tuple[tuple[float, float, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +302,7 @@ def inbound_exposure(
         )
 
     own: dict[str, tuple[float, float, float, tuple[str, ...], tuple[str, ...], str]] = {}
+    steps: dict[str, tuple[tuple[float, float, str], ...]] = {}
     for item in network.items:
         site_owner = network.site(item.site_id).owner if network.has_site(item.site_id) else ""
         if item.id in disrupted:
@@ -330,12 +333,16 @@ def inbound_exposure(
                 options.append((back[1], s.share_of_volume * back[0], f"licence:{s.supplier}"))
         options.sort(key=lambda o: o[0])
         with_alt, qual_days, used = now, 0.0, []
+        taken: list[tuple[float, float, str]] = []
         for days, share, label in options:
             if with_alt >= 1.0 - 1e-12:
                 break
-            with_alt = min(1.0, with_alt + share)
+            added = min(1.0, with_alt + share) - with_alt
+            with_alt += added
             qual_days = max(qual_days, days)
             used.append(label)
+            taken.append((days, added, label))
+        steps[item.id] = tuple(taken)
         lost_party = [p for p in lost if p in cut]
         lost_line = [p for p in lost if p not in cut]
         cause = "; ".join(
@@ -389,6 +396,7 @@ def inbound_exposure(
             on_hand=network.on_hand(i.id),
             cause=own[i.id][5]
             or (f"inputs short: {', '.join(short[i.id])}" if short[i.id] else ""),
+            recovery_steps=steps.get(i.id, ()),
         )
         for i in network.items
     )

@@ -61,6 +61,9 @@ DEFAULT_LICENCE_LEAD_TIME_DAYS = 60.0
 
 _FDP = re.compile(r"734\.9\s*\(\s*e\s*\)(?:\s*\(\s*(\d+)\s*\))?(?:\s+(\d+)\b)?", re.IGNORECASE)
 _TRAILING_FOOTNOTE = re.compile(r"\)\s*(\d+)\s*$")
+#: 734.9(e)(1) is the rule of Entity List footnote 1 (Huawei), 734.9(e)(2) that of footnote 4
+#: (advanced computing and supercomputers, 2022); used only when the text gives no footnote.
+_PARAGRAPH_FOOTNOTE = {"1": "1", "2": "4"}
 _OLD_FDP = re.compile(r"736\.2\s*\(\s*b\s*\)\s*\(\s*3\s*\)\s*\(\s*vi\s*\)", re.IGNORECASE)
 
 
@@ -69,19 +72,24 @@ def fdp_footnote(license_requirement: str) -> str | None:
 
     ``"For all items subject to the EAR, see §§ 734.9(e) 1 and 744.11 of the EAR 2"`` (Huawei)
     -> ``"1"``; ``"For all items subject to the EAR. (See §§ 734.9(e) and 744.11 of the EAR) 4"``
-    (Dahua, 2022) -> ``"4"``; ``"... 734.9(e)(1) ..."`` -> ``"1"``; a reference to 734.9(e)
+    (Dahua, 2022) -> ``"4"``; ``"(See §§ 734.9(e)(2) and 744.11 of the EAR) 4"`` (Cambricon)
+    -> ``"4"`` (the footnote, not the paragraph); ``"... 734.9(e)(1) ..."`` -> ``"1"``; a
+    reference to 734.9(e)
     without a number -> ``""``, and so does the rule's earlier place, ``§ 736.2(b)(3)(vi)``
     (Huawei entries before BIS moved the direct-product rules to § 734.9 in 2022);
     ``"For all items subject to the EAR. (See § 744.11 of the EAR)"`` (Hikvision) -> None.
     """
-    m = _FDP.search(license_requirement or "")
+    text = license_requirement or ""
+    m = _FDP.search(text)
     if m is None:
-        return "" if _OLD_FDP.search(license_requirement or "") else None
-    number = m.group(1) or m.group(2)
-    if number is None:
-        trailing = _TRAILING_FOOTNOTE.search(license_requirement.strip())
-        number = trailing.group(1) if trailing else ""
-    return number
+        return "" if _OLD_FDP.search(text) else None
+    paragraph, after = m.group(1), m.group(2)
+    if after:
+        return after
+    trailing = _TRAILING_FOOTNOTE.search(text.strip())
+    if trailing:
+        return trailing.group(1)
+    return _PARAGRAPH_FOOTNOTE.get(paragraph or "", "")
 
 
 PolicyKind = Literal["denial", "case-by-case", "approval"]

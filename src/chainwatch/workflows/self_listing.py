@@ -10,12 +10,16 @@ Per affected component ``c`` (an item whose own sourcing the listing cuts):
   ``requalification_days + ramp_days`` (labelled assumptions) when nothing does;
 * ``TTS(c)``: the time-to-survive LP with the cut (Simchi-Levi et al., *Interfaces* 45(5), 2015);
   ``PI(c)``: lost margin over ``TTR(c)`` (the performance-impact LP);
-* the stock that bridges the outage: ``extra(c) = max(0, lost share × usage per day × TTR(c)
-  − on hand)`` units, ``usage per day`` being the component's daily requirement (BOM
-  explosion); its holding cost is ``extra × holding cost per unit-day × stockpile_holding_days``
+* the stock that bridges the outage: the shortfall summed over the recovery steps (each
+  alternate adds its share after its qualification + ``ramp_days``, each licence its
+  approved share after the licence lead time), ``extra(c) = max(0, Σ_k short_k × usage per
+  day × (t_k − t_(k−1)) − on hand)``; with one step this is ``lost share × usage × TTR(c) −
+  on hand``; ``usage per day`` is the component's daily requirement (BOM explosion); its
+  holding cost is ``extra × holding cost per unit-day × stockpile_holding_days``
   and its value ``extra × unit value``. It is checked by re-solving PI with the extra stock
-  (``covered`` = no lost margin over ``TTR(c)``). Stock cannot bridge a permanent shortfall
-  (alternates restoring less than 100 %): such components are flagged.
+  (``covered`` = no lost margin with the cut held for ``TTR(c)``; with several steps, for the
+  first step, since the LP cannot restore a share part-way). Stock cannot bridge a permanent
+  shortfall (alternates restoring less than 100 %): such components are flagged.
 
 The recommended rise in component stock is ``Σ extra × unit value / Σ on-hand × unit value``
 over bought components — the figure to set beside the more than 90 % rise Hikvision reported
@@ -47,6 +51,9 @@ from chainwatch.resilience.network_adapter import (
 #: Hikvision's reported rise in component stock in the six months after the US weighed listing
 #: it (2019); see examples/networks/surveillance/README.md for the source.
 HIKVISION_2019_RISE = 0.90
+#: Cover cap for the second comparison figure: the six months over which Hikvision's rise was
+#: reported (half a year, 182.5 days, rounded to 180).
+COVER_CAP_DAYS = 180.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,30 +119,41 @@ def listing_resilience(
         cut = np.array(nodes, dtype=np.int64)
         lost = 1.0 - exp.sourcing_now
         recovered = exp.sourcing_with_alternates
-        uses_alternate = any(not a.startswith("licence:") for a in exp.alternates)
-        if recovered <= exp.sourcing_now + 1e-12:
+        node = problem.index(exp.item_id)
+        per_day = float(usage[node])
+        # each step of the recovery: an alternate after qualification + ramp, a licence after
+        # the licence lead time; the stock covers the shortfall left between the steps
+        steps = sorted(
+            (d if label.startswith("licence:") else d + p.ramp_days, share, label)
+            for d, share, label in exp.recovery_steps
+        )
+        if not steps:
             ttr = p.requalification_days + p.ramp_days
             basis = (
                 f"no usable alternate: requalification_days {p.requalification_days:g} + "
                 f"ramp_days {p.ramp_days:g} (assumptions)"
             )
-        elif uses_alternate:
-            ttr = exp.qualification_days + p.ramp_days
-            basis = (
-                f"alternates {', '.join(exp.alternates)} qualified in "
-                f"{exp.qualification_days:g} days + ramp_days {p.ramp_days:g}"
-            )
+            need_units = lost * per_day * ttr
         else:
-            ttr = exp.qualification_days
-            basis = f"licences granted after {exp.qualification_days:g} days (assumption)"
-        node = problem.index(exp.item_id)
-        per_day = float(usage[node])
-        extra = max(0.0, lost * per_day * ttr - exp.on_hand)
+            ttr = steps[-1][0]
+            basis = "; ".join(
+                f"{label} +{share:.0%} after {d:g} days"
+                + ("" if label.startswith("licence:") else f" (incl. ramp_days {p.ramp_days:g})")
+                for d, share, label in steps
+            )
+            need_units, short, t_prev = 0.0, lost, 0.0
+            for d, share, _ in steps:
+                need_units += short * per_day * (d - t_prev)
+                short, t_prev = max(0.0, short - share), d
+        extra = max(0.0, need_units - exp.on_hand)
         extra_vec = np.zeros(problem.n_nodes)
         extra_vec[node] = extra
         tts = tts_model.solve(cut)
         pi = pim.solve(cut, ttr).lost_margin
-        pi_with = pim.solve(cut, ttr, extra_vec).lost_margin
+        # the LP check holds the cut for the whole TTR: exact for a one-step recovery; with
+        # several steps (partial alternates, licences) it is checked over the first step only
+        check_days = ttr if len(steps) <= 1 else steps[0][0]
+        pi_with = pim.solve(cut, check_days, extra_vec).lost_margin
         hold_day, _ = holding_cost_per_unit_day(net, exp.item_id, p.holding_cost_rate_per_year)
         hold_day = hold_day if np.isfinite(hold_day) else 0.0
         shortfall = max(0.0, 1.0 - recovered)
@@ -177,6 +195,11 @@ def listing_resilience(
     extra_value = sum(c.extra_stock_units * c.unit_value for c in plans)
     tts_all = tts_model.solve(np.array(sorted(set(all_cut)), dtype=np.int64)) if all_cut else None
     rise = extra_value / on_hand_value if on_hand_value > 0 else None
+    capped_value = sum(
+        max(0.0, c.lost_share * c.usage_per_day * min(c.ttr_days, COVER_CAP_DAYS) - c.on_hand)
+        * c.unit_value
+        for c in plans
+    )
     summary: dict[str, Any] = {
         "components_to_stock": [c.item_id for c in plans if c.extra_stock_units > 0],
         "tts_all_cut_days": tts_all,
@@ -188,6 +211,11 @@ def listing_resilience(
         "holding_cost": round(sum(c.holding_cost for c in plans), 2),
         "holding_days": p.stockpile_holding_days,
         "hikvision_2019_rise_reported": HIKVISION_2019_RISE,
+        "cover_cap_days": COVER_CAP_DAYS,
+        "extra_stock_value_capped": round(capped_value, 2),
+        "rise_with_cover_capped": None
+        if on_hand_value <= 0
+        else round(capped_value / on_hand_value, 4),
         "comparison": _comparison(rise),
         "permanent_shortfall_components": [
             c.item_id for c in plans if c.permanent_shortfall > 1e-9
@@ -247,7 +275,8 @@ def answer_text(summary: dict[str, Any], plans: list[dict[str, Any]]) -> str:
         f"  policy applied: {lst['policy_applied']}"
         + (f" — {lst['policy_note']}" if lst["policy_note"] else ""),
         f"  {lst['lines_subject_to_ear']} of {lst['source_lines']} source lines are subject to "
-        f"the EAR: {lst['lines_by_basis']}",
+        "the EAR: "
+        + ", ".join(f"{n} {b.replace('-', ' ')}" for b, n in lst["lines_by_basis"].items()),
         f"  revenue at risk {summary['revenue_at_risk_per_day']:,.0f}/day, margin at risk "
         f"{summary['margin_at_risk_per_day']:,.0f}/day until alternates are qualified; "
         f"revenue at risk {summary['revenue_at_risk_after_alternates_per_day']:,.0f}/day "
@@ -259,6 +288,8 @@ def answer_text(summary: dict[str, Any], plans: list[dict[str, Any]]) -> str:
         "",
         "Stock to build before the listing (bridges each component until its alternate or "
         "licence is in place):",
+        "  (days of cover: of the lost share of the component's daily use; TTS now: days the "
+        "network lasts today with this component cut; TTR: days until supply is back)",
         f"  {'component':<10} {'extra units':>12} {'days of cover':>14} {'TTS now':>8} "
         f"{'TTR':>6} {'stock value':>13} {'holding cost':>13}",
     ]
@@ -280,6 +311,10 @@ def answer_text(summary: dict[str, Any], plans: list[dict[str, Any]]) -> str:
         f"  holding cost {st['holding_cost_per_day']:,.0f}/day, {st['holding_cost']:,.0f} over "
         f"{st['holding_days']:g} days (stockpile_holding_days)",
         f"  {st['comparison']}",
+        f"  capped at {st['cover_cap_days']:g} days of cover per component (the six months of "
+        f"Hikvision's figure), the rise would be "
+        + ("n/a" if st["rise_with_cover_capped"] is None else f"{st['rise_with_cover_capped']:.0%}")
+        + f" ({st['extra_stock_value_capped']:,.0f} of extra stock)",
         "",
         "Every figure rests on the assumptions in assumptions.csv.",
     ]
