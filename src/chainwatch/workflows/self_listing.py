@@ -263,6 +263,14 @@ def plans_table(plans: list[ComponentPlan]) -> list[dict[str, Any]]:
     ]
 
 
+_BASIS_LABEL = {
+    "us-origin": "US-origin",
+    "de-minimis": "by de minimis",
+    "foreign-direct-product": "foreign direct product",
+    "not-subject": "not affected",
+}
+
+
 def answer_text(summary: dict[str, Any], plans: list[dict[str, Any]]) -> str:
     """The seed question answered in plain text: which components to stock, how many days of
     cover, at what holding cost, and the comparison with Hikvision's reported rise."""
@@ -276,7 +284,7 @@ def answer_text(summary: dict[str, Any], plans: list[dict[str, Any]]) -> str:
         + (f" — {lst['policy_note']}" if lst["policy_note"] else ""),
         f"  {lst['lines_subject_to_ear']} of {lst['source_lines']} source lines are subject to "
         "the EAR: "
-        + ", ".join(f"{n} {b.replace('-', ' ')}" for b, n in lst["lines_by_basis"].items()),
+        + ", ".join(f"{n} {_BASIS_LABEL.get(b, b)}" for b, n in lst["lines_by_basis"].items()),
         f"  revenue at risk {summary['revenue_at_risk_per_day']:,.0f}/day, margin at risk "
         f"{summary['margin_at_risk_per_day']:,.0f}/day until alternates are qualified; "
         f"revenue at risk {summary['revenue_at_risk_after_alternates_per_day']:,.0f}/day "
