@@ -293,3 +293,33 @@ def test_report_files(tmp_path: Path) -> None:
     assert {"network.svg", "network.png", "exposure.xlsx", "exposure.json"} <= written
     answer = (tmp_path / "r" / "stockpile_answer.txt").read_text()
     assert "Me Vision Co." in answer and "14,500" in answer
+
+
+def test_self_listing_from_a_screen_reads_the_entry_licence_terms() -> None:
+    """A screen of the company's own name hits an Entity List entry; its licence requirement
+    (the Huawei FDP text) and policy come from the entry, so D (a direct product) is cut as in
+    the FDP case: 5,000/day still at risk after alternates."""
+    from chainwatch.model.screening import Match
+
+    def screener(name: str, country: str) -> list[Match]:
+        if name != "Me Vision Co.":
+            return []
+        return [
+            Match("EL:42", "EL", "Me Vision Co., Ltd.", name, 0.97, (), ("CN",), "company", (),
+                  "chainwatch-v2", "snap")
+        ]  # fmt: skip
+
+    asked: list[tuple[str, ...]] = []
+
+    def licences(ids: object) -> dict[str, tuple[str, str]]:
+        asked.append(tuple(ids))  # type: ignore[arg-type]
+        return {"EL:42": (HUAWEI_REQ, "Presumption of denial")}
+
+    run = run_exposure("", network=network(), screener=screener, entry_licences=licences)
+    s = run.report.summary
+    assert asked == [("EL:42",)]
+    assert s["listing"]["entry"] == "screen: EL:42"
+    assert s["listing"]["fdp_footnote"] == "1"
+    assert s["listing"]["policy_applied"] == "denial"
+    assert s["revenue_at_risk_after_alternates_per_day"] == pytest.approx(5000)
+    assert "self listing" in run.scenario.name
