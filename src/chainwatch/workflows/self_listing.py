@@ -7,7 +7,10 @@ Per affected component ``c`` (an item whose own sourcing the listing cuts):
   source, ``c@supplier`` nodes when it has several: :mod:`chainwatch.resilience.network_adapter`);
 * ``TTR(c)``: days until supply is back — the qualification days of the alternates the exposure
   report uses, plus ``ramp_days``; the licence lead time when only licences bring it back;
-  ``requalification_days + ramp_days`` (labelled assumptions) when nothing does;
+  ``requalification_days + ramp_days`` (labelled assumptions) when nothing does. This is the
+  stated, most likely value (the mode of the supplier sweep's TTR distribution); the
+  ``ttr_days_sweep`` column gives the sweep's ``ttr_quantile`` of that distribution, so the two
+  reports can be read side by side;
 * ``TTS(c)``: the time-to-survive LP with the cut (Simchi-Levi et al., *Interfaces* 45(5), 2015);
   ``PI(c)``: lost margin over ``TTR(c)`` (the performance-impact LP);
 * the stock that bridges the outage: the shortfall summed over the recovery steps (each
@@ -64,6 +67,7 @@ class ComponentPlan:
     usage_per_day: float
     on_hand: float
     ttr_days: float
+    ttr_days_sweep: float
     ttr_basis: str
     tts_days: float
     lost_margin_over_ttr: float
@@ -171,6 +175,7 @@ def listing_resilience(
                 usage_per_day=per_day,
                 on_hand=exp.on_hand,
                 ttr_days=ttr,
+                ttr_days_sweep=p.ttr(ttr).quantile(p.ttr_quantile),
                 ttr_basis=basis,
                 tts_days=tts,
                 lost_margin_over_ttr=pi,
@@ -202,7 +207,7 @@ def listing_resilience(
     )
     summary: dict[str, Any] = {
         "components_to_stock": [c.item_id for c in plans if c.extra_stock_units > 0],
-        "tts_all_cut_days": tts_all,
+        "tts_all_cut_days": None if tts_all is None else round(tts_all, 3),
         "max_ttr_days": max((c.ttr_days for c in plans), default=0.0),
         "extra_stock_value": round(extra_value, 2),
         "component_stock_value_on_hand": round(on_hand_value, 2),
@@ -245,6 +250,7 @@ def plans_table(plans: list[ComponentPlan]) -> list[dict[str, Any]]:
             "on_hand": c.on_hand,
             "tts_days": round(c.tts_days, 3),
             "ttr_days": round(c.ttr_days, 3),
+            "ttr_days_sweep": round(c.ttr_days_sweep, 3),
             "tts_below_ttr": c.tts_days < c.ttr_days,
             "lost_margin_over_ttr": round(c.lost_margin_over_ttr, 2),
             "ttr_basis": c.ttr_basis,
