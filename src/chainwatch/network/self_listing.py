@@ -260,6 +260,8 @@ def decide_line(
             reason=reason,
         )
 
+    if source.supplier == terms.party_id:
+        return out(False, "not-subject", "not affected: made by the listed company itself")
     if us:
         code = eccn or "EAR99"
         return out(

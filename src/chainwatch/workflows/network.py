@@ -50,6 +50,7 @@ from chainwatch.network.self_listing import (
     ListingTerms,
     SelfListing,
     decide_self_listing,
+    fdp_footnote,
     self_party,
 )
 from chainwatch.resilience.network_adapter import ResilienceParams
@@ -243,7 +244,17 @@ def _listing_terms(
     origin = "hypothetical entry" if not entry_ids else "screen: " + ", ".join(entry_ids)
     if entry_ids and entry_licences is not None:
         known = entry_licences(entry_ids)
-        ranked = sorted(entry_ids, key=lambda e: (not e.startswith("EL"), e))
+        # Entity List entries first; of several (two feeds, or aliases), the most severe: one
+        # with a foreign-direct-product footnote, then the longest stated policy
+        ranked = sorted(
+            entry_ids,
+            key=lambda e: (
+                not e.startswith("EL"),
+                fdp_footnote(known.get(e, ("", ""))[0]) is None,
+                -len(known.get(e, ("", ""))[1]),
+                e,
+            ),
+        )
         for eid in ranked:
             if eid in known and (known[eid][0] or known[eid][1]):
                 found_req, found_pol = known[eid]
