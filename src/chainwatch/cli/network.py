@@ -29,8 +29,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _fail(exc: ChainwatchError) -> None:
-    console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+def _fail(exc: ChainwatchError, *, stderr: bool = False) -> None:
+    (err_console if stderr else console).print(f"[red]error:[/red] {exc}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -176,13 +176,11 @@ def exposure(
             else []
         )
     except ChainwatchError as exc:
-        _fail(exc)
+        _fail(exc, stderr=as_json)
         return
     s = run.report.summary
     if as_json:
-        s = {**s, "files": [str(f) for f in written]}
-    if as_json:
-        print(json.dumps(s, indent=2, default=str))
+        print(json.dumps({**s, "files": [str(f) for f in written]}, indent=2, default=str))
         return
     t = run.report.tables
     console.rule(f"[bold]{run.network.name}[/bold] — scenario: {run.scenario.name}")

@@ -28,10 +28,11 @@ The recommended rise in component stock is ``Σ extra × unit value / Σ on-hand
 over bought components — the figure to set beside the more than 90 % rise Hikvision reported
 in 2019 (a comparison, not a target).
 
-Worked example (tested): a camera (demand 100/day, margin 20) needs one SoC, bought only from a
-US maker (US-origin, subject to the EAR) with an alternate qualified in 120 days; 1,000 SoCs on
-hand, ramp 30 days. TTR = 150 days; TTS = 1,000 / 100 = 10 days; PI over 150 days = (150 − 10)
-× 100 × 20 = 280,000; extra stock = 1 × 100 × 150 − 1,000 = 14,000 SoCs.
+Worked example (part A of ``tests/network/test_net_self_listing.py``): a product (demand
+100/day, margin 20) needs one SoC, bought only from a US maker (US-origin, subject to the EAR)
+with an alternate qualified in 120 days; 500 SoCs on hand, ramp 30 days. TTR = 150 days;
+TTS = 500 / 100 = 5 days; PI over 150 days = (150 − 5) × 100 × 20 = 290,000; extra stock =
+1 × 100 × 150 − 500 = 14,500 SoCs, held at 0.25 × 8 a year each = 29,000.
 """
 
 from __future__ import annotations
