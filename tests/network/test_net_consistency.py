@@ -242,3 +242,24 @@ def test_json_output_is_valid_json_only() -> None:
     summary = json.loads(net.stdout)
     assert summary["listing"]["party_id"] == "EXV"
     assert "stockpile" in summary
+
+
+def test_new_source_columns_reject_bad_values(tmp_path: Path) -> None:
+    """`us_direct_product` must be yes/no and `us_content_value` a non-negative number; the
+    error names the file, the row and the field."""
+    from chainwatch.model.errors import InputError
+    from chainwatch.network.io import load_network
+
+    (tmp_path / "items.csv").write_text("id,name,kind\nP,P,product\nM,M,component\n")
+    (tmp_path / "parties.csv").write_text("id,name\nS,S\n")
+    for column, value, message in (
+        ("us_direct_product", "maybe", "not a yes/no value"),
+        ("us_content_value", "-2", "negative value"),
+    ):
+        (tmp_path / "sources.csv").write_text(
+            f"supplier,item,share_of_volume,{column}\nS,M,1,{value}\n"
+        )
+        with pytest.raises(InputError, match=message) as err:
+            load_network(tmp_path)
+        assert err.value.row == 2 and err.value.field == column
+        assert str(err.value.file).endswith("sources.csv")

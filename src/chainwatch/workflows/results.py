@@ -223,7 +223,12 @@ def run_exposure_result(
             cut_lists=cut_lists,
             network=stored.network,
         )
-        picture = render(run.network, run.inbound, fmt="svg")
+        picture = render(
+            run.network,
+            run.inbound,
+            fmt="svg",
+            cut_lines=tuple(run.listing.cut_lines()) if run.listing else (),
+        )
     tables, counts = _cap(run.report.tables)
     document: dict[str, Any] = {
         "network": name,
