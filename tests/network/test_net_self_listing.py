@@ -276,6 +276,15 @@ def test_policy_and_footnote_parsing(shared: type) -> None:
     assert fdp_footnote(hik["notes"]) is None
 
 
+def test_narrower_requirement_is_flagged_for_review() -> None:
+    """An MEU-style requirement ("items listed in Supplement No. 2 to part 744") is decided as
+    all items subject to the EAR (worst case) and flagged; Hikvision's text is not flagged."""
+    narrow = ListingTerms("ME", license_requirement="For items in supplement no. 2 to part 744")
+    assert "worst case" in narrow.scope_note
+    assert ListingTerms("ME", license_requirement=HUAWEI_REQ).scope_note == ""
+    assert ListingTerms("ME").scope_note == ""
+
+
 def test_self_needs_one_self_party() -> None:
     net = network()
     bare = SupplyNetwork(name="x", items=net.items, bom=net.bom, sources=net.sources,

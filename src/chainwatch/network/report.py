@@ -236,6 +236,7 @@ def listing_summary(listing: SelfListing, party_name: str = "") -> dict[str, Any
         "license_requirement": t.license_requirement,
         "license_policy": t.license_policy,
         "fdp_footnote": t.fdp_footnote,
+        "requirement_note": t.scope_note,
         "policy_applied": listing.policy.kind,
         "approval_rate": listing.policy.approval_rate,
         "licence_lead_time_days": listing.policy.licence_lead_time_days,

@@ -190,6 +190,17 @@ class ListingTerms:
     def fdp_footnote(self) -> str | None:
         return fdp_footnote(self.license_requirement)
 
+    @property
+    def scope_note(self) -> str:
+        """A warning when the requirement is not "all items subject to the EAR": every line
+        is still decided as if it were (the worst case), and the text should be reviewed."""
+        if "all items subject to the ear" in " ".join(self.license_requirement.casefold().split()):
+            return ""
+        return (
+            "the licence requirement does not read 'all items subject to the EAR': every item "
+            "subject to the EAR is treated as needing a licence (worst case); review the text"
+        )
+
 
 Basis = Literal["us-origin", "de-minimis", "foreign-direct-product", "not-subject"]
 

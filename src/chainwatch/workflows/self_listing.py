@@ -286,7 +286,8 @@ def answer_text(summary: dict[str, Any], plans: list[dict[str, Any]]) -> str:
     out = [
         f"If {lst.get('party_name') or lst['party_id']} is put on the Entity List "
         f"({lst['entry']}):",
-        f"  licence requirement: {lst['license_requirement']}",
+        f"  licence requirement: {lst['license_requirement']}"
+        + (f" — {lst['requirement_note']}" if lst.get("requirement_note") else ""),
         f"  policy applied: {lst['policy_applied']}"
         + (f" — {lst['policy_note']}" if lst["policy_note"] else ""),
         f"  {lst['lines_subject_to_ear']} of {lst['source_lines']} source lines are subject to "
