@@ -1,0 +1,222 @@
+"""Designation risk from the store's own snapshots (``chainwatch risk``, the Monte Carlo and
+the stockpile).
+
+Every feed version in the store is an observation of its lists at the version's date: the
+date stated in the data, else a date in the file's name (``sdn-2024-05-03.csv``,
+``ofac/2019``), never before its latest dated entry, else the load date. Dated entries (the
+Entity List by its first Federal Register citation, CSL start dates, effective dates of the
+1260H / NS-CMIC / UFLPA / MEU lists) keep their own date; an undated entry (SDN) is dated to
+the interval between the last version of its list that lacks it and the first that holds it.
+The estimation itself is :mod:`chainwatch.resilience.history`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.model.lists import ListEntry
+from chainwatch.resilience import history
+from chainwatch.resilience.history import (
+    Backtest,
+    HistoryModel,
+    LoadingEstimate,
+    Party,
+    PartyIndex,
+    PartyRisk,
+    RiskParams,
+)
+from chainwatch.resilience.montecarlo import DesignationModel
+from chainwatch.resilience.problem import Disruption
+from chainwatch.store.lists import FeedVersion, ListStore, Snapshot
+
+_DATE_RE = re.compile(r"(?<!\d)(\d{4})(?:[-_](\d{2}))?(?:[-_](\d{2}))?(?!\d)")
+
+
+def _name_date(text: str) -> date | None:
+    """The latest plausible date written in a file path (``2024-05-03``, ``2022-04``, ``2019``)."""
+    best: date | None = None
+    for m in _DATE_RE.finditer(text):
+        year = int(m.group(1))
+        if not 1990 <= year <= 2100:
+            continue
+        try:
+            d = date(year, int(m.group(2) or 1), int(m.group(3) or 1))
+        except ValueError:
+            continue
+        best = d if best is None or d > best else best
+    return best
+
+
+def version_date(
+    version: FeedVersion, entries: Sequence[ListEntry], overrides: Mapping[str, date]
+) -> date:
+    """When a feed version was published (see the module docstring)."""
+    base = Path(version.origin).name
+    for key in (version.origin, base, version.feed):
+        if key in overrides:
+            return overrides[key]
+    if version.published:
+        try:
+            return date.fromisoformat(version.published[:10])
+        except ValueError:
+            pass
+    named = _name_date(version.origin)
+    latest = max((e.listed_on for e in entries if e.listed_on), default=None)
+    candidates = [d for d in (named, latest) if d is not None]
+    if candidates:
+        return max(candidates)
+    return date.fromisoformat(version.loaded_at[:10])
+
+
+def _versions(store: ListStore) -> list[FeedVersion]:
+    seen: dict[int, FeedVersion] = {}
+    for snap in store.snapshots():
+        for f in snap.feeds:
+            seen.setdefault(f.id, f)
+    return [seen[i] for i in sorted(seen)]
+
+
+def listings_from_store(
+    store: ListStore, feed_dates: Mapping[str, date] | None = None
+) -> list[history.Listing]:
+    """One :class:`~chainwatch.resilience.history.Listing` per list entry ever stored."""
+    overrides = dict(feed_dates or {})
+    observed: list[tuple[date, FeedVersion, list[ListEntry]]] = []
+    for v in _versions(store):
+        entries = store.entries(Snapshot(v.id, v.content_hash, v.loaded_at, "", (v,)))
+        observed.append((version_date(v, entries, overrides), v, entries))
+    observed.sort(key=lambda o: (o[0], o[1].id))
+    # per list code: the dates it was observed at (any feed holding entries of it)
+    seen_dates: dict[str, list[date]] = {}
+    for day, _v, entries in observed:
+        for code in {e.source for e in entries}:
+            seen_dates.setdefault(code, []).append(day)
+    first: dict[tuple[str, str], tuple[date, ListEntry]] = {}
+    latest: dict[tuple[str, str], ListEntry] = {}
+    for day, _v, entries in observed:
+        for e in entries:
+            key = (e.source, e.entry_id)
+            first.setdefault(key, (day, e))
+            latest[key] = e
+    out = []
+    for key, (seen_on, e0) in first.items():
+        e = latest[key]
+        earlier = [d for d in seen_dates[key[0]] if d < seen_on]
+        countries = e.countries or e0.countries
+        out.append(
+            history.Listing(
+                name=e.name,
+                list_code=e.source,
+                country=countries[0] if countries else "",
+                aliases=tuple(dict.fromkeys((*e0.aliases, *e.aliases))),
+                listed_on=e.listed_on or e0.listed_on,
+                listed_after=max(earlier) if earlier and not e.listed_on else None,
+                seen_on=seen_on,
+                citation=e.federal_register or e0.federal_register,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Parties grouped across lists, the fitted model and the index to find them."""
+
+    parties: list[Party]
+    index: PartyIndex
+    model: HistoryModel
+    loading: LoadingEstimate
+    as_of: date
+
+    def risk(self, name: str, country: str = "") -> PartyRisk:
+        return history.estimate(self.model, self.index.find(name), name, country)
+
+
+def load_history(
+    store: ListStore,
+    *,
+    as_of: date | None = None,
+    params: RiskParams | None = None,
+    feed_dates: Mapping[str, date] | None = None,
+    loading_years: int = 10,
+) -> History:
+    """Fit on everything in the store known by ``as_of`` (default: the latest observation)."""
+    listings = listings_from_store(store, feed_dates)
+    if not listings:
+        raise ChainwatchError("no list entries in the store: load lists first (chainwatch lists)")
+    params = params or RiskParams()
+    if as_of is None:
+        as_of = max(d for x in listings if (d := x.seen_on) is not None)
+    parties = history.group_parties(listings)
+    model = history.fit(parties, as_of, params)
+    last = as_of.year - 1  # complete years only
+    counts = history.yearly_counts(parties, last - loading_years + 1, last, params.targets)
+    loading = history.calibrate_country_loading(counts, params.reference_probability)
+    loading = LoadingEstimate(
+        loading.country_loading,
+        loading.excess_cv2,
+        loading.countries,
+        (last - loading_years + 1, last),
+        loading.probability,
+    )
+    return History(parties, PartyIndex(parties), model, loading, as_of)
+
+
+def risk_report(hist: History, names: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """``chainwatch risk``: each (name, country)'s probability with its evidence."""
+    rows = [hist.risk(n, c).as_dict() for n, c in names]
+    return {
+        "as_of": hist.as_of.isoformat(),
+        "parties": rows,
+        "country_loading": hist.loading.as_dict(),
+        "constant_rate_per_year": hist.model.constant_rate_per_year,
+        "assumptions": [
+            {"name": a.name, "value": a.value, "description": a.description}
+            for a in hist.model.params.assumptions()
+        ],
+    }
+
+
+def designation_from_lists(
+    hist: History, units: Sequence[Disruption], owner_loading: float = 0.6
+) -> tuple[DesignationModel, list[PartyRisk]]:
+    """The Monte Carlo's model: each unit's estimated probability, the calibrated country
+    loading (capped so that ``a^2 + b^2 < 1``)."""
+    risks = [hist.risk(u.name, u.country) for u in units]
+    a = min(hist.loading.country_loading, (1 - owner_loading**2 - 1e-3) ** 0.5)
+    return (
+        history.designation_model(
+            units,
+            {u.name: r.probability for u, r in zip(units, risks, strict=True)},
+            default=hist.model.params.reference_probability,
+            country_loading=a,
+            owner_loading=owner_loading,
+        ),
+        risks,
+    )
+
+
+def designation_from_file(
+    path: Path, units: Sequence[Disruption], default: float
+) -> DesignationModel:
+    """``--probabilities FILE``: the user's probabilities (others get ``default``)."""
+    table = history.read_probability_file(path, [u.name for u in units])
+    return history.designation_model(units, table, default=default)
+
+
+def run_backtest(
+    store: ListStore,
+    cutoff: date,
+    end: date,
+    params: RiskParams | None = None,
+    feed_dates: Mapping[str, date] | None = None,
+) -> Backtest:
+    """Fit on what the store knew by ``cutoff``; score the predictions for ``(cutoff, end]``."""
+    parties = history.group_parties(listings_from_store(store, feed_dates))
+    return history.backtest(parties, cutoff, end, params)
