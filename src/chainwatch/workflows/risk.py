@@ -124,6 +124,17 @@ def listings_from_store(
     return out
 
 
+def default_as_of(listings: Sequence[history.Listing], targets: Sequence[str]) -> date:
+    """The last day every target list was observed: later, an undated list's additions could
+    not be seen yet and the rates would read low."""
+    latest: dict[str, date] = {}
+    for x in listings:
+        if x.seen_on is not None and (x.list_code not in latest or x.seen_on > latest[x.list_code]):
+            latest[x.list_code] = x.seen_on
+    days = [latest[t] for t in targets if t in latest] or list(latest.values())
+    return min(days)
+
+
 @dataclass(frozen=True, slots=True)
 class History:
     """Parties grouped across lists, the fitted model and the index to find them."""
@@ -152,7 +163,7 @@ def load_history(
         raise ChainwatchError("no list entries in the store: load lists first (chainwatch lists)")
     params = params or RiskParams()
     if as_of is None:
-        as_of = max(d for x in listings if (d := x.seen_on) is not None)
+        as_of = default_as_of(listings, params.targets)
     parties = history.group_parties(listings)
     model = history.fit(parties, as_of, params)
     last = as_of.year - 1  # complete years only
@@ -220,3 +231,40 @@ def run_backtest(
     """Fit on what the store knew by ``cutoff``; score the predictions for ``(cutoff, end]``."""
     parties = history.group_parties(listings_from_store(store, feed_dates))
     return history.backtest(parties, cutoff, end, params)
+
+
+def designation_for(
+    units: Sequence[Disruption],
+    *,
+    probability: float | None,
+    probabilities_file: Path | None,
+    from_lists: bool,
+    db_url: str,
+    default_probability: float = 0.002,
+) -> tuple[DesignationModel | None, str]:
+    """The Monte Carlo's / stockpile's designation model and a line saying where it came from.
+
+    Precedence: ``--probabilities FILE`` (others get ``--probability`` or the default), then
+    an explicit ``--probability`` (uniform), then the lists' history when the store holds
+    lists and ``from_lists``; otherwise None (the caller's uniform default).
+    """
+    fallback = default_probability if probability is None else probability
+    if probabilities_file is not None:
+        model = designation_from_file(probabilities_file, units, fallback)
+        n = int((model.probability != fallback).sum())
+        return model, f"from {probabilities_file} ({n} parties), others {fallback}"
+    if probability is not None or not from_lists:
+        return None, f"uniform {fallback} per supplier per horizon"
+    from chainwatch.workflows.screening import store_for
+
+    store = store_for(db_url)
+    if store.active() is None:
+        return None, f"uniform {fallback}: the store holds no lists (chainwatch lists load)"
+    hist = load_history(store)
+    model, risks = designation_from_lists(hist, units)
+    listed = sum(1 for r in risks if r.basis != "unlisted")
+    return model, (
+        f"from the lists' history (as of {hist.as_of}): {listed} of {len(units)} suppliers"
+        f" found on a list, mean p {float(model.probability.mean()):.4g},"
+        f" country loading {model.country_loading:.3f}"
+    )
