@@ -87,19 +87,28 @@ def listings_from_store(
 ) -> list[history.Listing]:
     """One :class:`~chainwatch.resilience.history.Listing` per list entry ever stored."""
     overrides = dict(feed_dates or {})
-    observed: list[tuple[date, FeedVersion, list[ListEntry]]] = []
+    observed: list[tuple[date, Sequence[ListEntry]]] = []
     for v in _versions(store):
         entries = store.entries(Snapshot(v.id, v.content_hash, v.loaded_at, "", (v,)))
-        observed.append((version_date(v, entries, overrides), v, entries))
-    observed.sort(key=lambda o: (o[0], o[1].id))
-    # per list code: the dates it was observed at (any feed holding entries of it)
+        observed.append((version_date(v, entries, overrides), entries))
+    return listings_from_observations(observed)
+
+
+def listings_from_observations(
+    observed: Sequence[tuple[date, Sequence[ListEntry]]],
+) -> list[history.Listing]:
+    """Listings from dated observations of feeds (a feed version's date, its entries).
+
+    An entry keeps its own date when it has one; otherwise it was added after the latest
+    observation of its list (any feed holding that list) that precedes its first one."""
+    ordered = sorted(observed, key=lambda o: o[0])
     seen_dates: dict[str, list[date]] = {}
-    for day, _v, entries in observed:
+    for day, entries in ordered:
         for code in {e.source for e in entries}:
             seen_dates.setdefault(code, []).append(day)
     first: dict[tuple[str, str], tuple[date, ListEntry]] = {}
     latest: dict[tuple[str, str], ListEntry] = {}
-    for day, _v, entries in observed:
+    for day, entries in ordered:
         for e in entries:
             key = (e.source, e.entry_id)
             first.setdefault(key, (day, e))
