@@ -180,7 +180,8 @@ def test_backtest_beats_constant_rate_on_a_toy_history() -> None:
     for i in range(4, 7):  # after it
         listings.append(h.Listing(f"Meu {i}", "EL", "CN", listed_on=date(2020, 6, 1)))
     parties = h.group_parties(listings)
-    bt = h.backtest(parties, date(2020, 1, 1), date(2021, 1, 1))
+    params = h.RiskParams(lookback_years=2.0, prior_events=1.0)  # the 2018 designations
+    bt = h.backtest(parties, date(2020, 1, 1), date(2021, 1, 1), params)
     assert (bt.parties, bt.events) == (20, 3)
     assert bt.model.log_loss < bt.baseline.log_loss
     assert bt.model.brier < bt.baseline.brier

@@ -109,7 +109,7 @@ def montecarlo_cmd(
 ) -> None:
     """Lost-margin distribution from correlated designations and TTR draws."""
     _net, problem, _params = _load(network, set_)
-    dm, p = designation_option(problem.suppliers, probability, probabilities, from_lists)
+    dm, p = designation_option(problem.suppliers, probability, probabilities, from_lists, as_json)
     result = wf.run_monte_carlo(
         problem, probability=p, samples=samples, seed=seed, chart_dir=charts, model=dm
     )
@@ -139,7 +139,7 @@ def stockpile_cmd(
 ) -> None:
     """Least-cost stockpile: SAA with validation; unbiased prediction, lower bound, replay."""
     _net, problem, _params = _load(network, set_)
-    dm, p = designation_option(problem.suppliers, probability, probabilities, from_lists)
+    dm, p = designation_option(problem.suppliers, probability, probabilities, from_lists, as_json)
     try:
         result = wf.run_stockpile(
             problem,

@@ -107,10 +107,15 @@ def _print(result: dict[str, Any], top: int) -> None:
 
 
 def designation_option(
-    units: Any, probability: float | None, probabilities: Path | None, from_lists: bool
+    units: Any,
+    probability: float | None,
+    probabilities: Path | None,
+    from_lists: bool,
+    quiet: bool = False,
 ) -> tuple[Any, float]:
     """For ``resilience montecarlo|stockpile``: (model or None, uniform probability). The
-    source of the probabilities goes to stderr so that ``--json`` stays JSON."""
+    source of the probabilities is printed unless ``quiet`` (``--json``, whose assumptions
+    carry the mean probability and the loadings)."""
     from chainwatch.workflows import risk as wf
     from chainwatch.workflows.screening import database_url
 
@@ -125,5 +130,6 @@ def designation_option(
     except ChainwatchError as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None
-    Console(stderr=True).print(f"designation probabilities: {source}", highlight=False)
+    if not quiet:
+        console.print(f"designation probabilities: {source}", highlight=False)
     return model, 0.002 if probability is None else probability
