@@ -333,3 +333,75 @@ def test_backtest_on_the_real_lists_beats_the_constant_rate(shared: type) -> Non
     bt = h.backtest(parties, date(2022, 4, 21), date(2024, 5, 3))
     assert bt.parties > 10_000 and bt.events > 50
     assert bt.model.log_loss < bt.baseline.log_loss
+
+
+def test_network_parties_found_by_name_and_owner(tmp_path: Path) -> None:
+    """The ipcamera example: unit HISI is the party "HiSilicon Technologies Co., Ltd
+    (HiSilicon)", owned by HUAWEI; both are found on the lists by name."""
+    from chainwatch.network.io import load_network
+    from chainwatch.resilience.network_adapter import ResilienceParams, from_network
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "networks" / "ipcamera"
+    net = load_network(root)
+    problem = from_network(net, ResilienceParams())
+    store = _store(tmp_path)
+    store.load(
+        _feed(
+            "custom:bis_entity_list",
+            "bis_entity_list.json",
+            [
+                ListEntry(
+                    "EL:1",
+                    "EL",
+                    "HiSilicon Technologies Co., Ltd",
+                    countries=("CN",),
+                    listed_on=date(2019, 5, 21),
+                    federal_register="84 FR 22963",
+                ),
+                ListEntry(
+                    "EL:2",
+                    "EL",
+                    "Huawei Technologies Co., Ltd.",
+                    countries=("CN",),
+                    listed_on=date(2019, 5, 21),
+                    federal_register="84 FR 22961",
+                ),
+            ],
+        )
+    )
+    hist = wf.load_history(store)
+    model, risks = wf.designation_from_lists(hist, problem.suppliers, net=net)
+    by_unit = {u.name: r for u, r in zip(problem.suppliers, risks, strict=True)}
+    hisi = by_unit["HISI"]
+    assert hisi.lists == ("EL",) and hisi.basis == "transition"
+    assert hisi.name == "HISI: HiSilicon Technologies Co., Ltd (HiSilicon)"
+    assert "controlling owner Huawei Technologies Co., Ltd. is on EL" in hisi.evidence
+    assert by_unit["SONY"].basis == "unlisted"
+    assert model.probability.shape == (len(problem.suppliers),)
+
+
+def test_designation_source_precedence(tmp_path: Path) -> None:
+    _store(tmp_path)
+    url = f"sqlite:///{tmp_path / 'risk.db'}"
+
+    def run(**kw: object) -> tuple[object, str]:
+        args: dict[str, object] = {
+            "probability": None,
+            "probabilities_file": None,
+            "from_lists": True,
+            "db_url": url,
+        }
+        args.update(kw)
+        return wf.designation_for(UNITS, **args)  # type: ignore[arg-type]
+
+    model, source = run()
+    assert model is not None and source.startswith("from the lists' history (as of 2022-04-21)")
+    assert run(probability=0.01) == (None, "uniform 0.01 per supplier per horizon")
+    assert run(from_lists=False)[0] is None
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert "holds no lists" in run(db_url=empty)[1]
+    path = tmp_path / "p.csv"
+    path.write_text("party,probability\nS1,0.3\n", encoding="utf-8")
+    model, source = run(probabilities_file=path, probability=0.01)
+    assert model.probability.tolist() == [0.3, 0.01]  # type: ignore[attr-defined]
+    assert source.startswith(f"from {path} (1 parties)")

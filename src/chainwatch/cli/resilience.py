@@ -108,8 +108,10 @@ def montecarlo_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Lost-margin distribution from correlated designations and TTR draws."""
-    _net, problem, _params = _load(network, set_)
-    dm, p = designation_option(problem.suppliers, probability, probabilities, from_lists, as_json)
+    net, problem, _params = _load(network, set_)
+    dm, p = designation_option(
+        problem.suppliers, probability, probabilities, from_lists, as_json, network=net
+    )
     result = wf.run_monte_carlo(
         problem, probability=p, samples=samples, seed=seed, chart_dir=charts, model=dm
     )
@@ -138,8 +140,10 @@ def stockpile_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Least-cost stockpile: SAA with validation; unbiased prediction, lower bound, replay."""
-    _net, problem, _params = _load(network, set_)
-    dm, p = designation_option(problem.suppliers, probability, probabilities, from_lists, as_json)
+    net, problem, _params = _load(network, set_)
+    dm, p = designation_option(
+        problem.suppliers, probability, probabilities, from_lists, as_json, network=net
+    )
     try:
         result = wf.run_stockpile(
             problem,

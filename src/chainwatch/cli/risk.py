@@ -54,12 +54,12 @@ def risk_cmd(
         if network is not None:
             from chainwatch.workflows.resilience import load
 
-            _net, problem, _params = load(network)
-            names = [(u.name, u.country) for u in problem.suppliers]
+            net, problem, _params = load(network)
+            parties = wf.counterparties(problem.suppliers, net)
         else:
             assert name is not None
-            names = [(name, country.upper())]
-        result = wf.risk_report(hist, names)
+            parties = [wf.Counterparty(name, name, country.upper())]
+        result = wf.risk_report(hist, parties)
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -112,6 +112,7 @@ def designation_option(
     probabilities: Path | None,
     from_lists: bool,
     quiet: bool = False,
+    network: Any = None,
 ) -> tuple[Any, float]:
     """For ``resilience montecarlo|stockpile``: (model or None, uniform probability). The
     source of the probabilities is printed unless ``quiet`` (``--json``, whose assumptions
@@ -126,6 +127,7 @@ def designation_option(
             probabilities_file=probabilities,
             from_lists=from_lists,
             db_url=database_url(None),
+            net=network,
         )
     except ChainwatchError as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)

@@ -12,6 +12,7 @@ The estimation itself is :mod:`chainwatch.resilience.history`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry
+from chainwatch.model.network import SupplyNetwork
 from chainwatch.resilience import history
 from chainwatch.resilience.history import (
     Backtest,
@@ -154,8 +156,58 @@ class History:
     loading: LoadingEstimate
     as_of: date
 
-    def risk(self, name: str, country: str = "") -> PartyRisk:
-        return history.estimate(self.model, self.index.find(name), name, country)
+    def risk(self, name: str, country: str = "", *, also: Sequence[str] = ()) -> PartyRisk:
+        """``name`` (or the first of ``also``, its aliases, found on a list)."""
+        found = next((p for n in (name, *also) if (p := self.index.find(n)) is not None), None)
+        return history.estimate(self.model, found, name, country)
+
+
+@dataclass(frozen=True, slots=True)
+class Counterparty:
+    """A unit of the network as the lists may know it: its names and its controlling owner."""
+
+    unit: str
+    name: str
+    country: str
+    aliases: tuple[str, ...] = ()
+    owner: str = ""
+    owner_names: tuple[str, ...] = ()
+
+
+def counterparties(units: Sequence[Disruption], net: SupplyNetwork | None) -> list[Counterparty]:
+    """The network's party record (name, aliases) for each unit id, and its owner's names."""
+    out = []
+    for u in units:
+        party = net.party(u.name) if net is not None and net.has_party(u.name) else None
+        owner = (
+            net.party(u.owner) if net is not None and u.owner and net.has_party(u.owner) else None
+        )
+        out.append(
+            Counterparty(
+                u.name,
+                party.name if party else u.name,
+                u.country or (party.country if party else ""),
+                (*party.aliases, u.name) if party else (),
+                u.owner,
+                (owner.name, *owner.aliases) if owner else ((u.owner,) if u.owner else ()),
+            )
+        )
+    return out
+
+
+def counterparty_risk(hist: History, cp: Counterparty) -> PartyRisk:
+    """The unit's estimate; its controlling owner's lists are added to the evidence (the
+    copula's owner factor couples the two; the probability is the unit's own)."""
+    risk = hist.risk(cp.name, cp.country, also=cp.aliases)
+    if cp.owner_names:
+        owner = next((p for n in cp.owner_names if (p := hist.index.find(n)) is not None), None)
+        if owner is not None:
+            lists = ", ".join(sorted(owner.lists_at(hist.as_of))) or "no list yet"
+            line = f"controlling owner {cp.owner_names[0]} is on {lists}"
+            risk = dataclasses.replace(risk, evidence=(*risk.evidence, line))
+    return dataclasses.replace(
+        risk, name=cp.name if cp.name == cp.unit else f"{cp.unit}: {cp.name}"
+    )
 
 
 def load_history(
@@ -188,9 +240,9 @@ def load_history(
     return History(parties, PartyIndex(parties), model, loading, as_of)
 
 
-def risk_report(hist: History, names: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """``chainwatch risk``: each (name, country)'s probability with its evidence."""
-    rows = [hist.risk(n, c).as_dict() for n, c in names]
+def risk_report(hist: History, parties: Iterable[Counterparty]) -> dict[str, Any]:
+    """``chainwatch risk``: each party's probability with its evidence."""
+    rows = [counterparty_risk(hist, cp).as_dict() for cp in parties]
     return {
         "as_of": hist.as_of.isoformat(),
         "parties": rows,
@@ -204,11 +256,15 @@ def risk_report(hist: History, names: Iterable[tuple[str, str]]) -> dict[str, An
 
 
 def designation_from_lists(
-    hist: History, units: Sequence[Disruption], owner_loading: float = 0.6
+    hist: History,
+    units: Sequence[Disruption],
+    owner_loading: float = 0.6,
+    net: SupplyNetwork | None = None,
 ) -> tuple[DesignationModel, list[PartyRisk]]:
-    """The Monte Carlo's model: each unit's estimated probability, the calibrated country
-    loading (capped so that ``a^2 + b^2 < 1``)."""
-    risks = [hist.risk(u.name, u.country) for u in units]
+    """The Monte Carlo's model: each unit's estimated probability (looked up by the network's
+    party name and aliases when ``net`` is given), the calibrated country loading (capped so
+    that ``a^2 + b^2 < 1``)."""
+    risks = [counterparty_risk(hist, cp) for cp in counterparties(units, net)]
     a = min(hist.loading.country_loading, (1 - owner_loading**2 - 1e-3) ** 0.5)
     return (
         history.designation_model(
@@ -250,6 +306,7 @@ def designation_for(
     from_lists: bool,
     db_url: str,
     default_probability: float = 0.002,
+    net: SupplyNetwork | None = None,
 ) -> tuple[DesignationModel | None, str]:
     """The Monte Carlo's / stockpile's designation model and a line saying where it came from.
 
@@ -270,7 +327,7 @@ def designation_for(
     if store.active() is None:
         return None, f"uniform {fallback}: the store holds no lists (chainwatch lists load)"
     hist = load_history(store)
-    model, risks = designation_from_lists(hist, units)
+    model, risks = designation_from_lists(hist, units, net=net)
     listed = sum(1 for r in risks if r.basis != "unlisted")
     return model, (
         f"from the lists' history (as of {hist.as_of}): {listed} of {len(units)} suppliers"
