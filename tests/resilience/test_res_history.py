@@ -293,6 +293,12 @@ def test_risk_cli(tmp_path: Path) -> None:
     assert text.exit_code == 0 and "MEU since 2021-01-14" in text.output
     neither = CliRunner().invoke(main_app, ["risk", "--db", url])
     assert neither.exit_code == 2 and "NAME or --network" in neither.output
+    args = ["risk", "Sky Avia", "--json", "--db", url, "--set", "risk.lookback_years=3"]
+    three = json.loads(CliRunner().invoke(main_app, [*args, "--set", "targets=EL"]).output)
+    values = {a["name"]: a["value"] for a in three["assumptions"]}
+    assert values["risk.lookback_years"] == 3.0 and values["risk.targets"] == "EL"
+    bad = CliRunner().invoke(main_app, ["risk", "Sky Avia", "--db", url, "--set", "risk.x=1"])
+    assert bad.exit_code == 2 and "unknown risk assumption 'risk.x'" in bad.output
 
 
 @pytest.mark.shared

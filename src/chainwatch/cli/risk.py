@@ -3,6 +3,7 @@
     chainwatch risk "Hangzhou Hikvision Digital Technology" [--country CN] [--json]
     chainwatch risk --network willems:38            # or a network CSV folder / XLSX
     chainwatch risk --network net/ --as-of 2024-01-01 --horizon-days 365
+    chainwatch risk NAME --set risk.lookback_years=3 --set risk.targets=EL
 
 Argument handling and printing only; the work is in :mod:`chainwatch.workflows.risk`.
 """
@@ -35,6 +36,10 @@ def risk_cmd(
     ] = None,
     horizon_days: Annotated[float, typer.Option(help="horizon of the probability")] = 365.0,
     top: Annotated[int, typer.Option(help="rows to print (--network)")] = 30,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="risk.lookback_years=2, risk.prior_events=5, risk.targets=EL"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     db: Annotated[
         str | None, typer.Option("--db", envvar="CHAINWATCH_DB", help="SQLAlchemy URL of the store")
@@ -48,9 +53,11 @@ def risk_cmd(
         if (name is None) == (network is None):
             raise InputError("give a NAME or --network, not both", field="name")
         day = date.fromisoformat(as_of) if as_of else None
-        hist = wf.load_history(
-            store_for(database_url(db)), as_of=day, params=RiskParams(horizon_days=horizon_days)
-        )
+        sets = dict(v.split("=", 1) for v in (set_ or []) if "=" in v)
+        if len(sets) != len(set_ or []):
+            raise InputError("expected key=value", field="--set")
+        params = RiskParams(horizon_days=horizon_days).with_overrides(sets)
+        hist = wf.load_history(store_for(database_url(db)), as_of=day, params=params)
         if network is not None:
             from chainwatch.workflows.resilience import load
 

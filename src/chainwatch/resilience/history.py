@@ -220,6 +220,25 @@ class RiskParams:
     targets: tuple[str, ...] = TARGETS
     max_country_multiplier: float = 10.0
 
+    def with_overrides(self, overrides: Mapping[str, str]) -> RiskParams:
+        """``risk.lookback_years=2`` style overrides (the ``risk.`` prefix is optional)."""
+        changes: dict[str, object] = {}
+        for key, raw in overrides.items():
+            name = key.removeprefix("risk.")
+            if name not in RiskParams.__dataclass_fields__:
+                raise InputError(f"unknown risk assumption {key!r}", field=key)
+            try:
+                if name == "targets":
+                    changes[name] = tuple(t.strip().upper() for t in raw.split("+") if t.strip())
+                else:
+                    changes[name] = float(raw)
+            except ValueError:
+                raise InputError(f"{key}: {raw!r} is not a number", field=key) from None
+        out = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        if not 0 < out.reference_probability < 1 or out.horizon_days <= 0 or not out.targets:
+            raise InputError("risk: need 0 < reference_probability < 1, horizon_days > 0, targets")
+        return out
+
     def assumptions(self) -> tuple[Assumption, ...]:
         return (
             Assumption("risk.horizon_days", self.horizon_days, "horizon of the probability"),
