@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import itertools
 import math
 import re
@@ -146,9 +147,14 @@ def _code(code: str) -> str:
     return LIST_ALIASES.get(code, code)
 
 
-def name_keys(name: str) -> set[str]:
+def name_keys(name: str) -> frozenset[str]:
     """Normalised forms of a name used to link one party across lists."""
-    return {f.text for f in name_forms(name) if len(f.text) >= 4}
+    return _name_keys(name)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _name_keys(name: str) -> frozenset[str]:
+    return frozenset(f.text for f in name_forms(name) if len(f.text) >= 4)
 
 
 def group_parties(listings: Iterable[Listing]) -> list[Party]:
@@ -180,7 +186,7 @@ def group_parties(listings: Iterable[Listing]) -> list[Party]:
 
     owner: dict[str, int] = {}
     for i, x in enumerate(items):
-        keys = name_keys(x.name)
+        keys = set(name_keys(x.name))
         for alias in x.aliases:
             keys |= {k for k in name_keys(alias) if " " in k}
         for k in keys:
