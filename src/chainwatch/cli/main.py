@@ -352,6 +352,7 @@ def main() -> None:  # pragma: no cover - console entry
 # The other command groups, each in its own module.
 from chainwatch.cli import network as _network  # noqa: E402
 from chainwatch.cli import resilience as _resilience  # noqa: E402
+from chainwatch.cli import risk as _risk  # noqa: E402
 from chainwatch.cli import service as _service  # noqa: E402
 
 app.add_typer(
@@ -365,3 +366,4 @@ app.add_typer(
     help="Time to survive and recover, scenario sweeps, Monte Carlo, stockpile optimisation.",
 )
 _service.install(app)  # serve, watch, audit, users, keys
+app.command("risk")(_risk.risk_cmd)

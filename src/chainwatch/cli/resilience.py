@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from chainwatch.cli.risk import designation_option
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.workflows import resilience as wf
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 console = Console()
 
 SET_HELP = "override a labelled assumption, key=value (repeatable)"
+PROB_HELP = "CSV party,probability per supplier (others: --probability or 0.002)"
 
 
 def _overrides(values: list[str]) -> dict[str, str]:
@@ -96,7 +98,9 @@ def sweep_cmd(
 @app.command("montecarlo")
 def montecarlo_cmd(
     network: str,
-    probability: float = typer.Option(0.002, help="designation probability per supplier"),
+    probability: float | None = typer.Option(None, help="uniform probability (overrides)"),
+    probabilities: Path | None = typer.Option(None, help=PROB_HELP),
+    from_lists: bool = typer.Option(True, "--risk-from-lists/--no-risk-from-lists"),
     samples: int = typer.Option(10_000),
     seed: int = typer.Option(0),
     set_: list[str] = typer.Option([], "--set", help=SET_HELP),
@@ -104,9 +108,12 @@ def montecarlo_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Lost-margin distribution from correlated designations and TTR draws."""
-    _net, problem, _params = _load(network, set_)
+    net, problem, _params = _load(network, set_)
+    dm, p = designation_option(
+        problem.suppliers, probability, probabilities, from_lists, as_json, network=net
+    )
     result = wf.run_monte_carlo(
-        problem, probability=probability, samples=samples, seed=seed, chart_dir=charts
+        problem, probability=p, samples=samples, seed=seed, chart_dir=charts, model=dm
     )
     _emit(result, as_json, None)
 
@@ -114,7 +121,9 @@ def montecarlo_cmd(
 @app.command("stockpile")
 def stockpile_cmd(
     network: str,
-    probability: float = typer.Option(0.002, help="designation probability per supplier"),
+    probability: float | None = typer.Option(None, help="uniform probability (overrides)"),
+    probabilities: Path | None = typer.Option(None, help=PROB_HELP),
+    from_lists: bool = typer.Option(True, "--risk-from-lists/--no-risk-from-lists"),
     scenarios: int = typer.Option(
         100, help="per replication; sample: horizons with a designation; covering: rounds"
     ),
@@ -131,11 +140,15 @@ def stockpile_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Least-cost stockpile: SAA with validation; unbiased prediction, lower bound, replay."""
-    _net, problem, _params = _load(network, set_)
+    net, problem, _params = _load(network, set_)
+    dm, p = designation_option(
+        problem.suppliers, probability, probabilities, from_lists, as_json, network=net
+    )
     try:
         result = wf.run_stockpile(
             problem,
-            probability=probability,
+            model=dm,
+            probability=p,
             scenarios=scenarios,
             seed=seed,
             scheme=scheme,

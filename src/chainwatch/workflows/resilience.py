@@ -100,8 +100,9 @@ def run_monte_carlo(
     seed: int,
     by_country: dict[str, float] | None = None,
     chart_dir: Path | None = None,
+    model: DesignationModel | None = None,
 ) -> dict[str, Any]:
-    dm = DesignationModel.uniform(problem.suppliers, probability, by_country)
+    dm = model or DesignationModel.uniform(problem.suppliers, probability, by_country)
     mc = monte_carlo(problem, model=dm, n_samples=samples, seed=seed)
     out = mc.as_dict()
     if chart_dir is not None:
@@ -133,6 +134,7 @@ def run_stockpile(
     selection_samples: int = 1_000,
     prediction_samples: int = 2_000,
     replay_samples: int = 10_000,
+    model: DesignationModel | None = None,
 ) -> dict[str, Any]:
     """Sample average approximation with validation (:func:`validated_stockpile`):
     ``replications`` SAA problems of ``scenarios`` scenarios each (``sample``: plain Monte
@@ -144,7 +146,7 @@ def run_stockpile(
     in-sample figure is reported too, labelled as biased."""
     if scheme not in ("sample", "covering"):
         raise InputError(f"unknown scenario scheme {scheme!r}", field="scheme")
-    dm = DesignationModel.uniform(problem.suppliers, probability)
+    dm = model or DesignationModel.uniform(problem.suppliers, probability)
     pim = PiModel(problem)
     val = validated_stockpile(
         problem,
