@@ -15,6 +15,7 @@ headers (``input_<header>`` when a header is one of the output's own).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import sys
@@ -110,12 +111,19 @@ def screen_counterparty_file(
     *,
     encoding: str | None = None,
     sheet: str | None = None,
+    lists: tuple[str, ...] = (),
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 5,
     workers: int = 1,
 ) -> BatchResult:
-    """Read `path` completely, then screen every counterparty in it."""
+    """Read `path` completely, then screen every counterparty in it (against `lists` only,
+    when given)."""
     read = read_counterparty_file(path, columns, encoding=encoding, sheet=sheet)
+    if lists:
+        read.parties[:] = [
+            dataclasses.replace(p, query=dataclasses.replace(p.query, lists=lists))
+            for p in read.parties
+        ]
     snapshot = screener.snapshot()
     matcher = screener.matcher()
     results = (

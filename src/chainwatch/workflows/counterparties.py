@@ -5,8 +5,8 @@ What ERP and CRM exports look like, and how each is read:
 * **Encodings.** UTF-8 (with or without a byte-order mark) and UTF-16 with a byte-order mark are
   read as such. Anything else that is not valid UTF-8 (SAP, Dynamics and Excel "CSV" exports in
   Windows-1252, Windows-1250, DOS code page 850 ...) is detected by
-  :func:`guess_legacy_encoding`; the codec used is reported (:attr:`CounterpartyFile.encoding`) so that a wrong guess can be seen and
-  overridden with an explicit ``encoding``.
+  :func:`guess_legacy_encoding`; the codec used is reported (:attr:`CounterpartyFile.encoding`),
+  so that a wrong guess can be seen and overridden with an explicit ``encoding``.
 * **Delimiters.** ``,`` ``;`` tab and ``|`` are tried on the first records; the one that splits
   the header and the records into the same, largest number of fields wins (Excel in a German or
   French locale writes ``;``; many ERP exports write tabs).
@@ -47,6 +47,8 @@ NAME_COLUMNS = (
     "vendor_name",
     "supplier_name",
     "name1",
+    "name_1",  # SAP's NAME1 as a German SE16N download heads it ("Name 1")
+    "account_name",
 )
 COUNTRY_COLUMNS = ("country", "country_code", "country_key", "land", "pays")
 ADDRESS_COLUMNS = ("address", "full_address", "street_address")
@@ -185,9 +187,7 @@ def implausibility(text: str) -> int:
     )
     for word in _WORD.findall(text):
         scripts = {_script(c) for c in word}
-        if len(scripts) > 1:
-            odd += 1
-        elif (
+        if len(scripts) > 1 or (
             scripts == {"LATIN"}
             and len(word) >= 3
             and sum(ord(c) > 127 for c in word) * 2 > len(word)
@@ -264,7 +264,7 @@ def sniff_delimiter(text: str) -> str:
 
 def _rows_csv(
     path: Path, encoding: str | None
-) -> tuple[list[str], list[list[str]], str, str, str]:
+) -> tuple[list[str], list[list[str]], str, str, str, int]:
     data = path.read_bytes()
     if not data.strip():
         raise InputError("the file is empty", file=str(path))
@@ -280,9 +280,10 @@ def _rows_csv(
         raise InputError(
             f"malformed CSV ({exc}); truncated file?", file=str(path), row=len(rows) + 1
         ) from exc
+    skipped = _skip_blank_top(rows)
     if not rows:
         raise InputError("the file is empty", file=str(path))
-    return [h.strip() for h in rows[0]], rows[1:], codec, delimiter, note
+    return [h.strip() for h in rows[0]], rows[1:], codec, delimiter, note, skipped
 
 
 def _cell_text(value: object) -> str:
@@ -297,7 +298,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _rows_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[list[str]], str]:
+def _rows_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[list[str]], str, int]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -323,11 +324,19 @@ def _rows_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[list[str]
         title = str(chosen.title)
     finally:
         workbook.close()
-    while rows and not any(c.strip() for c in rows[0]):
-        rows.pop(0)  # blank lines above the header
+    skipped = _skip_blank_top(rows)
     if not rows:
         raise InputError(f"sheet {title!r} is empty", file=str(path))
-    return [h.strip() for h in rows[0]], rows[1:], title
+    return [h.strip() for h in rows[0]], rows[1:], title, skipped
+
+
+def _skip_blank_top(rows: list[list[str]]) -> int:
+    """Drop the blank lines above the header; how many there were."""
+    skipped = 0
+    while rows and not any(c.strip() for c in rows[0]):
+        rows.pop(0)
+        skipped += 1
+    return skipped
 
 
 def _rows_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -345,7 +354,12 @@ def _rows_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def _pick(
-    header: Sequence[str], wanted: str | None, candidates: Sequence[str], path: Path, what: str
+    header: Sequence[str],
+    wanted: str | None,
+    candidates: Sequence[str],
+    path: Path,
+    what: str,
+    header_row: int = 1,
 ) -> int | None:
     lowered = [h.strip().lower() for h in header]
     if wanted is not None:
@@ -353,7 +367,7 @@ def _pick(
             raise InputError(
                 f"no {what} column {wanted!r}; columns are {', '.join(header)}",
                 file=str(path),
-                row=1,
+                row=header_row,
                 field=wanted,
             )
         return lowered.index(wanted.strip().lower())
@@ -380,15 +394,17 @@ def read_counterparty_file(
         raise InputError("is a directory, expected a file", file=str(path))
     suffix = path.suffix.lower()
     codec = delimiter = title = note = ""
+    skipped = 0
     if sheet is not None and suffix not in {".xlsx", ".xlsm"}:
         raise InputError("--sheet is for XLSX workbooks", file=str(path))
     if suffix in {".xlsx", ".xlsm"}:
-        header, rows, title = _rows_xlsx(path, sheet)
+        header, rows, title, skipped = _rows_xlsx(path, sheet)
     elif suffix == ".parquet":
         header, rows = _rows_parquet(path)
     else:
-        header, rows, codec, delimiter, note = _rows_csv(path, encoding)
-    name_at = _pick(header, columns.name, NAME_COLUMNS, path, "name")
+        header, rows, codec, delimiter, note, skipped = _rows_csv(path, encoding)
+    header_row = skipped + 1
+    name_at = _pick(header, columns.name, NAME_COLUMNS, path, "name", header_row)
     if name_at is None:
         if len(header) == 1:
             name_at = 0
@@ -397,20 +413,24 @@ def read_counterparty_file(
                 f"no name column found (looked for {', '.join(NAME_COLUMNS)}); "
                 "name it with --column",
                 file=str(path),
-                row=1,
+                row=header_row,
             )
-    country_at = _pick(header, columns.country, COUNTRY_COLUMNS, path, "country")
-    address_at = _pick(header, columns.address, ADDRESS_COLUMNS, path, "address")
-    id_at = _pick(header, columns.identifier, ID_COLUMNS, path, "identifier")
-    dob_at = _pick(header, columns.birth_date, BIRTH_DATE_COLUMNS, path, "date-of-birth")
-    nationality_at = _pick(header, columns.nationality, NATIONALITY_COLUMNS, path, "nationality")
+    country_at = _pick(header, columns.country, COUNTRY_COLUMNS, path, "country", header_row)
+    address_at = _pick(header, columns.address, ADDRESS_COLUMNS, path, "address", header_row)
+    id_at = _pick(header, columns.identifier, ID_COLUMNS, path, "identifier", header_row)
+    dob_at = _pick(
+        header, columns.birth_date, BIRTH_DATE_COLUMNS, path, "date-of-birth", header_row
+    )
+    nationality_at = _pick(
+        header, columns.nationality, NATIONALITY_COLUMNS, path, "nationality", header_row
+    )
     if nationality_at is not None and nationality_at == country_at:
         nationality_at = None
-    reference_at = _pick(header, columns.reference, REFERENCE_COLUMNS, path, "ID")
-    keep_at = [(k, _pick(header, k, (), path, "--keep")) for k in columns.keep]
+    reference_at = _pick(header, columns.reference, REFERENCE_COLUMNS, path, "ID", header_row)
+    keep_at = [(k, _pick(header, k, (), path, "--keep", header_row)) for k in columns.keep]
     out: list[Counterparty] = []
     for offset, row in enumerate(rows):
-        number = offset + 2
+        number = offset + skipped + 2  # as a spreadsheet numbers its rows
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= name_at or not row[name_at].strip():
