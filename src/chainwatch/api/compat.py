@@ -31,7 +31,7 @@ from chainwatch.api.deps import Forbidden, Services, principal, services
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import Match, Query
 from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD
-from chainwatch.workflows.auth import Principal, Role
+from chainwatch.workflows.auth import AuthError, Principal, Role
 from chainwatch.workflows.ftm import dataset_name, entry_to_ftm, hit_to_ftm
 
 router = APIRouter(tags=["compatible: yente, Watchman"])
@@ -96,10 +96,15 @@ async def caller(request: Request, svc: Services = Depends(services)) -> Princip
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     who: Principal
-    if scheme.lower() == "apikey" and value.strip():
-        who = svc.principal_for_key(value.strip())
-    else:
-        who = await principal(request, svc)
+    try:
+        if scheme.lower() == "apikey" and value.strip():
+            who = svc.principal_for_key(value.strip())
+        else:
+            who = await principal(request, svc)
+    except AuthError as exc:  # scripts call these routes: 401, never the login page
+        raise HTTPException(
+            401, str(exc), headers={"WWW-Authenticate": 'ApiKey, Bearer realm="chainwatch"'}
+        ) from exc
     if not who.allows(Role.viewer):
         raise Forbidden(f"this needs the viewer role; you are {who.role.name}")
     return who
