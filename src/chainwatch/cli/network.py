@@ -83,6 +83,14 @@ def exposure(
     """Exposure of a network to a scenario: designated suppliers, products and revenue hit,
     shipments needing a licence, with the ownership paths behind every derived designation."""
     try:
+        unknown = {f.strip() for f in formats.split(",") if f.strip()} - {"csv", "json", "xlsx"}
+        if unknown or picture not in ("svg", "png", "none"):
+            raise InputError(
+                f"unknown --format {', '.join(sorted(unknown))!r} (use csv, json, xlsx)"
+                if unknown
+                else f"unknown --picture {picture!r} (use svg, png or none)",
+                field="--format" if unknown else "--picture",
+            )
         screener = None
         if screen:
             from chainwatch.workflows.screening import Screener, database_url, store_for
@@ -91,7 +99,7 @@ def exposure(
             if store.active() is not None:
                 screener = Screener(store).party_screener()
             else:
-                console.print("no list snapshot is active: parties are not screened")
+                typer.echo("no list snapshot is active: parties are not screened", err=True)
         run = run_exposure(
             path,
             screener=screener,

@@ -115,3 +115,26 @@ def solver_banner_to_stderr() -> None:
         return
     with c_stdout_to_stderr():
         highspy.Highs()  # type: ignore[no-untyped-call]
+
+
+def split_sources(values: list[str] | None) -> tuple[list[str], list[str]]:
+    """`--source` values as (download source names, local list files).
+
+    ``--source`` names a download source (`chainwatch.lists.download.SOURCES`: csl, ofac-sdn
+    ...) in every command. `serve` and `watch` once took a local file PATH[::FORMAT] under that
+    name; such a value is still accepted, with a note that ``--list-file`` is its name now."""
+    from chainwatch.lists.download import SOURCES
+
+    names: list[str] = []
+    files: list[str] = []
+    for value in values or []:
+        if value in SOURCES:
+            names.append(value)
+        else:
+            files.append(value)
+    if files:
+        note(
+            "note: --source PATH is deprecated; use --list-file PATH (--source names a download "
+            f"source: {', '.join(SOURCES)})"
+        )
+    return names, files

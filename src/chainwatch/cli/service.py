@@ -43,8 +43,13 @@ def serve(
     refresh_interval: Annotated[
         float | None, typer.Option(help="Refresh the lists every N seconds (0: off).")
     ] = None,
+    list_file: Annotated[
+        list[str] | None,
+        typer.Option("--list-file", help="List file to refresh from, PATH[::FORMAT] (repeat)."),
+    ] = None,
     source: Annotated[
-        list[str] | None, typer.Option(help="List file to refresh from, PATH[::FORMAT].")
+        list[str] | None,
+        typer.Option("--source", help="Download only this source (repeat): csl, ofac-sdn ..."),
     ] = None,
     max_age_hours: Annotated[float | None, typer.Option(help="Stale-list warning age.")] = None,
     base_url: Annotated[
@@ -59,7 +64,7 @@ def serve(
     """Run the API and the dashboard (OpenAPI docs at /docs).
 
     The scheduled refresh (--refresh-interval) downloads every default list from its official
-    address (or --base-url), unless --source names local files."""
+    address (or --base-url), unless --list-file names local files."""
     import uvicorn
 
     from chainwatch.workflows.screening import database_url
@@ -72,8 +77,14 @@ def serve(
             _fail(ChainwatchError(f"{settings}: {exc}"))
     if refresh_interval is not None:
         values["refresh_interval_seconds"] = refresh_interval
-    if source:
-        values["list_sources"] = source
+    from chainwatch.cli.output import split_sources
+
+    names, files = split_sources(source)
+    files += list_file or []
+    if files:
+        values["list_sources"] = files
+    if names:
+        values["download_sources"] = names
     if max_age_hours is not None:
         values["max_snapshot_age_hours"] = max_age_hours
     if base_url is not None:
@@ -94,15 +105,16 @@ def serve(
 
 
 def watch(
+    list_file: Annotated[
+        list[str] | None,
+        typer.Option("--list-file", help="Local list file, PATH[::FORMAT] (repeat)."),
+    ] = None,
     source: Annotated[
         list[str] | None,
-        typer.Option(help="Local list file, PATH[::FORMAT] (repeat); default: download."),
+        typer.Option("--source", help="Download only this source (repeat): csl, ofac-sdn ..."),
     ] = None,
     list_name: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--list", help="Download only this source (csl, ofac-sdn, ofac-cons, un, bis-dpl)."
-        ),
+        list[str] | None, typer.Option("--list", hidden=True, help="Deprecated: --source.")
     ] = None,
     base_url: Annotated[
         str | None, typer.Option(help="A mirror of the official addresses (same paths).")
@@ -141,10 +153,15 @@ def watch(
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
         )
+        from chainwatch.cli.output import split_sources
+
+        names, files = split_sources(source)
+        files += list_file or []
+        list_name = [*names, *(list_name or [])]
         fetcher: Fetcher
-        if source:
+        if files:
             sources = []
-            for item in source:
+            for item in files:
                 path, _, fmt = item.partition("::")
                 sources.append(ListSource(Path(path), fmt or None))
             fetcher = files_fetcher(sources)
