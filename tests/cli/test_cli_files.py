@@ -239,6 +239,8 @@ def test_xlsx_names_on_another_sheet(env: dict[str, str], tmp_path: Path) -> Non
         path, ColumnMap(name="Vendor Name", birth_date="Date of birth"), sheet="2"
     )
     assert read.parties[1].birth_date == "1972-03-04"
+    # evidence of the query once the query model carries it (chainwatch-v3's Query does)
+    assert getattr(read.parties[1].query, "birth_date", "1972-03-04") == "1972-03-04"
     by_number = runner.invoke(app, [*args, "--sheet", "2", "--json"], env=env)
     assert json.loads(by_number.stdout)["results"] == document["results"]
 

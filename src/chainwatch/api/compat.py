@@ -18,7 +18,6 @@ Authentication as the rest of the API: an API key, sent as ``Authorization: ApiK
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from typing import Annotated, Any
 
@@ -32,6 +31,7 @@ from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import Match, Query
 from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD
 from chainwatch.workflows.auth import AuthError, Principal, Role
+from chainwatch.workflows.counterparties import with_person_fields
 from chainwatch.workflows.ftm import dataset_name, entry_to_ftm, hit_to_ftm
 
 router = APIRouter(tags=["compatible: yente, Watchman"])
@@ -263,17 +263,6 @@ def _values(props: dict[str, list[str] | str], key: str) -> list[str]:
     return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 
 
-def _with_person(query: Query, birth_dates: list[str], nationalities: list[str]) -> Query:
-    """Date of birth and nationality as evidence, once the query model carries them."""
-    fields = {f.name for f in dataclasses.fields(Query)}
-    changes: dict[str, Any] = {}
-    if birth_dates and "birth_date" in fields:
-        changes["birth_date"] = birth_dates[0]
-    if nationalities and "nationality" in fields:
-        changes["nationality"] = nationalities[0]
-    return dataclasses.replace(query, **changes) if changes else query
-
-
 def queries_of(example: EntityExample, lists: tuple[str, ...]) -> list[Query]:
     """chainwatch queries for an FtM query entity: one per name (yente matches every name)."""
     if example.schema_ not in SCHEMA_TYPES:
@@ -299,7 +288,7 @@ def queries_of(example: EntityExample, lists: tuple[str, ...]) -> list[Query]:
     address = next(iter(_values(props, "address")), "")
     entity_type = SCHEMA_TYPES[example.schema_]
     return [
-        _with_person(
+        with_person_fields(
             Query(
                 name=name,
                 country=country,
@@ -308,8 +297,8 @@ def queries_of(example: EntityExample, lists: tuple[str, ...]) -> list[Query]:
                 identifiers=identifiers,
                 lists=lists,
             ),
-            _values(props, "birthDate"),
-            _values(props, "nationality"),
+            next(iter(_values(props, "birthDate")), ""),
+            next(iter(_values(props, "nationality")), ""),
         )
         for name in names[:MAX_NAMES_PER_QUERY]
     ]
@@ -543,7 +532,7 @@ def watchman_search(
         return {"query": query_doc, "entities": found}
     entity_type = WATCHMAN_TYPES.get(type or "", "unknown")
     queries = [
-        _with_person(Query(name=n, entity_type=entity_type), [birthDate] if birthDate else [], [])  # type: ignore[arg-type]
+        with_person_fields(Query(name=n, entity_type=entity_type), birthDate or "", "")  # type: ignore[arg-type]
         for n in [name, *(altNames or [])]
     ]
     floor = max(minMatch, 0.3)  # below 0.3 a name shares at most a common word

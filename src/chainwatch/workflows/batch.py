@@ -36,7 +36,7 @@ from chainwatch.workflows.counterparties import (
     read_counterparty_file,
 )
 from chainwatch.workflows.ftm import hit_to_ftm, query_to_ftm, write_jsonl
-from chainwatch.workflows.screening import BATCH_COLUMNS, Screener, match_to_dict
+from chainwatch.workflows.screening import BATCH_COLUMNS, Screener, load_index, match_to_dict
 
 OUT_FORMATS = ("csv", "xlsx", "parquet", "jsonl", "ftm")
 SUFFIXES = {
@@ -125,13 +125,12 @@ def screen_counterparty_file(
             for p in read.parties
         ]
     snapshot = screener.snapshot()
-    matcher = screener.matcher()
     results = (
         list(screener.screen_many(read.parties, threshold=threshold, limit=limit, workers=workers))
         if read.parties
         else []
     )
-    entries = {e.entry_id: e for e in matcher.index.entries}
+    entries = {e.entry_id: e for e in load_index(screener.store, snapshot).entries}
     return BatchResult(read, results, snapshot.content_hash, screener.algorithm, threshold, entries)
 
 

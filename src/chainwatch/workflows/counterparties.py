@@ -24,6 +24,7 @@ field. A file is read completely before anything is screened or written.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -31,6 +32,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chainwatch.model.errors import InputError
 from chainwatch.model.screening import Query
@@ -353,6 +355,18 @@ def _rows_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
     return list(columns), rows
 
 
+def with_person_fields(query: Query, birth_date: str, nationality: str) -> Query:
+    """`query` with a date of birth and a nationality as evidence, where the query model has
+    those fields (chainwatch-v3 reads them; a model without them leaves the query as it is)."""
+    fields = {f.name for f in dataclasses.fields(Query)}
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (("birth_date", birth_date), ("nationality", nationality))
+        if value and name in fields
+    }
+    return dataclasses.replace(query, **changes) if changes else query
+
+
 def _pick(
     header: Sequence[str],
     wanted: str | None,
@@ -449,8 +463,15 @@ def read_counterparty_file(
 
         identifiers = tuple(v.strip() for v in cell(id_at).split(";") if v.strip())
         record = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
-        query = Query(
-            name=name, country=cell(country_at), address=cell(address_at), identifiers=identifiers
+        query = with_person_fields(
+            Query(
+                name=name,
+                country=cell(country_at),
+                address=cell(address_at),
+                identifiers=identifiers,
+            ),
+            cell(dob_at),
+            cell(nationality_at),
         )
         out.append(
             Counterparty(
