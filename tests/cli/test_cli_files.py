@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainwatch.cli.main import app
+from chainwatch.model.errors import InputError
 from chainwatch.workflows.counterparties import (
     ColumnMap,
     guess_legacy_encoding,
@@ -353,3 +354,14 @@ def test_fail_on_hit_exits_3_only_with_a_hit(env: dict[str, str], tmp_path: Path
         ).exit_code
         == 0
     )
+
+
+def test_header_only_needs_a_real_header(tmp_path: Path) -> None:
+    named = tmp_path / "names.csv"
+    named.write_text("name\n", encoding="utf-8")
+    assert read_counterparty_file(named).parties == []
+    unknown = tmp_path / "blob.csv"
+    unknown.write_bytes(b"\xff\xfe\xfd\xfc\x00\x01")  # UTF-16 by its BOM, but no header
+    with pytest.raises(InputError, match="not a name column") as caught:
+        read_counterparty_file(unknown)
+    assert caught.value.file == str(unknown) and caught.value.row == 1

@@ -420,6 +420,13 @@ def read_counterparty_file(
     header_row = skipped + 1
     name_at = _pick(header, columns.name, NAME_COLUMNS, path, "name", header_row)
     if name_at is None:
+        if len(header) == 1 and not any(any(c.strip() for c in r) for r in rows):
+            raise InputError(
+                f"the file has no rows, and its one column {header[0]!r} is not a name column; "
+                "name it with --column",
+                file=str(path),
+                row=header_row,
+            )
         if len(header) == 1:
             name_at = 0
         else:
