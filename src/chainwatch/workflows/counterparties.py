@@ -213,16 +213,39 @@ def guess_legacy_encoding(data: bytes) -> str | None:
     >>> guess_legacy_encoding("Müller Gerätebau".encode("cp1252"))
     'cp1252'
     """
-    best: tuple[tuple[int, int], str] | None = None
+    sample = _non_ascii_lines(data)
+    scored = []
     for position, codec in enumerate(LEGACY_ENCODINGS):
         try:
-            text = data.decode(codec)
+            text = sample.decode(codec)
         except UnicodeDecodeError:
             continue
-        key = (implausibility(text), position)
-        if best is None or key < best[0]:
-            best = (key, codec)
-    return best[1] if best is not None else None
+        scored.append((implausibility(text), position, codec))
+    for _, _, codec in sorted(scored):
+        if len(sample) == len(data):
+            return codec
+        try:  # the sample fits; the whole file must too
+            data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return codec
+    return None
+
+
+def _non_ascii_lines(data: bytes, limit_bytes: int = 256 * 1024) -> bytes:
+    """The lines that hold non-ASCII bytes (the only ones that tell codecs apart), up to
+    `limit_bytes`; a big file is judged on them, not decoded twelve times whole."""
+    if len(data) <= limit_bytes:
+        return data
+    picked: list[bytes] = []
+    size = 0
+    for line in data.split(b"\n"):
+        if not line.isascii():
+            picked.append(line)
+            size += len(line) + 1
+            if size >= limit_bytes:
+                break
+    return b"\n".join(picked)
 
 
 def _split(text: str, delimiter: str, limit: int | None = None) -> list[list[str]] | None:
