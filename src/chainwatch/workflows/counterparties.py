@@ -85,6 +85,7 @@ LEGACY_ENCODINGS = (
     "euc_kr",
 )
 _COMMON_PUNCTUATION = frozenset(".,;:'\"&()-/+#@!?%*_[]<>=$€|\\~^`{}")
+_QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -232,7 +233,7 @@ def guess_legacy_encoding(data: bytes) -> str | None:
     return None
 
 
-def _non_ascii_lines(data: bytes, limit_bytes: int = 256 * 1024) -> bytes:
+def _non_ascii_lines(data: bytes, limit_bytes: int = 64 * 1024) -> bytes:
     """The lines that hold non-ASCII bytes (the only ones that tell codecs apart), up to
     `limit_bytes`; a big file is judged on them, not decoded twelve times whole."""
     if len(data) <= limit_bytes:
@@ -381,11 +382,12 @@ def _rows_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
 def with_person_fields(query: Query, birth_date: str, nationality: str) -> Query:
     """`query` with a date of birth and a nationality as evidence, where the query model has
     those fields (chainwatch-v3 reads them; a model without them leaves the query as it is)."""
-    fields = {f.name for f in dataclasses.fields(Query)}
+    if not birth_date and not nationality:
+        return query
     changes: dict[str, Any] = {
         name: value
         for name, value in (("birth_date", birth_date), ("nationality", nationality))
-        if value and name in fields
+        if value and name in _QUERY_FIELDS
     }
     return dataclasses.replace(query, **changes) if changes else query
 
