@@ -64,6 +64,18 @@ def test_every_json_output_parses(env: dict[str, str], tmp_path: Path) -> None:
         "--json",
     )  # fmt: skip
     assert isinstance(exposure, dict) and exposure["revenue_at_risk_per_day"] == 24800.0
+    validated = run(
+        "network", "validate", str(REPO / "examples" / "networks" / "ipcamera"), "--json"
+    )
+    assert isinstance(validated, dict) and validated["ok"] and validated["items"] > 0
+    key = runner.invoke(app, ["keys", "create", "ci", "--role", "viewer"], env=env)
+    assert key.exit_code == 0, key.output
+    keys = run("keys", "list", "--json")
+    assert isinstance(keys, list) and keys[0]["name"] == "ci" and "key" not in keys[0]
+    users = run("users", "list", "--json")
+    assert users == []
+    audit = run("audit", "verify", "--json")
+    assert isinstance(audit, dict) and audit["ok"] is True and audit["records"] >= 1
     exported = runner.invoke(app, ["lists", "export", "--format", "ftm"], env=env)
     assert exported.exit_code == 0, exported.output
     entities = [json.loads(line) for line in exported.stdout.splitlines()]

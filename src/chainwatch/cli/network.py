@@ -49,12 +49,19 @@ def _table(title: str, rows: list[dict[str, Any]], cols: list[str], limit: int =
 
 
 @app.command()
-def validate(path: Path) -> None:
+def validate(
+    path: Path, as_json: bool = typer.Option(False, "--json", help="print the counts as JSON")
+) -> None:
     """Read and validate a network (CSV directory or XLSX workbook)."""
     try:
         net = load_network(path)
     except InputError as exc:
         _fail(exc)
+        return
+    if as_json:
+        counts = {k: len(getattr(net, k)) for k in ("items", "bom", "parties", "sources")}
+        counts.update(ownership=len(net.ownership), shipments=len(net.shipments))
+        print(json.dumps({"network": net.name, "ok": True, **counts}, indent=2))
         return
     console.print(
         f"[green]ok[/green] {net.name}: {len(net.items)} items, {len(net.bom)} BOM lines, "

@@ -15,6 +15,7 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", envvar="CHAINWATCH_DB", help="SQLAlchemy URL of the store."),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 users_app = typer.Typer(help="Users of the service (admin).", no_args_is_help=True)
@@ -193,15 +194,23 @@ def audit_verify(
     expect_head: Annotated[
         str | None, typer.Option(help="Head hash published earlier; fail if it differs.")
     ] = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Recompute the hash chain; exit 1 naming the first altered or missing record."""
+    import dataclasses
+
     from chainwatch.workflows.audit import AuditLog
 
     try:
         result = AuditLog(_engine(db)).verify(expect_head)
     except ChainwatchError as exc:
         _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(result), indent=2))
+        if not result.ok:
+            raise typer.Exit(code=1)
         return
     if result.ok:
         typer.echo(f"ok: {result.records} records, head {result.records}:{result.head}")
@@ -236,13 +245,17 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(db: DbOption = None) -> None:
+def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     """Every user with role and state."""
     from chainwatch.workflows.audit import AuditLog
     from chainwatch.workflows.auth import AuthService
 
     engine = _engine(db)
-    for user in AuthService(engine, AuditLog(engine)).users():
+    found = AuthService(engine, AuditLog(engine)).users()
+    if as_json:
+        typer.echo(json.dumps(found, indent=2, default=str))
+        return
+    for user in found:
         state = "disabled" if user["disabled"] else "active"
         typer.echo(f"{user['username']}\t{user['role']}\t{state}\t{user['created_at']}")
 
@@ -290,13 +303,17 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(db: DbOption = None) -> None:
+def keys_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     """Every key's public id, name, role and state."""
     from chainwatch.workflows.audit import AuditLog
     from chainwatch.workflows.auth import AuthService
 
     engine = _engine(db)
-    for key in AuthService(engine, AuditLog(engine)).api_keys():
+    found = AuthService(engine, AuditLog(engine)).api_keys()
+    if as_json:
+        typer.echo(json.dumps(found, indent=2, default=str))
+        return
+    for key in found:
         state = "revoked" if key["revoked"] else "active"
         typer.echo(f"{key['key_id']}\t{key['name']}\t{key['role']}\t{state}")
 
