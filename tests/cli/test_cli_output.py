@@ -68,6 +68,12 @@ def test_every_json_output_parses(env: dict[str, str], tmp_path: Path) -> None:
         "network", "validate", str(REPO / "examples" / "networks" / "ipcamera"), "--json"
     )
     assert isinstance(validated, dict) and validated["ok"] and validated["items"] > 0
+    ipcamera = REPO / "examples" / "networks" / "ipcamera"
+    deminimis = run("network", "de-minimis", str(ipcamera), "CAM-4MP", "IR", "--json")
+    assert isinstance(deminimis, dict) and deminimis
+    oui = REPO / "tests" / "fixtures" / "network" / "oui-extract.csv"
+    covered = run("network", "covered", str(ipcamera / "devices.csv"), "--oui", str(oui), "--json")
+    assert isinstance(covered, dict) and (covered["covered"], covered["devices"]) == (6, 9)
     key = runner.invoke(app, ["keys", "create", "ci", "--role", "viewer"], env=env)
     assert key.exit_code == 0, key.output
     keys = run("keys", "list", "--json")
@@ -100,6 +106,17 @@ def test_lists_export_ftm_entities(env: dict[str, str], tmp_path: Path) -> None:
     assert json.loads(own.stdout.splitlines()[0])["entry_id"]
     bad = runner.invoke(app, ["lists", "export", "--format", "csv"], env=env)
     assert bad.exit_code == 2 and "unknown --format" in bad.stderr
+
+
+def test_errors_go_to_stderr(env: dict[str, str], tmp_path: Path) -> None:
+    for args in (
+        ["network", "validate", str(tmp_path / "missing")],
+        ["resilience", "sweep", str(tmp_path / "missing"), "--json"],
+        ["screen", "--file", str(tmp_path / "missing.csv"), "--json"],
+    ):
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stdout == "" and "missing" in result.stderr, args
 
 
 def test_unknown_format_values_are_refused(env: dict[str, str], tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from chainwatch.cli.output import make_console
 from chainwatch.model.errors import ChainwatchError, InputError
 from chainwatch.network.io import load_network
 from chainwatch.network.willems import load_willems, load_willems_xlsx
@@ -25,11 +25,12 @@ app = typer.Typer(
     help="Supply networks: validate, exposure to designations, de minimis, covered equipment.",
     no_args_is_help=True,
 )
-console = Console()
+console = make_console()  # results; unwrapped off a terminal
+err = make_console(stderr=True)  # errors and notes
 
 
 def _fail(exc: ChainwatchError) -> None:
-    console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+    err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -216,7 +217,12 @@ def exposure(
 
 
 @app.command("de-minimis")
-def de_minimis_cmd(path: Path, item: str, destination: str) -> None:
+def de_minimis_cmd(
+    path: Path,
+    item: str,
+    destination: str,
+    as_json: bool = typer.Option(False, "--json", help="print the calculation as JSON"),
+) -> None:
     """De minimis calculation (15 CFR 734.4) for one item and destination, line by line."""
     from chainwatch.network.deminimis import de_minimis
 
@@ -226,9 +232,15 @@ def de_minimis_cmd(path: Path, item: str, destination: str) -> None:
         _fail(exc)
         return
     if not net.has_item(item):
-        console.print(f"[red]error:[/red] unknown item {item!r}")
+        err.print(f"[red]error:[/red] unknown item {item!r}")
         raise typer.Exit(2)
-    console.print(de_minimis(net, item, destination).explain())
+    result = de_minimis(net, item, destination)
+    if as_json:
+        import dataclasses
+
+        print(json.dumps(dataclasses.asdict(result), indent=2, default=str))
+        return
+    console.print(result.explain())
 
 
 @app.command()
@@ -236,6 +248,7 @@ def covered(
     devices: Path,
     oui: list[Path] = typer.Option([], "--oui", help="IEEE registry CSV(s); default ieee-data"),
     out: Path | None = typer.Option(None, help="write findings to this CSV"),
+    as_json: bool = typer.Option(False, "--json", help="print the findings as JSON"),
 ) -> None:
     """Check a device inventory (id,vendor,model,mac) for NDAA § 889 covered equipment."""
     try:
@@ -246,6 +259,18 @@ def covered(
     from chainwatch.network.report import covered_table
 
     rows = covered_table(findings)
+    n = sum(1 for f in findings if f.covered)
+    if out:
+        import csv
+
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["device_id"])
+            w.writeheader()
+            w.writerows(rows)
+    if as_json:
+        doc = {"registry": str(used), "devices": len(findings), "covered": n, "findings": rows}
+        print(json.dumps(doc, indent=2, default=str))
+        return
     console.print(f"IEEE registry: {used}")
     console.print(
         _table(
@@ -256,14 +281,6 @@ def covered(
         )
     )
     console.print("evidence for each finding: use --out FILE.csv")
-    if out:
-        import csv
-
-        with out.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["device_id"])
-            w.writeheader()
-            w.writerows(rows)
-    n = sum(1 for f in findings if f.covered)
     console.print(f"{n} of {len(findings)} device(s) covered")
 
 
