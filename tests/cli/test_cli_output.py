@@ -197,3 +197,13 @@ def test_solver_banner_goes_to_stderr(env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["scenarios"]
     assert "HiGHS" in done.stderr and "HiGHS" not in done.stdout
+
+
+def test_willems_json(shared: type) -> None:
+    root = shared.path("supply", "willems2008")  # type: ignore[attr-defined]
+    result = runner.invoke(app, ["network", "willems", str(root), "--top", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["chains"] >= 38 and len(document["worst"]) == 3
+    risks = [w["revenue_at_risk_per_day"] for w in document["worst"]]
+    assert risks == sorted(risks, reverse=True) and isinstance(risks[0], float)

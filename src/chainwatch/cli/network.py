@@ -285,7 +285,11 @@ def covered(
 
 
 @app.command()
-def willems(root: Path, top: int = 10) -> None:
+def willems(
+    root: Path,
+    top: int = 10,
+    as_json: bool = typer.Option(False, "--json", help="print the worst disruptions as JSON"),
+) -> None:
     """Load Willems (2008) chains (folder with csv/ or the .xlsx) and show the worst
     single-stage disruptions under the labelled assumptions."""
     from chainwatch.network.exposure import single_stage_exposure
@@ -309,6 +313,14 @@ def willems(root: Path, top: int = 10) -> None:
                 }
             )
     rows.sort(key=lambda r: -float(r["_r"]))
+    if as_json:
+        worst = [
+            {k: v for k, v in r.items() if k != "_r"} | {"revenue_at_risk_per_day": r["_r"]}
+            for r in rows[:top]
+        ]
+        doc = {"chains": len(nets), "scenarios": len(rows), "worst": worst}
+        print(json.dumps(doc, indent=2, default=str))
+        return
     console.print(f"{len(nets)} chains, {len(rows)} single-stage scenarios")
     console.print(
         _table(
