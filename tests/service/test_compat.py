@@ -138,6 +138,20 @@ def test_search_and_entities(server: Server) -> None:
         assert client.get("/entities/SDN:0").status_code == 404
 
 
+def test_catalog_and_algorithms(server: Server) -> None:
+    with _client(server) as client:
+        catalog = client.get("/catalog").json()
+        names = [d["name"] for d in catalog["datasets"]]
+        assert names[0] == "default" and {"chainwatch_el", "chainwatch_sdn"} <= set(names)
+        default = catalog["datasets"][0]
+        assert default["entity_count"] == sum(d["entity_count"] for d in catalog["datasets"][1:])
+        algorithms = client.get("/algorithms").json()
+        assert algorithms["best"] == algorithms["algorithms"][0]["name"]
+        reply = client.post(f"/match/default?algorithm={algorithms['best']}", json=YENTE_MATCH_BODY)
+        assert reply.status_code == 200
+    assert httpx.get(f"{server.url}/healthz", timeout=10).json() == {"status": "ok"}
+
+
 def test_watchman_v2_search(server: Server) -> None:
     with _client(server, scheme="Bearer") as client:
         reply = client.get(

@@ -425,6 +425,61 @@ def entity(
     return entry_to_ftm(found)
 
 
+@router.get("/catalog")
+def catalog(svc: Svc, who: Caller) -> dict[str, Any]:
+    """yente's catalog: the datasets (``default`` and one per list) with entity counts."""
+    counts = Counter(e.source for e in svc.live.entries().values())
+    snapshot = svc.live.snapshot()
+    lists = [
+        {
+            "name": dataset_name(source),
+            "title": source,
+            "type": "source",
+            "entity_count": count,
+            "version": snapshot.content_hash[:12],
+        }
+        for source, count in sorted(counts.items())
+    ]
+    default = {
+        "name": "default",
+        "title": "All lists of the active snapshot",
+        "type": "collection",
+        "entity_count": sum(counts.values()),
+        "version": snapshot.content_hash[:12],
+        "children": [d["name"] for d in lists],
+    }
+    names = [d["name"] for d in lists]
+    return {
+        "datasets": [default, *lists],
+        "current": ["default", *names],
+        "outdated": [],
+        "index_stale": svc.live.freshness().stale,
+    }
+
+
+@router.get("/algorithms")
+def algorithms(who: Caller) -> dict[str, Any]:
+    """yente's algorithm list: what /match serves."""
+    return {
+        "algorithms": [
+            {
+                "name": DEFAULT_ALGORITHM.name,
+                "description": "chainwatch's matcher (docs/screening.md); yente's names "
+                + ", ".join(sorted(YENTE_ALGORITHMS))
+                + " select it too",
+                "features": {},
+            }
+        ],
+        "default": DEFAULT_ALGORITHM.name,
+        "best": DEFAULT_ALGORITHM.name,
+    }
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
 # -- Watchman -----------------------------------------------------------------------------------
 
 
