@@ -228,7 +228,8 @@ def test_xlsx_names_on_another_sheet(env: dict[str, str], tmp_path: Path) -> Non
     )
     assert missing.exit_code == 2 and "'Report', 'Vendors'" in missing.stderr
     args = ["screen", "--file", str(path), "--sheet", "Vendors", "--column", "Vendor Name"]
-    args += ["--id-column", "Vendor", "--dob-column", "Date of birth", "--keep", "Purchasing Group"]
+    args += ["--id-column", "Vendor", "--birth-date-column", "Date of birth"]
+    args += ["--keep", "Purchasing Group"]
     result = runner.invoke(app, [*args, "--json"], env=env)
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)

@@ -442,7 +442,9 @@ def screen(
             "Identifier column (registration, tax, IMO; ';'-separated).", "--identifier-column"
         ),
     ] = None,
-    dob_column: Annotated[str | None, _column("Date-of-birth column.", "--dob-column")] = None,
+    dob_column: Annotated[
+        str | None, _column("Date-of-birth column.", "--birth-date-column", "--dob-column")
+    ] = None,
     nationality_column: Annotated[
         str | None, _column("Nationality column.", "--nationality-column")
     ] = None,
