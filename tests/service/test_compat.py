@@ -204,3 +204,29 @@ def test_openapi_types_hits_and_results(server: Server) -> None:
     assert {"/match/{dataset}", "/search/{dataset}", "/entities/{entity_id}", "/v2/search"} <= set(
         schema["paths"]
     )
+
+
+def test_erp_exports_upload_through_the_batch_api(server: Server) -> None:
+    """The API's batch upload reads files with the same reader: a Windows-1252 `;` export is
+    read, and a header-only export is an empty job, not an error."""
+    import time
+
+    legacy = "Kunde;Name 1;Land\r\n100235;Hangzhou Hikvision Digital Technology;CN\r\n"
+    cases = [
+        ("KNA1.csv", legacy.encode("cp1252"), 1),
+        ("KNA1_empty.csv", "Kunde;Name 1;Land\r\n".encode("cp1252"), 0),
+    ]
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {server.keys['analyst']}"}
+    ) as client:
+        for filename, content, total in cases:
+            reply = client.post("/api/v1/batches", files={"file": (filename, content)})
+            assert reply.status_code == 202, reply.text
+            assert reply.json()["total"] == total
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                job = client.get(reply.json()["status_url"]).json()
+                if job["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.1)
+            assert job["status"] == "done", job

@@ -475,6 +475,8 @@ def screen(
 
     wanted = tuple(s.strip().upper() for s in lists.split(",") if s.strip())
     try:
+        if file is not None and name:
+            raise ChainwatchError("give a NAME or --file, not both")
         screener = Screener(_store(db))
         if file is not None:
             any_hit = _screen_file(
