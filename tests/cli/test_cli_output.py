@@ -207,3 +207,22 @@ def test_willems_json(shared: type) -> None:
     assert document["chains"] >= 38 and len(document["worst"]) == 3
     risks = [w["revenue_at_risk_per_day"] for w in document["worst"]]
     assert risks == sorted(risks, reverse=True) and isinstance(risks[0], float)
+
+
+def test_ftm_export_reads_back_through_the_opensanctions_adapter(tmp_path: Path) -> None:
+    """The FtM export is what an FtM consumer reads: chainwatch's own OpenSanctions adapter
+    loads it back with every name, alias and country."""
+    from chainwatch.lists.registry import parse_feed
+    from chainwatch.workflows.ftm import export_entities
+
+    original = parse_feed(CSL, format="csl").entries
+    path = tmp_path / "entities.ftm.json"
+    assert export_entities(original, path) == len(original)
+    back = parse_feed(path, format="opensanctions").entries
+    assert len(back) == len(original)
+    by_name = {e.name: e for e in back}
+    for entry in original:
+        again = by_name[entry.name]
+        assert set(again.aliases) >= {a for a in entry.aliases if a != entry.name}
+        assert set(again.countries) == set(entry.countries)
+        assert again.entity_type == entry.entity_type or entry.entity_type == "unknown"
