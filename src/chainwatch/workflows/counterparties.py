@@ -472,6 +472,8 @@ def read_counterparty_file(
     )
     if nationality_at is not None and nationality_at == country_at:
         nationality_at = None
+    if country_at is None and "nationality" not in _QUERY_FIELDS:
+        country_at = nationality_at  # a query model without nationality: it is the country
     reference_at = _pick(header, columns.reference, REFERENCE_COLUMNS, path, "ID", header_row)
     keep_at = [(k, _pick(header, k, (), path, "--keep", header_row)) for k in columns.keep]
     out: list[Counterparty] = []
