@@ -143,8 +143,9 @@ def test_version_quiet_verbose(env: dict[str, str], tmp_path: Path) -> None:
     assert "cp1252" in loud.stderr and "screened 1" in loud.stdout
     quiet = runner.invoke(app, ["-q", "screen", "--file", str(legacy), "--out", out], env=env)
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
-    verbose = runner.invoke(app, ["-v", "lists", "status"], env=env)
+    verbose = runner.invoke(app, ["-v", "screen", "--file", str(legacy), "--out", out], env=env)
     assert verbose.exit_code == 0
+    assert "columns: name = 'name', country = 'country'" in verbose.stderr  # what was mapped
     assert logging.getLogger("chainwatch").level == logging.INFO
     runner.invoke(app, ["-vv", "lists", "status"], env=env)
     assert logging.getLogger("chainwatch").level == logging.DEBUG

@@ -46,6 +46,20 @@ def make_console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, soft_wrap=True, width=UNWRAPPED_WIDTH)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (test runners swap it)."""
+
+    _chainwatch_cli = True
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure(quiet: bool, verbose: int) -> None:
     """Apply the global options (the app's callback calls this)."""
     SETTINGS.quiet = quiet
@@ -60,9 +74,8 @@ def configure(quiet: bool, verbose: int) -> None:
     root = logging.getLogger("chainwatch")
     root.setLevel(level)
     if not any(getattr(h, "_chainwatch_cli", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handler._chainwatch_cli = True  # type: ignore[attr-defined]
         root.addHandler(handler)
 
 

@@ -27,6 +27,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -85,6 +86,7 @@ LEGACY_ENCODINGS = (
     "euc_kr",
 )
 _COMMON_PUNCTUATION = frozenset(".,;:'\"&()-/+#@!?%*_[]<>=$€|\\~^`{}")
+log = logging.getLogger("chainwatch.counterparties")
 _QUERY_FIELDS = frozenset(f.name for f in dataclasses.fields(Query))
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -476,6 +478,21 @@ def read_counterparty_file(
         country_at = nationality_at  # a query model without nationality: it is the country
     reference_at = _pick(header, columns.reference, REFERENCE_COLUMNS, path, "ID", header_row)
     keep_at = [(k, _pick(header, k, (), path, "--keep", header_row)) for k in columns.keep]
+    picked = {
+        "name": name_at,
+        "country": country_at,
+        "address": address_at,
+        "identifier": id_at,
+        "birth date": dob_at,
+        "nationality": nationality_at,
+        "ID": reference_at,
+    }
+    log.info(
+        "%s: %s; columns: %s",
+        path.name,
+        f"sheet {title!r}" if title else f"{codec or 'binary'}, delimiter {delimiter!r}",
+        ", ".join(f"{what} = {header[at]!r}" for what, at in picked.items() if at is not None),
+    )
     out: list[Counterparty] = []
     for offset, row in enumerate(rows):
         number = offset + skipped + 2  # as a spreadsheet numbers its rows
