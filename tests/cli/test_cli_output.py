@@ -69,6 +69,13 @@ def test_every_json_output_parses(env: dict[str, str], tmp_path: Path) -> None:
     )
     assert isinstance(validated, dict) and validated["ok"] and validated["items"] > 0
     ipcamera = REPO / "examples" / "networks" / "ipcamera"
+    stockpile = run(
+        "resilience", "stockpile", str(ipcamera), "--scenarios", "10", "--replications", "2",
+        "--selection-samples", "50", "--prediction-samples", "50", "--replay", "0", "--json",
+    )  # fmt: skip
+    assert isinstance(stockpile, dict) and stockpile["replications"] == 2
+    sweep = run("resilience", "sweep", str(ipcamera), "--json")
+    assert isinstance(sweep, dict) and sweep["scenarios"]
     deminimis = run("network", "de-minimis", str(ipcamera), "CAM-4MP", "IR", "--json")
     assert isinstance(deminimis, dict) and deminimis
     oui = REPO / "tests" / "fixtures" / "network" / "oui-extract.csv"
