@@ -96,6 +96,14 @@ def test_match_threshold_cutoff_dataset_and_algorithm(server: Server) -> None:
         assert only_el["responses"]["q1"]["results"] == []
         assert only_el["responses"]["q3"]["results"][0]["datasets"] == ["chainwatch_el"]
         assert client.post("/match/sdn?algorithm=logic-v2", json=YENTE_MATCH_BODY).is_success
+        narrowed = client.post(
+            "/match/default?include_dataset=chainwatch_el&include_dataset=chainwatch_sdn"
+            "&exclude_dataset=chainwatch_sdn",
+            json=YENTE_MATCH_BODY,
+        ).json()["responses"]
+        assert narrowed["q1"]["results"] == [] and narrowed["q3"]["results"]
+        nothing = client.post("/match/default?exclude_dataset=default", json=YENTE_MATCH_BODY)
+        assert nothing.status_code == 400
         assert client.post("/match/nope", json=YENTE_MATCH_BODY).status_code == 404
         assert client.post("/match/default?algorithm=xyz", json=YENTE_MATCH_BODY).status_code == 400
         too_many = {"queries": {f"q{i}": {"schema": "Company", "properties": {"name": ["A"]}}

@@ -330,14 +330,26 @@ def match(
     cutoff: Annotated[float, QueryParam(ge=0.0, le=1.0)] = 0.5,
     limit: Annotated[int, QueryParam(ge=1, le=500)] = 5,
     algorithm: Annotated[str, QueryParam(max_length=50)] = "best",
+    include_dataset: Annotated[list[str] | None, QueryParam(max_length=30)] = None,
+    exclude_dataset: Annotated[list[str] | None, QueryParam(max_length=30)] = None,
 ) -> dict[str, Any]:
     """yente's match: each query entity scored against the dataset's entities.
 
     A result's ``match`` is true when its score is at or above `threshold`; results below
-    `cutoff` are left out.
+    `cutoff` are left out. `include_dataset` / `exclude_dataset` narrow the dataset to some of
+    its lists, as in yente.
     """
     used = check_algorithm(algorithm)
     lists = lists_of_dataset(svc, dataset)
+    if include_dataset or exclude_dataset:
+        chosen = set(lists or _sources(svc))
+        if include_dataset:
+            chosen &= {s for name in include_dataset for s in lists_of_dataset(svc, name)}
+        for name in exclude_dataset or []:
+            chosen -= set(lists_of_dataset(svc, name) or _sources(svc))
+        if not chosen:
+            raise HTTPException(400, "include_dataset/exclude_dataset leave no list to match")
+        lists = tuple(sorted(chosen))
     entries = svc.live.entries()
     responses: dict[str, Any] = {}
     cutoff = min(cutoff, threshold)
