@@ -328,6 +328,9 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     app.include_router(api_router)
+    from chainwatch.api.compat import router as compat_router  # yente/Watchman shapes
+
+    app.include_router(compat_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.add_middleware(

@@ -38,6 +38,31 @@ class Freshness(BaseModel):
     warning: str
 
 
+class FeatureScore(BaseModel):
+    """One feature of a hit's score: its value in [0, 1] (-1: contradicting evidence), its
+    contribution to the score and the evidence a reviewer can check."""
+
+    value: float
+    contribution: float
+    evidence: str
+
+
+class Hit(BaseModel):
+    """A list entry matched by a query (`chainwatch.workflows.screening.match_to_dict`)."""
+
+    entry_id: str = Field(description="Unique in the snapshot, prefixed by the list: SDN:10380.")
+    listed_name: str
+    matched_name: str = Field(description="The listed name or alias that matched best.")
+    score: float = Field(ge=0.0, le=1.0)
+    source: str = Field(description="List code: EL, SDN, DPL, UN ...")
+    programs: list[str]
+    country: list[str] = Field(description="ISO 3166-1 alpha-2 codes of the entry.")
+    entity_type: str
+    explanation: dict[str, FeatureScore] = Field(description="Feature name -> its part.")
+    algorithm: str
+    snapshot: str = Field(description="Content hash of the snapshot screened against.")
+
+
 class ScreenResponse(BaseModel):
     query: dict[str, Any]
     snapshot: str
@@ -46,7 +71,26 @@ class ScreenResponse(BaseModel):
     stale: bool
     warning: str
     freshness: Freshness
-    hits: list[dict[str, Any]]
+    hits: list[Hit]
+
+
+class BatchRow(BaseModel):
+    """One row of a batch result file: one per hit, or one with empty hit fields for a
+    counterparty without a hit (`chainwatch.workflows.batch.result_rows`, typed)."""
+
+    row: int = Field(description="Row of the input file (the header is row 1).")
+    query: str
+    rank: int | None
+    score: float | None
+    entry_id: str
+    listed_name: str
+    matched_name: str
+    source: str
+    programs: list[str]
+    country: list[str]
+    snapshot: str
+    algorithm: str
+    explanation: dict[str, FeatureScore]
 
 
 class CounterpartyIn(Strict):

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from chainwatch.cli.output import make_console
 from chainwatch.model.errors import ChainwatchError, InputError
 from chainwatch.network.io import load_network
 from chainwatch.network.willems import load_willems, load_willems_xlsx
@@ -25,12 +25,13 @@ app = typer.Typer(
     help="Supply networks: validate, exposure to designations, de minimis, covered equipment.",
     no_args_is_help=True,
 )
-console = Console()
-err_console = Console(stderr=True)
+console = make_console()  # results; unwrapped off a terminal
+err = make_console(stderr=True)  # errors and notes
 
 
-def _fail(exc: ChainwatchError, *, stderr: bool = False) -> None:
-    (err_console if stderr else console).print(f"[red]error:[/red] {exc}", soft_wrap=True)
+def _fail(exc: ChainwatchError) -> None:
+    """Print the error (always on standard error: standard output carries only results)."""
+    err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -56,12 +57,19 @@ def _table(title: str, rows: list[dict[str, Any]], cols: list[str], limit: int =
 
 
 @app.command()
-def validate(path: Path) -> None:
+def validate(
+    path: Path, as_json: bool = typer.Option(False, "--json", help="print the counts as JSON")
+) -> None:
     """Read and validate a network (CSV directory or XLSX workbook)."""
     try:
         net = load_network(path)
     except InputError as exc:
         _fail(exc)
+        return
+    if as_json:
+        counts = {k: len(getattr(net, k)) for k in ("items", "bom", "parties", "sources")}
+        counts.update(ownership=len(net.ownership), shipments=len(net.shipments))
+        print(json.dumps({"network": net.name, "ok": True, **counts}, indent=2))
         return
     console.print(
         f"[green]ok[/green] {net.name}: {len(net.items)} items, {len(net.bom)} BOM lines, "
@@ -82,7 +90,7 @@ def exposure(
     cut_lists: str | None = typer.Option(None, help="only these lists cut supply"),
     out: Path | None = typer.Option(None, help="directory for CSV/XLSX/JSON/picture"),
     formats: str = typer.Option("csv,json,xlsx", "--format"),
-    picture: str = typer.Option("svg", help="svg, png or none"),
+    picture: str = typer.Option("svg", help="svg, png, svg,png or none"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
     screen: bool = typer.Option(
         True, "--screen/--no-screen", help="screen every party against the active snapshot"
@@ -113,7 +121,6 @@ def exposure(
     With ``--designate self`` (or a screen hit on the party with role self): the listed
     company's view — every inbound line decided "subject to the EAR" or not, with the reason,
     the licence policy applied, TTS/TTR per affected component and the bridging stock."""
-    say = err_console if as_json else console
     try:
         from chainwatch.resilience.network_adapter import ResilienceParams
 
@@ -124,6 +131,15 @@ def exposure(
             key, value = kv.split("=", 1)
             overrides[key.strip()] = value.strip()
         params = ResilienceParams().with_overrides(overrides)
+        unknown = {f.strip() for f in formats.split(",") if f.strip()} - {"csv", "json", "xlsx"}
+        bad_picture = {f.strip() for f in picture.split(",") if f.strip()} - {"svg", "png", "none"}
+        if unknown or bad_picture:
+            raise InputError(
+                f"unknown --format {', '.join(sorted(unknown))!r} (use csv, json, xlsx)"
+                if unknown
+                else f"unknown --picture {picture!r} (use svg, png, svg,png or none)",
+                field="--format" if unknown else "--picture",
+            )
         screener = None
         entry_licences = None
         if screen:
@@ -148,7 +164,7 @@ def exposure(
                         if e.entry_id in wanted
                     }
             else:
-                say.print("no list snapshot is active: parties are not screened")
+                typer.echo("no list snapshot is active: parties are not screened", err=True)
         run = run_exposure(
             path,
             screener=screener,
@@ -176,7 +192,7 @@ def exposure(
             else []
         )
     except ChainwatchError as exc:
-        _fail(exc, stderr=as_json)
+        _fail(exc)
         return
     s = run.report.summary
     if as_json:
@@ -320,7 +336,12 @@ def _print_listing(t: dict[str, list[dict[str, Any]]], s: dict[str, Any]) -> Non
 
 
 @app.command("de-minimis")
-def de_minimis_cmd(path: Path, item: str, destination: str) -> None:
+def de_minimis_cmd(
+    path: Path,
+    item: str,
+    destination: str,
+    as_json: bool = typer.Option(False, "--json", help="print the calculation as JSON"),
+) -> None:
     """De minimis calculation (15 CFR 734.4) for one item and destination, line by line."""
     from chainwatch.network.deminimis import de_minimis
 
@@ -330,9 +351,15 @@ def de_minimis_cmd(path: Path, item: str, destination: str) -> None:
         _fail(exc)
         return
     if not net.has_item(item):
-        console.print(f"[red]error:[/red] unknown item {item!r}")
+        err.print(f"[red]error:[/red] unknown item {item!r}")
         raise typer.Exit(2)
-    console.print(de_minimis(net, item, destination).explain())
+    result = de_minimis(net, item, destination)
+    if as_json:
+        import dataclasses
+
+        print(json.dumps(dataclasses.asdict(result), indent=2, default=str))
+        return
+    console.print(result.explain())
 
 
 @app.command()
@@ -340,6 +367,7 @@ def covered(
     devices: Path,
     oui: list[Path] = typer.Option([], "--oui", help="IEEE registry CSV(s); default ieee-data"),
     out: Path | None = typer.Option(None, help="write findings to this CSV"),
+    as_json: bool = typer.Option(False, "--json", help="print the findings as JSON"),
 ) -> None:
     """Check a device inventory (id,vendor,model,mac) for NDAA § 889 covered equipment."""
     try:
@@ -350,6 +378,18 @@ def covered(
     from chainwatch.network.report import covered_table
 
     rows = covered_table(findings)
+    n = sum(1 for f in findings if f.covered)
+    if out:
+        import csv
+
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["device_id"])
+            w.writeheader()
+            w.writerows(rows)
+    if as_json:
+        doc = {"registry": str(used), "devices": len(findings), "covered": n, "findings": rows}
+        print(json.dumps(doc, indent=2, default=str))
+        return
     console.print(f"IEEE registry: {used}")
     console.print(
         _table(
@@ -360,19 +400,15 @@ def covered(
         )
     )
     console.print("evidence for each finding: use --out FILE.csv")
-    if out:
-        import csv
-
-        with out.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["device_id"])
-            w.writeheader()
-            w.writerows(rows)
-    n = sum(1 for f in findings if f.covered)
     console.print(f"{n} of {len(findings)} device(s) covered")
 
 
 @app.command()
-def willems(root: Path, top: int = 10) -> None:
+def willems(
+    root: Path,
+    top: int = 10,
+    as_json: bool = typer.Option(False, "--json", help="print the worst disruptions as JSON"),
+) -> None:
     """Load Willems (2008) chains (folder with csv/ or the .xlsx) and show the worst
     single-stage disruptions under the labelled assumptions."""
     from chainwatch.network.exposure import single_stage_exposure
@@ -396,6 +432,14 @@ def willems(root: Path, top: int = 10) -> None:
                 }
             )
     rows.sort(key=lambda r: -float(r["_r"]))
+    if as_json:
+        worst = [
+            {k: v for k, v in r.items() if k != "_r"} | {"revenue_at_risk_per_day": r["_r"]}
+            for r in rows[:top]
+        ]
+        doc = {"chains": len(nets), "scenarios": len(rows), "worst": worst}
+        print(json.dumps(doc, indent=2, default=str))
+        return
     console.print(f"{len(nets)} chains, {len(rows)} single-stage scenarios")
     console.print(
         _table(

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from chainwatch.cli.output import make_console
 from chainwatch.cli.risk import designation_option
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.workflows import resilience as wf
@@ -22,7 +22,7 @@ from chainwatch.workflows import resilience as wf
 app = typer.Typer(
     help="Resilience: time-to-survive/recover, Monte Carlo, stockpiles.", no_args_is_help=True
 )
-console = Console()
+console = make_console()  # results; unwrapped off a terminal
 
 SET_HELP = "override a labelled assumption, key=value (repeatable)"
 PROB_HELP = "CSV party,probability per supplier (others: --probability or 0.002)"
@@ -65,7 +65,7 @@ def _load(network: str, sets: list[str]) -> tuple[Any, Any, Any]:
     try:
         return wf.load(network, _overrides(sets))
     except ChainwatchError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -161,7 +161,7 @@ def stockpile_cmd(
             chart_dir=charts,
         )
     except (ChainwatchError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if not as_json:
         console.print(_figures(result))

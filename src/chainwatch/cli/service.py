@@ -15,6 +15,7 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", envvar="CHAINWATCH_DB", help="SQLAlchemy URL of the store."),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 users_app = typer.Typer(help="Users of the service (admin).", no_args_is_help=True)
@@ -43,8 +44,13 @@ def serve(
     refresh_interval: Annotated[
         float | None, typer.Option(help="Refresh the lists every N seconds (0: off).")
     ] = None,
+    list_file: Annotated[
+        list[str] | None,
+        typer.Option("--list-file", help="List file to refresh from, PATH[::FORMAT] (repeat)."),
+    ] = None,
     source: Annotated[
-        list[str] | None, typer.Option(help="List file to refresh from, PATH[::FORMAT].")
+        list[str] | None,
+        typer.Option("--source", help="Download only this source (repeat): csl, ofac-sdn ..."),
     ] = None,
     max_age_hours: Annotated[float | None, typer.Option(help="Stale-list warning age.")] = None,
     base_url: Annotated[
@@ -59,7 +65,7 @@ def serve(
     """Run the API and the dashboard (OpenAPI docs at /docs).
 
     The scheduled refresh (--refresh-interval) downloads every default list from its official
-    address (or --base-url), unless --source names local files."""
+    address (or --base-url), unless --list-file names local files."""
     import uvicorn
 
     from chainwatch.workflows.screening import database_url
@@ -72,8 +78,14 @@ def serve(
             _fail(ChainwatchError(f"{settings}: {exc}"))
     if refresh_interval is not None:
         values["refresh_interval_seconds"] = refresh_interval
-    if source:
-        values["list_sources"] = source
+    from chainwatch.cli.output import split_sources
+
+    names, files = split_sources(source)
+    files += list_file or []
+    if files:
+        values["list_sources"] = files
+    if names:
+        values["download_sources"] = names
     if max_age_hours is not None:
         values["max_snapshot_age_hours"] = max_age_hours
     if base_url is not None:
@@ -94,15 +106,16 @@ def serve(
 
 
 def watch(
+    list_file: Annotated[
+        list[str] | None,
+        typer.Option("--list-file", help="Local list file, PATH[::FORMAT] (repeat)."),
+    ] = None,
     source: Annotated[
         list[str] | None,
-        typer.Option(help="Local list file, PATH[::FORMAT] (repeat); default: download."),
+        typer.Option("--source", help="Download only this source (repeat): csl, ofac-sdn ..."),
     ] = None,
     list_name: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--list", help="Download only this source (csl, ofac-sdn, ofac-cons, un, bis-dpl)."
-        ),
+        list[str] | None, typer.Option("--list", hidden=True, help="Deprecated: --source.")
     ] = None,
     base_url: Annotated[
         str | None, typer.Option(help="A mirror of the official addresses (same paths).")
@@ -141,10 +154,15 @@ def watch(
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
         )
+        from chainwatch.cli.output import split_sources
+
+        names, files = split_sources(source)
+        files += list_file or []
+        list_name = [*names, *(list_name or [])]
         fetcher: Fetcher
-        if source:
+        if files:
             sources = []
-            for item in source:
+            for item in files:
                 path, _, fmt = item.partition("::")
                 sources.append(ListSource(Path(path), fmt or None))
             fetcher = files_fetcher(sources)
@@ -176,15 +194,23 @@ def audit_verify(
     expect_head: Annotated[
         str | None, typer.Option(help="Head hash published earlier; fail if it differs.")
     ] = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Recompute the hash chain; exit 1 naming the first altered or missing record."""
+    import dataclasses
+
     from chainwatch.workflows.audit import AuditLog
 
     try:
         result = AuditLog(_engine(db)).verify(expect_head)
     except ChainwatchError as exc:
         _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(result), indent=2))
+        if not result.ok:
+            raise typer.Exit(code=1)
         return
     if result.ok:
         typer.echo(f"ok: {result.records} records, head {result.records}:{result.head}")
@@ -219,13 +245,17 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(db: DbOption = None) -> None:
+def users_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     """Every user with role and state."""
     from chainwatch.workflows.audit import AuditLog
     from chainwatch.workflows.auth import AuthService
 
     engine = _engine(db)
-    for user in AuthService(engine, AuditLog(engine)).users():
+    found = AuthService(engine, AuditLog(engine)).users()
+    if as_json:
+        typer.echo(json.dumps(found, indent=2, default=str))
+        return
+    for user in found:
         state = "disabled" if user["disabled"] else "active"
         typer.echo(f"{user['username']}\t{user['role']}\t{state}\t{user['created_at']}")
 
@@ -273,13 +303,17 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(db: DbOption = None) -> None:
+def keys_list(as_json: JsonOption = False, db: DbOption = None) -> None:
     """Every key's public id, name, role and state."""
     from chainwatch.workflows.audit import AuditLog
     from chainwatch.workflows.auth import AuthService
 
     engine = _engine(db)
-    for key in AuthService(engine, AuditLog(engine)).api_keys():
+    found = AuthService(engine, AuditLog(engine)).api_keys()
+    if as_json:
+        typer.echo(json.dumps(found, indent=2, default=str))
+        return
+    for key in found:
         state = "revoked" if key["revoked"] else "active"
         typer.echo(f"{key['key_id']}\t{key['name']}\t{key['role']}\t{state}")
 
