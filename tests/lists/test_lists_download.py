@@ -141,7 +141,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, type[_Handler]]]:
         },
     )
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", root, handler
@@ -259,9 +259,11 @@ def test_size_limit_and_unreachable(server: tuple[str, Path, type], tmp_path: Pa
     with pytest.raises(DownloadError, match="limit"):
         download_source(SOURCES["un"], dest, base_url=base, max_bytes=100)
     assert list(dest.iterdir()) == []
+    waits: list[float] = []
     results = update_sources(
-        tmp_path, ["un"], base_url="http://127.0.0.1:9", timeout_s=2, retries=1, backoff_s=0
+        tmp_path, ["un"], base_url="http://127.0.0.1:9", timeout_s=2, sleep=waits.append
     )
+    assert waits == []  # a refused connection is not retried
     assert isinstance(results["un"], DownloadError)
     assert not (dest / "un-consolidated.xml").exists()
 

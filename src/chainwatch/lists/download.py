@@ -17,7 +17,7 @@ download leaves the previous good files exactly as they were. The parsed feed is
 (``SourceResult.parsed``) so the caller does not parse the files twice.
 
 Transient failures (HTTP 408, 425, 429, 500, 502, 503, 504, a reset or dropped connection, a
-timeout, a body cut short) are retried with exponential back-off (``backoff_s`` x 1, 2, 4 ...;
+timeout, a body cut short; not a refused connection or an unknown host) are retried with exponential back-off (``backoff_s`` x 1, 2, 4 ...;
 a ``Retry-After`` header of at most :data:`MAX_RETRY_AFTER_S` seconds is honoured). Conditional
 requests (``If-None-Match`` / ``If-Modified-Since``) use the ETag and Last-Modified kept in a
 ``<file>.meta.json`` sidecar; a 304 keeps the file.
@@ -54,6 +54,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import tempfile
 import time
 import urllib.error
@@ -364,8 +365,11 @@ def fetch_to_temp(
         ) from None
     except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
+        # A refused connection or an unknown host is a wrong address or a host that is not
+        # there, not a hiccup: not retried. Resets, drops and timeouts are.
+        permanent = isinstance(reason, ConnectionRefusedError | socket.gaierror)
         raise DownloadError(
-            f"cannot connect: {reason}", url=url, source=source, transient=True
+            f"cannot connect: {reason}", url=url, source=source, transient=not permanent
         ) from None
 
     fd, name = tempfile.mkstemp(prefix=".download-", suffix=".part", dir=directory)
