@@ -94,3 +94,34 @@ def test_screening_reports_the_party_once_with_both_sources(
     # an alias only the CSL gives finds the merged entry too
     alias_hits = Screener(store).screen(Query(name="National Bank of Cuba"), threshold=0.5)
     assert [h.entry_id for h in alias_hits][:1] == ["SDN:306"]
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_real_csl_and_ofac_files_link_by_ent_num() -> None:
+    """The 2022 CSL and OFAC's SDN (2024-05-03) and non-SDN (2025-12) files: every Treasury
+    row of the CSL whose ent_num is still on OFAC's list is one party with the OFAC entry."""
+    from conftest import shared_path
+
+    lists = shared_path("lists")
+    csl = parse_feed(lists / "us_csl" / "consolidated-2022.csv.gz")
+    sdn = parse_feed(lists / "ofac" / "sdn-2024-05-03.csv")
+    cons = parse_feed(lists / "ofac" / "consolidated-2025-12" / "cons_prim.csv")
+    pairs = [("csl", e) for e in csl.entries] + [("ofac-sdn", e) for e in sdn.entries]
+    pairs += [("ofac-cons", e) for e in cons.entries]
+    csl_ids = {e.entry_id for e in csl.entries}
+    both = (csl_ids & {e.entry_id for e in sdn.entries}) | (
+        csl_ids & {e.entry_id for e in cons.entries}
+    )
+    assert (len(pairs), len(both)) == (14_160 + 14_965 + 442, 9_552 + 440)
+    linked = link_entries(pairs)
+    assert len(linked) == len(pairs) - len(both) == 19_575
+    assert sum(1 for e in linked if listed_in(e)) == len(both)
+    # the non-SDN codes the OFAC adapter derives from programs are the CSL's: SSI to SSI ...
+    assert {e.source for e in linked if listed_in(e) and e.source != "SDN"} == {
+        "SSI",
+        "PLC",
+        "CMIC",
+        "NS-MBS",
+        "CAP",
+    }
