@@ -30,8 +30,8 @@ Official addresses (verify against the publishers when they move; see docs/lists
 
 * trade.gov CSL: https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv
   (and ``consolidated.json``)
-* OFAC, Sanctions List Service (SLS), which replaced the treasury.gov ``/ofac/downloads/``
-  paths (those now only answer with a redirect):
+* OFAC, Sanctions List Service (SLS); the treasury.gov ``/ofac/downloads/`` paths only work
+  through a redirect now:
   https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/<FILE> with
   ``SDN.CSV``, ``ALT.CSV``, ``ADD.CSV``, ``SDN_COMMENTS.CSV`` (remarks overflowing
   ``SDN.CSV``), ``SDN_ADVANCED.XML``; non-SDN: ``CONS_PRIM.CSV``, ``CONS_ALT.CSV``,
