@@ -316,6 +316,13 @@ def test_wrong_content_type_and_unparsable_body_are_refused(
     assert "not a valid un list (un-consolidated.xml, row 2" in str(info.value)
     assert "root element is <error>" in str(info.value)
     assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+    # A file that is itself cut short (the server sends all it has, Content-Length agrees):
+    # only the parse check can tell, and it does.
+    good = (LISTS / "un" / "consolidated-sample.xml").read_bytes()
+    (root / "resources" / "xml" / "en" / "consolidated.xml").write_bytes(good[: len(good) // 2])
+    with pytest.raises(DownloadError, match=r"un-consolidated\.xml, row \d+, field .*truncated"):
+        download_source(SOURCES["un"], dest, base_url=base, backoff_s=0)
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
 
 
 def test_one_bad_file_of_a_trio_replaces_none(
