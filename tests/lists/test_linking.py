@@ -77,10 +77,10 @@ def test_un_transpositions_are_linked_not_merged() -> None:
 
 
 def test_screening_reports_the_party_once_with_both_sources(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHAINWATCH_CACHE", str(tmp_path / "cache"))
-    store = ListStore(open_engine(f"sqlite:///{tmp_path / 'store.db'}"))
+    store = ListStore(open_engine(db_url))
     load_path(store, CSL_SDN_ROWS)
     load_path(store, LISTS / "ofac" / "sdn")
     snapshot = store.active()
