@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -48,6 +49,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     reset_first: ClassVar[dict[str, int]] = {}
     types: ClassVar[dict[str, str]] = {}
     requests: ClassVar[list[str]] = []
+    retry_after = ""
     etag = '"v1"'
 
     def log_message(self, format: str, *args: object) -> None:  # silence test output
@@ -68,7 +70,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return
         if self.fail_first.get(self.path, 0) > 0:
             self.fail_first[self.path] -= 1
-            self.send_error(503, "Service Unavailable")
+            self.send_response(503, "Service Unavailable")
+            if self.retry_after:
+                self.send_header("Retry-After", self.retry_after)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         if self.path in self.html:
             self.send_response(200)
@@ -111,6 +117,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, type[_Handler]]]:
         shutil.copy(LISTS / "ofac" / "cons" / name, sls / name.upper())
     (sls / "CONS_COMMENTS.CSV").write_bytes(b"\x1a")  # no overflow: only the EOF byte
     shutil.copy(LISTS / "ofac" / "advanced" / "SDN_ADVANCED.XML", sls / "SDN_ADVANCED.XML")
+    # no non-SDN advanced fixture: the SDN one stands in for the download tests
+    shutil.copy(LISTS / "ofac" / "advanced" / "SDN_ADVANCED.XML", sls / "CONS_ADVANCED.XML")
     eu = root / "fsd" / "fsf" / "public" / "files" / "xmlFullSanctionsList_1_1"
     eu.mkdir(parents=True)
     shutil.copy(LISTS / "eu" / "eu-fsf-sample.xml", eu / "content")
@@ -390,3 +398,41 @@ def test_connection_reset_then_success_and_giving_up(
     with pytest.raises(DownloadError, match="404"):
         download_source(SOURCES["csl"], tmp_path / "x", base_url=base + "/missing", backoff_s=0)
     assert len(handler.requests) == 1
+
+
+def _served_path(url: str) -> str:
+    parts = urllib.parse.urlsplit(resolve_url(url, "http://127.0.0.1:1"))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.mark.parametrize("name", list(SOURCES))
+def test_every_source_refuses_html_and_truncation_and_retries_503(
+    name: str, server: tuple[str, Path, type[_Handler]], tmp_path: Path
+) -> None:
+    """Acceptance 1 for each download: an HTML answer, a truncated answer and a 503 followed
+    by success, on the source's first file; a refused download keeps the saved files."""
+    base, _root, handler = server
+    source = SOURCES[name]
+    dest = tmp_path / name
+    first = download_source(source, dest, base_url=base, backoff_s=0)
+    assert first.parsed is not None and first.parsed.entries
+    saved = {p.name: p.read_bytes() for p in dest.iterdir()}
+    served = _served_path(source.files[0].url)
+    handler.etag = '"v2"'  # the publisher "changed" the files: no 304 from now on
+    handler.html.add(served)
+    with pytest.raises(DownloadError, match="HTML page"):
+        download_source(source, dest, base_url=base, backoff_s=0)
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == saved
+    handler.html.clear()
+    handler.truncate.add(served)
+    with pytest.raises(DownloadError, match=r"truncated|connection failed"):
+        download_source(source, dest, base_url=base, retries=1, backoff_s=0)
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == saved
+    handler.truncate.clear()
+    handler.fail_first[served] = 1
+    handler.retry_after = "7"
+    waits: list[float] = []
+    again = download_source(source, dest, base_url=base, backoff_s=0.25, sleep=waits.append)
+    assert waits == [7.0]  # the server's Retry-After, longer than the back-off, is honoured
+    assert again.files[0].attempts == 2 and again.changed
+    assert again.parsed is not None and len(again.parsed.entries) == len(first.parsed.entries)
