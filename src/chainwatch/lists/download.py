@@ -17,8 +17,9 @@ download leaves the previous good files exactly as they were. The parsed feed is
 (``SourceResult.parsed``) so the caller does not parse the files twice.
 
 Transient failures (HTTP 408, 425, 429, 500, 502, 503, 504, a reset or dropped connection, a
-timeout, a body cut short; not a refused connection or an unknown host) are retried with exponential back-off (``backoff_s`` x 1, 2, 4 ...;
-a ``Retry-After`` header of at most :data:`MAX_RETRY_AFTER_S` seconds is honoured). Conditional
+timeout, a body cut short; not a refused connection or an unknown host) are retried with
+exponential back-off (``backoff_s`` x 1, 2, 4 ...; a ``Retry-After`` header of at most
+:data:`MAX_RETRY_AFTER_S` seconds is honoured). Conditional
 requests (``If-None-Match`` / ``If-Modified-Since``) use the ETag and Last-Modified kept in a
 ``<file>.meta.json`` sidecar; a 304 keeps the file.
 
