@@ -25,15 +25,20 @@ from chainwatch.screening.algorithm import DEFAULT_THRESHOLD, Matcher
 from chainwatch.screening.index import ScreeningIndex
 
 
-def _duplicated(matcher: Matcher, names: list[str]) -> tuple[int, int]:
-    """(queries with a party twice in their top 5, hits in total)."""
+def _duplicated(matcher: Matcher, names: list[str]) -> tuple[int, int, list[dict[str, float]]]:
+    """(queries with a party twice in their top 5, hits in total, best score per entry id)."""
     twice = hits = 0
+    scores: list[dict[str, float]] = []
     for name in names:
         found = matcher.screen(Query(name), threshold=DEFAULT_THRESHOLD, limit=5)
         hits += len(found)
         if any(n > 1 for n in Counter(m.entry_id for m in found).values()):
             twice += 1
-    return twice, hits
+        best: dict[str, float] = {}
+        for m in found:
+            best[m.entry_id] = max(best.get(m.entry_id, 0.0), m.score)
+        scores.append(best)
+    return twice, hits, scores
 
 
 def main() -> None:
@@ -71,6 +76,21 @@ def main() -> None:
     print(f"{len(names)} SDN names screened (threshold {DEFAULT_THRESHOLD}, top 5):")
     print(f"  stored entries: {before[0]} queries report a party twice; {before[1]} hits")
     print(f"  linked entries: {after[0]} queries report a party twice; {after[1]} hits")
+    moved = [
+        abs(b[i] - a[i])
+        for b, a in zip(before[2], after[2], strict=True)
+        for i in b.keys() & a.keys()
+    ]
+    top_same = sum(
+        1
+        for b, a in zip(before[2], after[2], strict=True)
+        if b and a and max(b, key=b.__getitem__) == max(a, key=a.__getitem__)
+    )
+    print(
+        f"  score change of a hit found both ways: max {max(moved):.4f}, "
+        f"mean {sum(moved) / len(moved):.4f} over {len(moved)} hits; same top hit in "
+        f"{top_same} of {sum(1 for b in before[2] if b)} queries"
+    )
 
 
 if __name__ == "__main__":
