@@ -550,3 +550,32 @@ def test_uk_bad_rows_and_columns(tmp_path: Path) -> None:
     assert _error(path, format="uk-sl").row == 1
     path.write_bytes(b"".join(lines[:2]))
     assert "no designations" in _error(path, format="uk-sl").reason
+
+
+# --- DFAT XLSX -------------------------------------------------------------------------------
+
+
+def test_au_dfat_bad_rows(tmp_path: Path) -> None:
+    import openpyxl
+
+    good = LISTS / "au" / "regulation8_consolidated-sample.xlsx"
+    path = tmp_path / "regulation8_consolidated.xlsx"
+
+    def edit(row: int, column: int, value: object) -> InputError:
+        book = openpyxl.load_workbook(good)
+        book.worksheets[0].cell(row=row, column=column).value = value
+        book.save(path)
+        return _error(path)
+
+    err = edit(3, 1, "12x4")  # a reference that is no number
+    assert (err.row, err.field) == (3, "Reference")
+    err = edit(5, 1, "9999a")  # an alias row before any row of its party
+    assert (err.row, err.field) == (5, "Reference") and "before its party" in err.reason
+    err = edit(5, 2, None)  # a row without a name
+    assert (err.row, err.field) == (5, "Name of Individual or Entity")
+    err = edit(1, 1, "Ref")
+    assert (err.row, err.field) == (1, "Reference")
+    path.write_bytes(good.read_bytes()[:1000])
+    assert "not a readable XLSX" in _error(path).reason
+    path.write_bytes(b"")
+    assert _error(path, format="au-dfat").row == 1

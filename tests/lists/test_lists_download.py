@@ -126,6 +126,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, type[_Handler]]]:
     shutil.copy(
         LISTS / "uk" / "UK-Sanctions-List-sample.csv", root / "docs" / "UK-Sanctions-List.csv"
     )
+    dfat = root / "sites" / "default" / "files"
+    dfat.mkdir(parents=True)
+    shutil.copy(
+        LISTS / "au" / "regulation8_consolidated-sample.xlsx",
+        dfat / "regulation8_consolidated.xlsx",
+    )
     csl = root / "downloadable_consolidated_screening_list" / "v1"
     csl.mkdir(parents=True)
     shutil.copy(LISTS / "csl" / "consolidated-sample.csv", csl / "consolidated.csv")
@@ -176,6 +182,9 @@ def test_sources_point_at_official_addresses() -> None:
         "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content"
         "?token=dG9rZW4tMjAxNw"
     )
+    assert SOURCES["au"].files[0].url == (
+        "https://www.dfat.gov.au/sites/default/files/regulation8_consolidated.xlsx"
+    )
     assert SOURCES["uk"].files[0].url == (
         "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv"
     )
@@ -210,14 +219,14 @@ def test_update_every_source_then_parse(server: tuple[str, Path, type], tmp_path
     assert len(parse_feed(json_result.primary_path).entries) == 11
     # the optional sources: OFAC advanced XML, EU FSF XML, UK Sanctions List CSV
     optional = update_sources(
-        dest, ["ofac-sdn-advanced", "eu", "uk"], base_url=base, timeout_s=5, backoff_s=0
+        dest, ["ofac-sdn-advanced", "eu", "uk", "au"], base_url=base, timeout_s=5, backoff_s=0
     )
     counts = {
         n: len(r.parsed.entries)
         for n, r in optional.items()
         if isinstance(r, SourceResult) and r.parsed
     }
-    assert counts == {"ofac-sdn-advanced": 5, "eu": 3, "uk": 4}, optional
+    assert counts == {"ofac-sdn-advanced": 5, "eu": 3, "uk": 4, "au": 3}, optional
 
 
 def test_conditional_request_keeps_file(server: tuple[str, Path, type], tmp_path: Path) -> None:

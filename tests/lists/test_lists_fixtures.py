@@ -45,6 +45,7 @@ def _by_name(entries: tuple[ListEntry, ...], needle: str, source: str | None = N
         ("ofac/advanced/SDN_ADVANCED.XML", "ofac-xml"),
         ("eu/eu-fsf-sample.xml", "eu-fsf"),
         ("uk/UK-Sanctions-List-sample.csv", "uk-sl"),
+        ("au/regulation8_consolidated-sample.xlsx", "au-dfat"),
     ],
 )
 def test_detect_format(path: str, fmt: str) -> None:

@@ -115,3 +115,16 @@ def test_uk_sanctions_list_csv() -> None:
         "1962-10",
         "1962-10-19",
     )
+
+
+def test_au_dfat_consolidated_list_xlsx() -> None:
+    feed = parse_feed(LISTS / "au" / "regulation8_consolidated-sample.xlsx")
+    assert (feed.feed, feed.format) == ("au", "au-dfat")
+    gaston, concern, ship = feed.entries  # 6 rows: aliases 1234a/b and 8120a join their party
+    assert gaston.entry_id == "AU:1234" and gaston.entity_type == "person"
+    assert gaston.aliases == ("RUMULI", "Victor RUMURI") and gaston.dates_of_birth == ("1948",)
+    assert ("same_as", "UN:CDi.003") in gaston.extra and gaston.listed_on == date(2010, 12, 1)
+    assert gaston.countries == ("RW", "CD")
+    assert concern.aliases == ("АО Концерн Калашников",) and concern.countries == ("RU",)
+    assert concern.programs == ("Autonomous (Russia)",)
+    assert ship.entity_type == "vessel" and ship.identifiers == (Identifier("IMO", "9321172"),)

@@ -28,6 +28,7 @@ ADAPTERS = [
     ("ofac-xml", FIXTURES / "ofac" / "advanced" / "SDN_ADVANCED.XML"),
     ("eu-fsf", FIXTURES / "eu" / "eu-fsf-sample.xml"),
     ("uk-sl", FIXTURES / "uk" / "UK-Sanctions-List-sample.csv"),
+    ("au-dfat", FIXTURES / "au" / "regulation8_consolidated-sample.xlsx"),
 ]
 
 
@@ -48,6 +49,11 @@ def _bad_variants(good: Path, tmp: Path) -> dict[str, Path]:
         for kind in ("truncated", "wrong_encoding", "empty", "malformed"):
             out[kind] = tmp / f"{kind}-{good.name}"
     out["truncated"].write_bytes(data[: len(data) * 2 // 3])
+    if good.suffix == ".xlsx":  # a workbook: a cut zip, UTF-16 text, nothing, a bad zip
+        out["wrong_encoding"].write_bytes("Reference\tName\n1\tX\n".encode("utf-16"))
+        out["empty"].write_bytes(b"")
+        out["malformed"].write_bytes(b"PK\x03\x04" + data[4:200] + b"\x00" * 50)
+        return out
     # Latin-1 bytes where UTF-8 is required (UTF-16 with a BOM is read, not refused).
     lines = data.decode("utf-8").splitlines(keepends=True)
     lines[2] = lines[2].replace("A", "\u00c9", 1).replace("a", "\u00e9", 1)

@@ -44,6 +44,8 @@ Official addresses (verify against the publishers when they move; see docs/lists
   (the token is the public one the FSF page itself links with)
 * UK Sanctions List (FCDO; the single UK list since OFSI's Consolidated List closed on
   28 January 2026): https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv
+* Australia, DFAT Consolidated List:
+  https://www.dfat.gov.au/sites/default/files/regulation8_consolidated.xlsx
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ CONTENT_TYPES: dict[str, frozenset[str]] = {
     "txt": frozenset({"text/plain", "text/tab-separated-values", "text/csv"}),
     "xml": frozenset({"application/xml", "text/xml", "text/plain"}),
     "json": frozenset({"application/json", "text/json", "text/plain"}),
+    "xlsx": frozenset(
+        {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"}
+    ),
 }
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _HTML_START = (b"<!doctype html", b"<html", b"<head", b"<body")
@@ -161,6 +166,7 @@ EU_FSF_XML = (
     "?token=dG9rZW4tMjAxNw"
 )
 UK_SANCTIONS_LIST_CSV = "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv"
+AU_DFAT_XLSX = "https://www.dfat.gov.au/sites/default/files/regulation8_consolidated.xlsx"
 
 
 def _sls(*names: str) -> tuple[RemoteFile, ...]:
@@ -220,6 +226,12 @@ SOURCES: dict[str, Source] = {
             "uk",
             "uk-sl",
             (RemoteFile(UK_SANCTIONS_LIST_CSV, "UK-Sanctions-List.csv"),),
+            default=False,
+        ),
+        Source(
+            "au",
+            "au-dfat",
+            (RemoteFile(AU_DFAT_XLSX, "regulation8_consolidated.xlsx"),),
             default=False,
         ),
     )

@@ -4,7 +4,7 @@
 returns one :class:`~chainwatch.model.lists.ParsedFeed`; any problem is an
 :class:`~chainwatch.model.errors.InputError` naming file, row and field, and nothing partial is
 ever returned. Feed names are stable: ``csl``, ``ofac-sdn``, ``ofac-cons``,
-``ofac-sdn-advanced``, ``ofac-cons-advanced``, ``un``, ``bis-dpl``, ``eu``, ``uk``,
+``ofac-sdn-advanced``, ``ofac-cons-advanced``, ``un``, ``bis-dpl``, ``eu``, ``uk``, ``au``,
 ``opensanctions`` and ``custom:<mapping stem>``.
 """
 
@@ -14,7 +14,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from chainwatch.lists import bis_dpl, csl, custom, eu, ofac, ofac_xml, opensanctions, uk, un
+from chainwatch.lists import au, bis_dpl, csl, custom, eu, ofac, ofac_xml, opensanctions, uk, un
 from chainwatch.lists.reading import is_gzip, logical_name, peek_bytes
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import ParsedFeed
@@ -28,6 +28,7 @@ FORMATS: dict[str, str] = {
     "un": "UN Security Council consolidated list XML",
     "eu-fsf": "EU consolidated financial sanctions list, FSF XML 1.1",
     "uk-sl": "UK Sanctions List (FCDO), CSV",
+    "au-dfat": "Australian DFAT Consolidated List, XLSX (regulation8_consolidated.xlsx)",
     "bis-dpl": "BIS Denied Persons List, tab-separated dpl.txt",
     "opensanctions": "OpenSanctions targets.simple.csv or FollowTheMoney JSON lines",
     "custom": "CSV, JSON or XLSX with a TOML mapping file (--mapping)",
@@ -111,6 +112,8 @@ def detect_format(path: Path) -> str:
         return "bis-dpl"
     if "targets.simple" in name or "opensanctions" in name or name.endswith(".ftm.json"):
         return "opensanctions"
+    if name.endswith(".xlsx") and ("regulation8" in name or "dfat" in name):
+        return "au-dfat"
     if name.endswith((".xlsx", ".json")) or bundled_mapping(path) is not None:
         return "custom"
     if not head:
@@ -175,6 +178,8 @@ def parse_feed(
         result = eu.parse(path, feed=feed)
     elif format == "uk-sl":
         result = uk.parse(path, feed=feed)
+    elif format == "au-dfat":
+        result = au.parse(path, feed=feed)
     elif format == "bis-dpl":
         result = bis_dpl.parse(path, feed=feed)
     elif format == "opensanctions":
