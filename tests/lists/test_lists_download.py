@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from functools import partial
@@ -231,11 +232,18 @@ def test_update_every_source_then_parse(server: tuple[str, Path, type], tmp_path
 
 def test_conditional_request_keeps_file(server: tuple[str, Path, type], tmp_path: Path) -> None:
     base, _root, _handler = server
+    left = tmp_path / ".staging-killed"  # what a download killed two days ago left behind
+    left.mkdir()
+    (left / "sdn.csv").write_bytes(b"partial")
+    os.utime(left, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    running = tmp_path / ".staging-running"  # another download, running now
+    running.mkdir()
     first = download_source(SOURCES["un"], tmp_path, base_url=base)
     assert first.changed
     second = download_source(SOURCES["un"], tmp_path, base_url=base)
     assert not second.changed
     assert second.files[0].sha256 == first.files[0].sha256
+    assert not left.exists() and running.exists()
 
 
 def test_404_leaves_previous_files(

@@ -532,6 +532,18 @@ def _parse_check(source: Source, staging: Path, url: str) -> ParsedFeed:
     return parsed
 
 
+STALE_STAGING_S = 24 * 3600.0
+
+
+def _remove_stale_staging(directory: Path) -> None:
+    """Staging folders a killed download left behind (a running one is younger than a day)."""
+    cutoff = time.time() - STALE_STAGING_S
+    for stale in directory.glob(".staging-*"):
+        with contextlib.suppress(OSError):
+            if stale.is_dir() and stale.stat().st_mtime < cutoff:
+                shutil.rmtree(stale, ignore_errors=True)
+
+
 def download_source(
     source: Source,
     directory: Path,
@@ -547,6 +559,7 @@ def download_source(
     """Download every file of `source` into `directory`; all files or none are replaced, and
     only after the content check and (`check`) the parse check passed."""
     directory.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(directory)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=directory))
     try:
         staged: list[tuple[Path | None, RemoteFile, FileResult, dict[str, str]]] = []
