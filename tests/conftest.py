@@ -84,6 +84,13 @@ def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     (root / "ofac" / "downloads").mkdir(parents=True)
     for name in ("sdn.csv", "alt.csv", "add.csv"):
         shutil.copy(lists / "ofac" / "sdn" / name, root / "ofac" / "downloads" / name)
+    (root / "ofac" / "downloads" / "sdn_comments.csv").write_bytes(b"\x1a")  # no overflow
+    # OFAC is fetched from its Sanctions List Service paths; they link to the files above, so
+    # a test that changes or removes /ofac/downloads/sdn.csv changes what SLS serves.
+    sls = root / "api" / "PublicationPreview" / "exports"
+    sls.mkdir(parents=True)
+    for name in ("sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"):
+        (sls / name.upper()).symlink_to(root / "ofac" / "downloads" / name)
     (root / "dpl").mkdir()
     shutil.copy(lists / "bis" / "dpl-sample.txt", root / "dpl" / "dpl.txt")
     handler = functools.partial(_QuietHandler, directory=str(root))

@@ -394,3 +394,188 @@ def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
     assert info.value.field == "format"
     with pytest.raises(InputError, match="not found"):
         parse_feed(tmp_path / "nope.csv", format="csl")
+
+
+# --- OFAC comments files -----------------------------------------------------------------------
+
+SLS = LISTS / "ofac" / "sls"
+
+
+def _sls_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "sls"
+    shutil.copytree(SLS, folder)
+    return folder
+
+
+def test_ofac_comments_bad_rows(tmp_path: Path) -> None:
+    folder = _sls_copy(tmp_path)
+    comments = folder / "SDN_COMMENTS.CSV"
+    for body, row, field in (
+        (b'26235,"37093 (Russia)"\r\nabc,"x"\r\n', 2, "ent_num"),  # not a number
+        (b'26235,"37093"\r\n77777,"x"\r\n', 2, "ent_num"),  # entry not in SDN.CSV
+        (b'26235,"37093","extra"\r\n', 1, "column 3"),  # too wide
+        (b'26235,"37093 (Russ', 1, "remarks_extended"),  # truncated inside the quote
+        (b'26235,"Soci\xe9t\xe9"\r\n', 1, "remarks_extended"),  # Latin-1 bytes
+    ):
+        comments.write_bytes(body)
+        err = _error(folder)
+        assert (Path(err.file or "").name, err.row, err.field) == ("SDN_COMMENTS.CSV", row, field)
+    comments.write_bytes(b"\x1a")  # empty comments: valid, nothing to add
+    assert len(parse_feed(folder).entries) == 4
+
+
+# --- OFAC advanced XML, EU FSF XML ----------------------------------------------------------
+
+ADVANCED = LISTS / "ofac" / "advanced" / "SDN_ADVANCED.XML"
+EU = LISTS / "eu" / "eu-fsf-sample.xml"
+XML_FILES = [ADVANCED, EU]
+
+
+def _line_of(data: bytes, needle: bytes) -> int:
+    return data[: data.index(needle)].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("good", XML_FILES, ids=["ofac-xml", "eu-fsf"])
+def test_new_xml_malformed_truncated_latin1_empty(good: Path, tmp_path: Path) -> None:
+    data = good.read_bytes()
+    name_tag = b"</NamePartValue>" if good == ADVANCED else b'strong="true"'
+    path = tmp_path / good.name
+    # malformed: a closing tag broken inside a record
+    if good == ADVANCED:
+        bad = data.replace(b"</NamePartValue>", b"</NamePartVal>", 1)
+        field = "DistinctParties/DistinctParty/Profile/Identity/Alias/DocumentedName/"
+    else:
+        bad = data.replace(b"<remark>UN ID", b"<remark UN ID", 1)
+        field = "sanctionEntity"
+    path.write_bytes(bad)
+    err = _error(path)
+    assert err.row == _line_of(data, name_tag if good == ADVANCED else b"<remark>UN ID")
+    assert err.field is not None and err.field.startswith(field)
+    assert "malformed" in err.reason
+    # truncated in the middle of a record
+    cut = data.index(name_tag, len(data) // 2)
+    path.write_bytes(data[:cut])
+    err = _error(path)
+    assert err.row == data[:cut].count(b"\n") + 1 and "truncated" in err.reason
+    # Latin-1 bytes in a UTF-8 file
+    path.write_bytes(data.replace(b"Havana" if good == ADVANCED else b"Izhevsk", b"Ha\xe9vana", 1))
+    err = _error(path)
+    assert err.row == _line_of(data, b"Havana" if good == ADVANCED else b"Izhevsk")
+    assert "UTF-8" in err.reason
+    # empty, and a DOCTYPE (entity expansion) refused
+    path.write_bytes(b"")
+    assert _error(path).row == 1
+    path.write_bytes(data.replace(b"?>", b'?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>', 1))
+    err = _error(path)
+    assert err.row == 2 and "DOCTYPE" in err.reason
+
+
+def test_ofac_xml_bad_fields(tmp_path: Path) -> None:
+    path = tmp_path / "SDN_ADVANCED.XML"
+    data = ADVANCED.read_bytes()
+    path.write_bytes(
+        data.replace(b'<VersionLocation LocationID="102"/>', b'<VersionLocation LocationID="999"/>')
+    )
+    err = _error(path)
+    assert err.field == "Feature/FeatureVersion/VersionLocation/@LocationID" and "999" in err.reason
+    assert err.row == _line_of(data, b'<DistinctParty FixedRef="306">')
+    path.write_bytes(
+        data.replace(
+            b'<Alias FixedRef="36" AliasTypeID="1403" Primary="true"',
+            b'<Alias FixedRef="36" AliasTypeID="1403" Primary="false"',
+        )
+    )
+    err = _error(path)
+    assert "no primary name" in err.reason and err.row == _line_of(
+        data, b'<DistinctParty FixedRef="36">'
+    )
+    path.write_bytes(b'<?xml version="1.0"?>\n<Sanctions><DistinctParties/></Sanctions>\n')
+    assert _error(path, format="ofac-xml").field == "Sanctions"
+
+
+def test_eu_bad_fields(tmp_path: Path) -> None:
+    path = tmp_path / "eu.xml"
+    data = EU.read_bytes()
+    path.write_bytes(
+        data.replace(
+            b'euReferenceNumber="EU.7702.38" logicalId="139012"',
+            b'euReferenceNumber="" logicalId=""',
+        )
+    )
+    err = _error(path)
+    assert err.field == "sanctionEntity/@euReferenceNumber"
+    assert err.row == _line_of(data, b'euReferenceNumber="EU.7702.38"')
+    path.write_bytes(
+        data.replace(b'wholeName="Joint Stock Company Kalashnikov Concern"', b'wholeName=""')
+    )
+    err = _error(path)
+    assert err.field == "nameAlias/@wholeName" and "EU.7702.38" in err.reason
+    path.write_bytes(b'<?xml version="1.0"?>\n<result><sanctionEntity/></result>\n')
+    err = _error(path, format="eu-fsf")
+    assert err.row == 2 and "expected <export>" in err.reason
+
+
+# --- UK Sanctions List CSV ------------------------------------------------------------------
+
+UK = LISTS / "uk" / "UK-Sanctions-List-sample.csv"
+
+
+def test_uk_bad_rows_and_columns(tmp_path: Path) -> None:
+    path = tmp_path / "UK-Sanctions-List.csv"
+    lines = _lines(UK)
+    # a row cut short (the header is line 2, after "Report Date:")
+    path.write_bytes(b"".join([*lines[:3], b"01/01/2024,RUS9999,1\r\n", *lines[3:]]))
+    err = _error(path)
+    assert (err.row, err.field) == (4, "UN Reference Number")
+    # empty Unique ID, and a row without any name
+    row = lines[3].decode().split(",")
+    path.write_bytes(b"".join([*lines[:3], ",".join([row[0], "", *row[2:]]).encode(), *lines[4:]]))
+    assert (_error(path).row, _error(path).field) == (4, "Unique ID")
+    header = lines[1]
+    path.write_bytes(b"".join([lines[0], header.replace(b"Unique ID", b"Ref", 1), *lines[2:]]))
+    err = _error(path, format="uk-sl")
+    assert err.field == "Unique ID" and "no header row" in err.reason
+    path.write_bytes(b"".join([lines[0], header.replace(b"Name 6", b"Surname", 1), *lines[2:]]))
+    assert _error(path, format="uk-sl").field == "Name 6"
+    # truncated inside a quoted field, Latin-1 bytes, empty, header only
+    data = UK.read_bytes()
+    cut = data.index(b"Russia's largest")
+    path.write_bytes(data[: cut + 6])
+    err = _error(path)
+    assert err.row == data[:cut].count(b"\n") + 1 and "truncated" in err.reason
+    path.write_bytes(data.replace(b"Izhevsk", b"Izh\xe9vsk", 1))
+    err = _error(path)
+    assert err.row == _line_of(data, b"Izhevsk") and "UTF-8" in err.reason
+    path.write_bytes(b"")
+    assert _error(path, format="uk-sl").row == 1
+    path.write_bytes(b"".join(lines[:2]))
+    assert "no designations" in _error(path, format="uk-sl").reason
+
+
+# --- DFAT XLSX -------------------------------------------------------------------------------
+
+
+def test_au_dfat_bad_rows(tmp_path: Path) -> None:
+    import openpyxl
+
+    good = LISTS / "au" / "regulation8_consolidated-sample.xlsx"
+    path = tmp_path / "regulation8_consolidated.xlsx"
+
+    def edit(row: int, column: int, value: object) -> InputError:
+        book = openpyxl.load_workbook(good)
+        book.worksheets[0].cell(row=row, column=column).value = value
+        book.save(path)
+        return _error(path)
+
+    err = edit(3, 1, "12x4")  # a reference that is no number
+    assert (err.row, err.field) == (3, "Reference")
+    err = edit(5, 1, "9999a")  # an alias row before any row of its party
+    assert (err.row, err.field) == (5, "Reference") and "before its party" in err.reason
+    err = edit(5, 2, None)  # a row without a name
+    assert (err.row, err.field) == (5, "Name of Individual or Entity")
+    err = edit(1, 1, "Ref")
+    assert (err.row, err.field) == (1, "Reference")
+    path.write_bytes(good.read_bytes()[:1000])
+    assert "not a readable XLSX" in _error(path).reason
+    path.write_bytes(b"")
+    assert _error(path, format="au-dfat").row == 1

@@ -40,6 +40,12 @@ def _by_name(entries: tuple[ListEntry, ...], needle: str, source: str | None = N
         ("opensanctions/targets.simple-sample.csv", "opensanctions"),
         ("opensanctions/entities.ftm.json", "opensanctions"),
         ("custom/bis_entity_list.json", "custom"),
+        ("ofac/sls", "ofac"),
+        ("ofac/sls/SDN.CSV", "ofac"),
+        ("ofac/advanced/SDN_ADVANCED.XML", "ofac-xml"),
+        ("eu/eu-fsf-sample.xml", "eu-fsf"),
+        ("uk/UK-Sanctions-List-sample.csv", "uk-sl"),
+        ("au/regulation8_consolidated-sample.xlsx", "au-dfat"),
     ],
 )
 def test_detect_format(path: str, fmt: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,11 @@ ADAPTERS = [
     ("bis-dpl", FIXTURES / "bis" / "dpl-sample.txt"),
     ("opensanctions", FIXTURES / "opensanctions" / "targets.simple-sample.csv"),
     ("custom", FIXTURES / "custom" / "example_list.csv"),
+    ("ofac", FIXTURES / "ofac" / "sls" / "SDN.CSV"),
+    ("ofac-xml", FIXTURES / "ofac" / "advanced" / "SDN_ADVANCED.XML"),
+    ("eu-fsf", FIXTURES / "eu" / "eu-fsf-sample.xml"),
+    ("uk-sl", FIXTURES / "uk" / "UK-Sanctions-List-sample.csv"),
+    ("au-dfat", FIXTURES / "au" / "regulation8_consolidated-sample.xlsx"),
 ]
 
 
@@ -34,7 +40,7 @@ def _bad_variants(good: Path, tmp: Path) -> dict[str, Path]:
     """Malformed, truncated, wrongly encoded and empty copies of a good file."""
     data = good.read_bytes()
     out: dict[str, Path] = {}
-    if good.parent.name == "sdn":  # OFAC trio: damage the primary file of a copied trio
+    if good.parent.name in ("sdn", "sls"):  # OFAC files: damage the primary of a copied set
         for kind in ("truncated", "wrong_encoding", "empty", "malformed"):
             folder = tmp / kind
             shutil.copytree(good.parent, folder)
@@ -43,13 +49,19 @@ def _bad_variants(good: Path, tmp: Path) -> dict[str, Path]:
         for kind in ("truncated", "wrong_encoding", "empty", "malformed"):
             out[kind] = tmp / f"{kind}-{good.name}"
     out["truncated"].write_bytes(data[: len(data) * 2 // 3])
+    if good.suffix == ".xlsx":  # a workbook: a cut zip, UTF-16 text, nothing, a bad zip
+        out["wrong_encoding"].write_bytes("Reference\tName\n1\tX\n".encode("utf-16"))
+        out["empty"].write_bytes(b"")
+        out["malformed"].write_bytes(b"PK\x03\x04" + data[4:200] + b"\x00" * 50)
+        return out
     # Latin-1 bytes where UTF-8 is required (UTF-16 with a BOM is read, not refused).
     lines = data.decode("utf-8").splitlines(keepends=True)
     lines[2] = lines[2].replace("A", "\u00c9", 1).replace("a", "\u00e9", 1)
     out["wrong_encoding"].write_bytes("".join(lines).encode("latin-1", "replace"))
     out["empty"].write_bytes(b"")
-    if good.suffix == ".xml":
-        out["malformed"].write_bytes(data.replace(b"</INDIVIDUAL>", b"</INDIVIDUAL", 1))
+    if good.suffix.lower() == ".xml":  # a closing tag inside the first record loses its ">"
+        out["malformed"].write_bytes(re.sub(rb"(</[A-Za-z_]+)>", rb"\1", data[200:], count=1))
+        out["malformed"].write_bytes(data[:200] + out["malformed"].read_bytes())
     else:
         lines = data.splitlines(keepends=True)
         broken = [*lines[:2], b'"unterminated,\x00\xff\xfe garbage\n', *lines[2:]]
@@ -57,7 +69,7 @@ def _bad_variants(good: Path, tmp: Path) -> dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize(("fmt", "good"), ADAPTERS, ids=[a[0] for a in ADAPTERS])
+@pytest.mark.parametrize(("fmt", "good"), ADAPTERS, ids=[f"{a[0]}-{a[1].name}" for a in ADAPTERS])
 def test_bad_list_files_leave_the_store_exactly_as_it_was(
     fmt: str, good: Path, tmp_path: Path
 ) -> None:

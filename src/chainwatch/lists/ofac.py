@@ -1,8 +1,11 @@
 """OFAC SDN and non-SDN consolidated lists, official CSV file trios.
 
-Format source: U.S. Treasury OFAC, "SDN List - Data Specification" and the legacy CSV
-downloads at https://www.treasury.gov/ofac/downloads/ (``sdn.csv``, ``alt.csv``, ``add.csv``;
-non-SDN consolidated list: ``consolidated/cons_prim.csv``, ``cons_alt.csv``, ``cons_add.csv``).
+Format source: U.S. Treasury OFAC, "SDN List - Data Specification" (dat_spec.txt) and the
+CSV files of the Sanctions List Service, https://sanctionslistservice.ofac.treas.gov/api/
+PublicationPreview/exports/ (``SDN.CSV``, ``ALT.CSV``, ``ADD.CSV``, ``SDN_COMMENTS.CSV``;
+non-SDN consolidated list: ``CONS_PRIM.CSV``, ``CONS_ALT.CSV``, ``CONS_ADD.CSV``,
+``CONS_COMMENTS.CSV``), the same files as the legacy treasury.gov ``/ofac/downloads/`` ones.
+File names are matched without regard to case.
 No header row; ``-0-`` (often followed by a space) means empty; the files may end with a DOS
 ``\\x1a`` end-of-file byte. Columns:
 
@@ -11,6 +14,12 @@ No header row; ``-0-`` (often followed by a space) means empty; the files may en
   Vess_flag, Vess_owner, Remarks
 * alt: ent_num, alt_num, alt_type (aka / fka / nka), alt_name, alt_remarks
 * add: ent_num, add_num, address, city/state/province/postal code, country, add_remarks
+* comments (``sdn_comments.csv`` / ``cons_comments.csv``): ent_num, remarks_extended. The
+  Remarks column of the primary file has a fixed maximum length; what overflows it is
+  published here, one or more rows per entry, and continues the Remarks text exactly where it
+  was cut (it is appended without separator, as OFAC's and Moov Watchman's readers do; a
+  comment that repeats the whole Remarks replaces it). The joined text is what the Remarks
+  rules below read, so a DOB or passport in the overflow is found.
 
 ``Remarks`` carries ``;``-separated facts; this adapter reads dates of birth (``DOB``),
 nationality and citizenship (as countries), identifiers (``Passport X (Country)``,
@@ -36,7 +45,7 @@ from chainwatch.lists.fields import (
     name_and_aliases,
     unique,
 )
-from chainwatch.lists.reading import CsvFile, logical_name
+from chainwatch.lists.reading import CsvFile, logical_name, peek_bytes
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import Address, EntityType, Identifier, ListEntry, ParsedFeed
 from chainwatch.text.countries import to_iso2
@@ -61,6 +70,7 @@ PRIMARY_COLUMNS = (
 )
 ALT_COLUMNS = ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks")
 ADD_COLUMNS = ("ent_num", "add_num", "address", "city_state_postal", "country", "add_remarks")
+COMMENTS_COLUMNS = ("ent_num", "remarks_extended")
 
 SOURCE_URL_SDN = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 _TYPES: dict[str, EntityType] = {
@@ -171,6 +181,7 @@ class FileSet:
     alt: Path | None
     add: Path | None
     feed: str
+    comments: Path | None = None
 
 
 def _sibling(primary: Path, old: str, new: str) -> Path | None:
@@ -214,9 +225,16 @@ def locate(path: Path) -> FileSet:
             _sibling(path, old, "alt" if old == "prim" else "cons_alt"),
             _sibling(path, old, "add" if old == "prim" else "cons_add"),
             FEED_CONS,
+            _sibling(path, old, "comments" if old == "prim" else "cons_comments"),
         )
     if "sdn" in name:
-        return FileSet(path, _sibling(path, "sdn", "alt"), _sibling(path, "sdn", "add"), FEED_SDN)
+        return FileSet(
+            path,
+            _sibling(path, "sdn", "alt"),
+            _sibling(path, "sdn", "add"),
+            FEED_SDN,
+            _sibling(path, "sdn", "sdn_comments"),
+        )
     return FileSet(path, None, None, FEED_SDN)
 
 
@@ -245,6 +263,37 @@ def _read_add(path: Path, known: set[str]) -> dict[str, list[Address]]:
     return out
 
 
+def _read_comments(path: Path, known: set[str]) -> dict[str, str]:
+    """Remarks overflow per ent_num, rows of one entry joined in file order."""
+    out: dict[str, str] = {}
+    if not peek_bytes(path, 64).strip(b" \t\r\n\x1a"):
+        return out  # a comments file with nothing to add is valid
+    with CsvFile(path, fieldnames=COMMENTS_COLUMNS, eof_marker=True) as table:
+        for row, values in table.records():
+            ent = empty(values[0])
+            if not ent.isdigit():
+                raise table.error(f"ent_num {ent!r} is not a number", row, "ent_num")
+            if ent not in known:
+                raise table.error(f"comment of unknown entry {ent!r}", row, "ent_num")
+            text = values[1].strip()
+            if text and text != "-0-":
+                out[ent] = out.get(ent, "") + text
+    return out
+
+
+def join_remarks(remarks: str, overflow: str) -> str:
+    """Remarks of the primary file continued by the comments file's overflow.
+
+    >>> join_remarks("DOB 1970; Passport A12", "345 (Iran).")
+    'DOB 1970; Passport A12345 (Iran).'
+    """
+    if not overflow:
+        return remarks
+    if not remarks or overflow.startswith(remarks):
+        return clean_text(overflow)
+    return clean_text(remarks + overflow)
+
+
 def parse(path: Path, *, feed: str | None = None) -> ParsedFeed:
     """Parse an OFAC trio given its directory or its primary file (plain or gzipped)."""
     files = locate(path)
@@ -263,6 +312,7 @@ def parse(path: Path, *, feed: str | None = None) -> ParsedFeed:
             primary.append((row, values))
     alts = _read_alt(files.alt, known) if files.alt else {}
     adds = _read_add(files.add, known) if files.add else {}
+    comments = _read_comments(files.comments, known) if files.comments else {}
 
     ids = IdAllocator()
     entries: list[ListEntry] = []
@@ -270,7 +320,8 @@ def parse(path: Path, *, feed: str | None = None) -> ParsedFeed:
         ent, raw_name, kind, program = values[0], values[1], values[2], values[3]
         programs = programs_of(program)
         code = "SDN" if files.feed == FEED_SDN else cons_code(programs)
-        facts = parse_remarks(values[11])
+        remarks = join_remarks(values[11], comments.get(ent, ""))
+        facts = parse_remarks(remarks)
         name, embedded = name_and_aliases(raw_name)
         alt_names = [n for _k, n in alts.get(ent, [])]
         addresses = adds.get(ent, [])
@@ -292,7 +343,7 @@ def parse(path: Path, *, feed: str | None = None) -> ParsedFeed:
                 countries=unique([a.country for a in addresses] + facts.countries),
                 identifiers=tuple(facts.identifiers),
                 dates_of_birth=tuple(facts.dates_of_birth),
-                remarks=values[11],
+                remarks=remarks,
                 source_url=SOURCE_URL_SDN.format(ent),
                 extra=tuple(extra),
             )

@@ -197,8 +197,12 @@ class CsvFile:
         fieldnames: Sequence[str] | None = None,
         required: Sequence[str] = (),
         eof_marker: bool = False,
+        header_marker: str | None = None,
     ) -> None:
         self.path = path
+        # With `header_marker`, records before the first one holding this value are a preamble
+        # (the UK Sanctions List CSV starts with a "Report Date: ..." line) and are skipped.
+        self.header_marker = header_marker
         self.file = label(path)
         self.delimiter = delimiter
         self.fieldnames = list(fieldnames) if fieldnames is not None else None
@@ -218,6 +222,18 @@ class CsvFile:
         self._reader = csv.reader(self._lines, delimiter=self.delimiter, strict=True)
         if self.fieldnames is None:
             first = self._next_record()
+            if first is not None and self.header_marker is not None:
+                while first is not None and self.header_marker not in (
+                    v.strip().lstrip("\ufeff") for v in first[1]
+                ):
+                    first = self._next_record()
+                if first is None:
+                    raise InputError(
+                        f"no header row with a column {self.header_marker!r} found",
+                        file=self.file,
+                        row=max(self._last_line, 1),
+                        field=self.header_marker,
+                    )
             if first is None:
                 raise InputError("file is empty: expected a header row", file=self.file, row=1)
             line, header = first

@@ -3,8 +3,9 @@
 ``parse_feed(path)`` picks the adapter (by content first, then by file name), runs it and
 returns one :class:`~chainwatch.model.lists.ParsedFeed`; any problem is an
 :class:`~chainwatch.model.errors.InputError` naming file, row and field, and nothing partial is
-ever returned. Feed names are stable: ``csl``, ``ofac-sdn``, ``ofac-cons``, ``un``,
-``bis-dpl``, ``opensanctions`` and ``custom:<mapping stem>``.
+ever returned. Feed names are stable: ``csl``, ``ofac-sdn``, ``ofac-cons``,
+``ofac-sdn-advanced``, ``ofac-cons-advanced``, ``un``, ``bis-dpl``, ``eu``, ``uk``, ``au``,
+``opensanctions`` and ``custom:<mapping stem>``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from chainwatch.lists import bis_dpl, csl, custom, ofac, opensanctions, un
+from chainwatch.lists import au, bis_dpl, csl, custom, eu, ofac, ofac_xml, opensanctions, uk, un
 from chainwatch.lists.reading import is_gzip, logical_name, peek_bytes
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import ParsedFeed
@@ -21,8 +22,13 @@ from chainwatch.model.lists import ParsedFeed
 #: Adapter names accepted by ``parse_feed(format=...)`` and what each reads.
 FORMATS: dict[str, str] = {
     "csl": "trade.gov Consolidated Screening List, consolidated.csv or consolidated.json",
-    "ofac": "OFAC SDN (sdn/alt/add.csv) or non-SDN (cons_prim/cons_alt/cons_add.csv) CSV trio",
+    "ofac": "OFAC SDN (sdn/alt/add/sdn_comments.csv) or non-SDN (cons_prim/cons_alt/cons_add/"
+    "cons_comments.csv) CSV files",
+    "ofac-xml": "OFAC Sanctions List Service advanced XML (SDN_ADVANCED.XML, CONS_ADVANCED.XML)",
     "un": "UN Security Council consolidated list XML",
+    "eu-fsf": "EU consolidated financial sanctions list, FSF XML 1.1",
+    "uk-sl": "UK Sanctions List (FCDO), CSV",
+    "au-dfat": "Australian DFAT Consolidated List, XLSX (regulation8_consolidated.xlsx)",
     "bis-dpl": "BIS Denied Persons List, tab-separated dpl.txt",
     "opensanctions": "OpenSanctions targets.simple.csv or FollowTheMoney JSON lines",
     "custom": "CSV, JSON or XLSX with a TOML mapping file (--mapping)",
@@ -36,6 +42,10 @@ _CSL_HEADER = re.compile(rb"^\W*_id,source,entity_number", re.IGNORECASE)
 _OFAC_ROW = re.compile(rb"^\d+,\"")
 _OS_HEADER = re.compile(rb"^\W*\"?id\"?,\"?schema\"?,\"?name\"?")
 _DPL_HEADER = re.compile(rb"^\W*\"?Name\"?\t.*FR_Citation", re.IGNORECASE)
+_UK_HEADER = re.compile(rb"^(?:\W*Report Date:[^\n]*\n)?[^\n]*\bUnique ID\b[^\n]*\bName 6\b", re.I)
+# The first element of an XML file, after the declaration, comments and processing instructions.
+_XML_ROOT = re.compile(rb"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
+_XML_ROOTS = {b"CONSOLIDATED_LIST": "un", b"export": "eu-fsf", b"Sanctions": "ofac-xml"}
 _DATE_IN_NAME = (
     re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)"),
     re.compile(r"(?<!\d)(\d{4}-\d{2})(?![\d-])"),
@@ -66,7 +76,10 @@ def detect_format(path: Path) -> str:
     name = logical_name(path).lower()
     head = _decoded_head(path).lstrip()
     if head.startswith(b"<"):
-        return "un"
+        root = _XML_ROOT.search(re.sub(rb"<!--.*?-->", b"", head, flags=re.S))
+        return _XML_ROOTS.get(root.group(1), "un") if root else "un"
+    if _UK_HEADER.match(head):
+        return "uk-sl"
     if _CSL_HEADER.match(head):
         return "csl"
     if _DPL_HEADER.match(head):
@@ -84,7 +97,13 @@ def detect_format(path: Path) -> str:
     # Content was not telling (empty, truncated, wrongly encoded): fall back to the name, so
     # that the adapter can report what is wrong with the file.
     if name.endswith(".xml"):
+        if "advanced" in name:
+            return "ofac-xml"
+        if "eu" in name or "fsf" in name or "sanctionslist" in name:
+            return "eu-fsf"
         return "un"
+    if "uk-sanctions-list" in name or "uk_sanctions_list" in name:
+        return "uk-sl"
     if "consolidated" in name and name.endswith((".csv", ".json")):
         return "csl"
     if re.search(r"(^|[^a-z])(sdn|cons_prim|cons_alt|cons_add|alt|add)[^/]*\.csv$", name):
@@ -93,6 +112,8 @@ def detect_format(path: Path) -> str:
         return "bis-dpl"
     if "targets.simple" in name or "opensanctions" in name or name.endswith(".ftm.json"):
         return "opensanctions"
+    if name.endswith(".xlsx") and ("regulation8" in name or "dfat" in name):
+        return "au-dfat"
     if name.endswith((".xlsx", ".json")) or bundled_mapping(path) is not None:
         return "custom"
     if not head:
@@ -151,6 +172,14 @@ def parse_feed(
         result = csl.parse(path, feed=feed)
     elif format == "un":
         result = un.parse(path, feed=feed)
+    elif format == "ofac-xml":
+        result = ofac_xml.parse(path, feed=feed)
+    elif format == "eu-fsf":
+        result = eu.parse(path, feed=feed)
+    elif format == "uk-sl":
+        result = uk.parse(path, feed=feed)
+    elif format == "au-dfat":
+        result = au.parse(path, feed=feed)
     elif format == "bis-dpl":
         result = bis_dpl.parse(path, feed=feed)
     elif format == "opensanctions":

@@ -45,3 +45,6 @@ class Match:
     features: tuple[FeatureScore, ...]
     algorithm: str
     snapshot: str  # content hash of the snapshot screened against
+    # feeds of the snapshot the entry came from, when one party arrived in several (the CSL
+    # and OFAC's files): the hit is reported once with all of them (chainwatch.lists.linking)
+    listed_in: tuple[str, ...] = ()

@@ -402,6 +402,7 @@ class Matcher:
                     features=tuple(features),
                     algorithm=cfg.name,
                     snapshot=index.snapshot,
+                    listed_in=tuple(v for k, v in entry.extra if k == "listed_in"),
                 )
             )
         matches.sort(key=lambda m: (-m.score, m.entry_id))

@@ -303,6 +303,18 @@ class ListStore:
             ).scalars()
             return [entry_from_dict(json.loads(b)) for b in bodies]
 
+    def feed_entries(self, snapshot: Snapshot) -> list[tuple[str, ListEntry]]:
+        """Every entry of a snapshot with the name of its feed, in the order of :meth:`entries`
+        (what :func:`chainwatch.lists.linking.link_entries` needs to link feeds)."""
+        feed_of = {f.id: f.feed for f in snapshot.feeds}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(entries.c.version_id, entries.c.body)
+                .where(entries.c.version_id.in_(list(feed_of)))
+                .order_by(entries.c.version_id, entries.c.entry_id)
+            )
+            return [(feed_of[v], entry_from_dict(json.loads(b))) for v, b in rows]
+
     def recent_loads(self, limit: int = 10) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chainwatch.lists.linking import link_entries
 from chainwatch.lists.registry import bundled_feeds, parse_feed
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, entry_to_dict
@@ -34,6 +35,13 @@ def load_path(
     except ChainwatchError as exc:
         store.log(str(path), "failed", str(exc))
         raise
+
+
+def snapshot_entries(store: ListStore, snapshot: Snapshot) -> list[ListEntry]:
+    """The entries of a snapshot with each party once: an entry that is one party in two
+    feeds (an SDN entry from the CSL and from OFAC's files) is one entry listing both feeds
+    (:mod:`chainwatch.lists.linking`). This is what screening indexes."""
+    return link_entries(store.feed_entries(snapshot))
 
 
 def snapshot_status(
@@ -255,7 +263,11 @@ def update_lists(
             report.unchanged.append(name)
             continue
         try:
-            parsed.append(parse_feed(outcome.primary_path, outcome.source.format, feed=name))
+            parsed.append(
+                outcome.parsed  # parsed by the download's check before it replaced anything
+                if outcome.parsed is not None
+                else parse_feed(outcome.primary_path, outcome.source.format, feed=name)
+            )
             report.downloaded.append(name)
         except ChainwatchError as exc:
             report.failed[name] = str(exc)

@@ -29,6 +29,7 @@ from chainwatch.screening.algorithm import (
 from chainwatch.screening.index import ScreeningIndex
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.workflows.counterparties import Counterparty, read_counterparties
+from chainwatch.workflows.lists import snapshot_entries
 
 BATCH_COLUMNS = (
     "row",
@@ -44,6 +45,7 @@ BATCH_COLUMNS = (
     "snapshot",
     "algorithm",
     "explanation",
+    "listed_in",
 )
 
 
@@ -68,6 +70,7 @@ def match_to_dict(match: Match) -> dict[str, object]:
         },
         "algorithm": match.algorithm,
         "snapshot": match.snapshot,
+        "listed_in": list(match.listed_in),
     }
 
 
@@ -79,7 +82,7 @@ def _code_fingerprint() -> str:
 
     digest = hashlib.sha256(__version__.encode())
     package = resources.files("chainwatch")
-    for folder in ("text", "screening", "data/text"):
+    for folder in ("text", "screening", "data/text", "lists"):  # lists: linking.py
         for item in sorted(package.joinpath(folder).iterdir(), key=lambda p: p.name):
             if item.is_file() and item.name.endswith((".py", ".csv", ".txt")):
                 digest.update(item.read_bytes())
@@ -124,7 +127,7 @@ def load_index(
             finally:
                 gc.enable()
         if index is None:
-            index = ScreeningIndex(store.entries(snapshot), snapshot.content_hash)
+            index = ScreeningIndex(snapshot_entries(store, snapshot), snapshot.content_hash)
             if use_disk_cache:
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,6 +238,7 @@ def batch_rows(
                 "snapshot": snapshot,
                 "algorithm": algorithm,
                 "explanation": "",
+                "listed_in": "",
             }
             continue
         for rank, match in enumerate(matches, start=1):
@@ -252,6 +256,7 @@ def batch_rows(
                 "snapshot": match.snapshot,
                 "algorithm": match.algorithm,
                 "explanation": json.dumps(match_to_dict(match)["explanation"], ensure_ascii=False),
+                "listed_in": ";".join(match.listed_in),
             }
 
 
