@@ -87,6 +87,9 @@ def test_dates_and_ids() -> None:
     ]
     assert dates_in("91 FR 35189 (June 10, 2026)") == [date(2026, 6, 10)]
     assert dates_in("Listing Date (CMIC) 03 Jun 2021") == [date(2021, 6, 3)]
+    # two-digit years padded to four, as the 2022 CSL has them for two Entity List entries
+    assert dates_in("0097-06-30") == [date(1997, 6, 30)]
+    assert dates_in("0017-05-26") == [date(2017, 5, 26)]
     assert stable_id("EL", "Acme", "China", "84 FR 1") == stable_id(
         "EL", " acme ", "CHINA", "84 FR 1"
     )

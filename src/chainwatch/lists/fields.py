@@ -271,7 +271,14 @@ def dates_in(text: str | None) -> list[date]:
         return []
     found: list[tuple[int, date]] = []
     for m in _ISO.finditer(text):
-        d = _make(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        # The 2022 CSL writes two Entity List start dates as "0097-06-30" and "0017-05-26":
+        # a two-digit year padded with zeros, read like one.
+        year = m.group(1)
+        d = _make(
+            _two_digit_year(year[2:]) if year.startswith("00") else int(year),
+            int(m.group(2)),
+            int(m.group(3)),
+        )
         if d:
             found.append((m.start(), d))
     for m in _US.finditer(text):
