@@ -31,7 +31,7 @@ from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.screening.algorithm import DEFAULT_ALGORITHM
 from chainwatch.workflows.auth import Principal
-from chainwatch.workflows.counterparties import read_counterparties
+from chainwatch.workflows.counterparties import TooManyRows, read_counterparties
 from chainwatch.workflows.lists import diff_snapshots, snapshot_status
 from chainwatch.workflows.monitor import (
     RESULT_KINDS,
@@ -192,7 +192,9 @@ def read_upload(
                     )
                 out.write(chunk)
         try:
-            rows = read_counterparties(path, column)
+            rows = read_counterparties(path, column, max_rows=svc.settings.batch_max_rows)
+        except TooManyRows as exc:
+            raise HTTPException(413, str(exc).replace(str(path), original)) from exc
         except ChainwatchError as exc:
             raise HTTPException(400, str(exc).replace(str(path), original)) from exc
         except Exception as exc:  # a parser library choking on a hostile file

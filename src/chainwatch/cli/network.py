@@ -14,6 +14,7 @@ from rich.table import Table
 from chainwatch.model.errors import ChainwatchError, InputError
 from chainwatch.network.io import load_network
 from chainwatch.network.willems import load_willems, load_willems_xlsx
+from chainwatch.text.spreadsheets import csv_dict
 from chainwatch.workflows.network import (
     check_covered_inventory,
     read_names,
@@ -247,7 +248,7 @@ def covered(
         with out.open("w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["device_id"])
             w.writeheader()
-            w.writerows(rows)
+            w.writerows(csv_dict(r) for r in rows)
     n = sum(1 for f in findings if f.covered)
     console.print(f"{n} of {len(findings)} device(s) covered")
 

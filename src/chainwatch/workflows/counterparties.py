@@ -14,12 +14,15 @@ from pathlib import Path
 
 from chainwatch.model.errors import InputError
 from chainwatch.model.screening import Query
+from chainwatch.text.checks import text_problem
+from chainwatch.text.spreadsheets import check_xlsx
 
 NAME_COLUMNS = ("name", "counterparty", "company", "party", "party_name", "entity", "customer")
 COUNTRY_COLUMNS = ("country", "country_code", "nationality")
 ADDRESS_COLUMNS = ("address", "full_address")
 ID_COLUMNS = ("identifier", "identifiers", "id_number", "registration_number", "tax_id")
 MAX_NAME_LENGTH = 1000
+MAX_ROWS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,17 @@ def _decode(path: Path, data: bytes) -> str:
         ) from exc
 
 
-def _rows_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+class TooManyRows(InputError):
+    """The file has more rows than the caller's limit (found while streaming)."""
+
+
+def _too_many(path: Path, max_rows: int) -> InputError:
+    return TooManyRows(
+        f"more than {max_rows:,} rows (the limit); split the file", file=str(path), row=max_rows + 2
+    )
+
+
+def _rows_csv(path: Path, max_rows: int) -> tuple[list[str], list[list[str]]]:
     text = _decode(path, path.read_bytes())
     try:
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|").delimiter
@@ -58,6 +71,8 @@ def _rows_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     try:
         for row in reader:
             rows.append(row)
+            if len(rows) > max_rows + 1:
+                raise _too_many(path, max_rows)
     except csv.Error as exc:
         # strict mode: a quote left open at the end of the file is a truncated file
         raise InputError(
@@ -68,28 +83,41 @@ def _rows_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return [h.strip() for h in rows[0]], rows[1:]
 
 
-def _rows_xlsx(path: Path) -> tuple[list[str], list[list[str]]]:
+def _rows_xlsx(path: Path, max_rows: int) -> tuple[list[str], list[list[str]]]:
+    """Rows of the first sheet, streamed (read-only mode), after the archive's unpacked sizes
+    were checked (:func:`chainwatch.text.spreadsheets.check_xlsx`); stops past `max_rows`."""
     import zipfile
 
     from openpyxl import load_workbook
 
+    check_xlsx(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(f"not a readable XLSX workbook: {exc}", file=str(path)) from exc
-    sheet = workbook.worksheets[0]
-    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
+    try:
+        sheet = workbook.worksheets[0]
+        rows: list[list[str]] = []
+        for values in sheet.iter_rows(values_only=True):
+            rows.append(["" if v is None else str(v) for v in values])
+            if len(rows) > max_rows + 1:
+                raise _too_many(path, max_rows)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"not a readable XLSX workbook: {exc}", file=str(path)) from exc
+    finally:
+        workbook.close()
     if not rows:
         raise InputError("the workbook's first sheet is empty", file=str(path))
     return [h.strip() for h in rows[0]], rows[1:]
 
 
-def _rows_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
+def _rows_parquet(path: Path, max_rows: int) -> tuple[list[str], list[list[str]]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
+        if pq.ParquetFile(path).metadata.num_rows > max_rows:
+            raise _too_many(path, max_rows)
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file: {exc}", file=str(path)) from exc
@@ -121,18 +149,24 @@ def _pick(
 
 
 def read_counterparties(
-    path: Path, column: str | None = None, country_column: str | None = None
+    path: Path,
+    column: str | None = None,
+    country_column: str | None = None,
+    *,
+    max_rows: int = MAX_ROWS,
 ) -> list[Counterparty]:
-    """Every counterparty of a CSV, XLSX or Parquet file; rows with an empty name are errors."""
+    """Every counterparty of a CSV, XLSX or Parquet file; rows with an empty name are errors,
+    and so are cells with NUL or control characters; more than `max_rows` rows is an error
+    found while streaming (the rest of the file is not read)."""
     if not path.exists():
         raise InputError("file not found", file=str(path))
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        header, rows = _rows_xlsx(path)
+        header, rows = _rows_xlsx(path, max_rows)
     elif suffix == ".parquet":
-        header, rows = _rows_parquet(path)
+        header, rows = _rows_parquet(path, max_rows)
     else:
-        header, rows = _rows_csv(path)
+        header, rows = _rows_csv(path, max_rows)
     name_at = _pick(header, column, NAME_COLUMNS, path)
     if name_at is None:
         if len(header) == 1:
@@ -168,6 +202,11 @@ def read_counterparties(
         def cell(at: int | None, row: list[str] = row) -> str:
             return row[at].strip() if at is not None and at < len(row) else ""
 
+        for at, value in enumerate(row):
+            problem = text_problem(value)
+            if problem:
+                field = header[at] if at < len(header) else f"column {at + 1}"
+                raise InputError(problem, file=str(path), row=number, field=field)
         identifiers = tuple(v.strip() for v in cell(id_at).split(";") if v.strip())
         record = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
         query = Query(

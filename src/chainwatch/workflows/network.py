@@ -36,6 +36,7 @@ from chainwatch.network.scenario import (
     scenario_from_screening,
     screen_parties,
 )
+from chainwatch.text.spreadsheets import csv_dict, xlsx_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=cols or ["empty"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_dict(r) for r in rows)
 
 
 def _write_xlsx(
@@ -136,13 +137,13 @@ def _write_xlsx(
     assert ws is not None
     ws.title = "summary"
     for k, v in summary.items():
-        ws.append([k, "; ".join(v) if isinstance(v, list) else v])
+        ws.append(xlsx_row(ws, [k, "; ".join(v) if isinstance(v, list) else v]))
     for name, rows in tables.items():
         sheet = wb.create_sheet(name[:31])
         cols = list(dict.fromkeys(k for r in rows for k in r))
-        sheet.append(cols)
+        sheet.append(xlsx_row(sheet, cols))
         for r in rows:
-            sheet.append([r.get(c, "") for c in cols])
+            sheet.append(xlsx_row(sheet, [r.get(c, "") for c in cols]))
     wb.save(path)
 
 
