@@ -36,9 +36,7 @@ from chainwatch.api.routes import (
 )
 from chainwatch.api.schemas import ExposureIn, ResilienceIn, ScreenRequest
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.workflows.auth import AuthError, Principal, TooManyAttempts
-from chainwatch.workflows.cases import STATUSES
 from chainwatch.workflows.lists import diff_snapshots
 from chainwatch.workflows.monitor import NoActiveSnapshot
 from chainwatch.workflows.results import store_network
@@ -71,8 +69,13 @@ def render(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, svc: Svc, error: str = "") -> HTMLResponse:
-    return render(request, "login.html", svc, None, error=error[:200])
+def login_page(
+    request: Request,
+    svc: Svc,
+    error: Annotated[str, Query(max_length=200)] = "",
+    next_url: Annotated[str, Query(alias="next", max_length=2000)] = "/",
+) -> HTMLResponse:
+    return render(request, "login.html", svc, None, error=error[:200], next=safe_next(next_url))
 
 
 @router.post("/login")
@@ -81,15 +84,17 @@ async def login(
     svc: Svc,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=200)],
+    next_url: Annotated[str, Form(alias="next", max_length=2000)] = "/",
 ) -> Response:
     await check_csrf(request)
     try:
         who = svc.auth.login(
             username,
             password,
-            client_address(request, svc.settings.trust_forwarded_for),
+            client_address(request, svc.settings.proxies),
             max_failures=svc.settings.login_max_failures,
             window_seconds=svc.settings.login_window_seconds,
+            max_failures_per_address=svc.settings.login_max_failures_per_address,
         )
     except TooManyAttempts as exc:
         return JSONResponse(
@@ -98,16 +103,44 @@ async def login(
             headers={"Retry-After": str(exc.retry_after_seconds)},
         )
     except AuthError:
-        return render(request, "login.html", svc, None, error="wrong username or password")
+        return render(
+            request,
+            "login.html",
+            svc,
+            None,
+            error="wrong username or password",
+            next=safe_next(next_url),
+        )
+    old = request.session.get("sid")
+    if isinstance(old, str):
+        svc.auth.end_session(old)
     request.session.clear()
     request.session["user"] = who.name
+    request.session["sid"] = svc.auth.start_session(who.name, svc.settings.session_hours)
     csrf_token(request)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(safe_next(next_url), status_code=303)
+
+
+def safe_next(target: str) -> str:
+    """A local path to return to after login (never another site: no scheme, no //host)."""
+    if (
+        not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or "\\" in target
+        or target.startswith(("/login", "/logout"))
+        or any(ord(c) < 32 for c in target)
+    ):
+        return "/"
+    return target[:2000]
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, svc: Svc) -> Response:
     await check_csrf(request)
+    token = request.session.get("sid")
+    user = request.session.get("user")
+    if isinstance(token, str):
+        svc.auth.end_session(token, user if isinstance(user, str) else "")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -142,60 +175,6 @@ def dashboard(
         counts=svc.cases.counts(),
         notifications=svc.state.notifications(8),
     )
-
-
-@router.post("/counterparties")
-def monitor_party(
-    svc: Svc,
-    name: Annotated[str, Form(min_length=1, max_length=1000)],
-    country: Annotated[str, Form(max_length=100)] = "",
-    who: Principal = ANALYST,
-) -> Response:
-    """Keep a searched party under monitoring: store it, open cases for its hits."""
-    query = ScreenQuery(name=name.strip(), country=country.strip())
-    matches, _fresh = svc.live.screen(query, threshold=svc.settings.threshold)
-    [counterparty_id] = svc.cases.add_counterparties([query], f"dashboard by {who.name}")
-    svc.cases.record_hits(counterparty_id, matches, svc.live.entries(), who.name)
-    return RedirectResponse("/cases?status=open", status_code=303)
-
-
-@router.get("/cases", response_class=HTMLResponse)
-def case_queue(
-    request: Request, svc: Svc, status: str = "open", who: Principal = VIEWER
-) -> HTMLResponse:
-    chosen = status if status in STATUSES else None
-    return render(
-        request,
-        "cases.html",
-        svc,
-        who,
-        status=chosen or "all",
-        statuses=STATUSES,
-        cases=svc.cases.cases(chosen, 500),
-        counts=svc.cases.counts(),
-    )
-
-
-@router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(
-    request: Request,
-    svc: Svc,
-    case_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
-    who: Principal = VIEWER,
-) -> HTMLResponse:
-    return render(request, "case.html", svc, who, case=svc.cases.case(case_id))
-
-
-@router.post("/cases/{case_id}/decide")
-def decide(
-    svc: Svc,
-    case_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
-    status: Annotated[str, Form(pattern="^(true_match|false_positive|escalated)$")],
-    reason: Annotated[str, Form(min_length=1, max_length=2000)],
-    who: Principal = ANALYST,
-) -> Response:
-    svc.cases.decide(case_id, status, reason, who.name)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 @router.get("/lists", response_class=HTMLResponse)

@@ -15,8 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from chainwatch.api.deps import ADMIN, ANALYST, VIEWER, Services, services
 from chainwatch.api.schemas import (
-    CounterpartyIn,
-    DecisionRequest,
     ExposureIn,
     KeyIn,
     Message,
@@ -213,77 +211,6 @@ def job(job_id: JobIdParam, svc: Svc, who: Principal = VIEWER) -> Any:
     if found is None:
         raise HTTPException(404, f"no job {job_id}")
     return found
-
-
-# -- counterparties ----------------------------------------------------------------------------
-
-
-@router.get("/counterparties", tags=["cases"])
-def list_counterparties(
-    svc: Svc,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    who: Principal = VIEWER,
-) -> list[dict[str, Any]]:
-    """Stored counterparties, in the order they were added."""
-    return svc.cases.counterparties(limit, offset)
-
-
-@router.post("/counterparties", status_code=201, tags=["cases"])
-def add_counterparty(body: CounterpartyIn, svc: Svc, who: Principal = ANALYST) -> dict[str, Any]:
-    """Store one counterparty, screen it now and open cases for its hits."""
-    query = ScreenQuery(
-        name=body.name,
-        country=body.country,
-        address=body.address,
-        identifiers=tuple(body.identifiers),
-    )
-    matches, fresh = svc.live.screen(query, threshold=svc.settings.threshold, limit=10)
-    [counterparty_id] = svc.cases.add_counterparties(
-        [query], f"api by {who.name}", [body.reference]
-    )
-    opened = svc.cases.record_hits(counterparty_id, matches, svc.live.entries(), who.name)
-    return {
-        "counterparty_id": counterparty_id,
-        "cases_opened": opened,
-        "hits": [match_to_dict(m) for m in matches],
-        "stale": fresh.stale,
-        "warning": fresh.warning,
-    }
-
-
-# -- cases -------------------------------------------------------------------------------------
-
-
-@router.get("/cases", tags=["cases"])
-def list_cases(
-    svc: Svc,
-    status: Annotated[
-        str | None, Query(pattern="^(open|true_match|false_positive|escalated)$")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    who: Principal = VIEWER,
-) -> dict[str, Any]:
-    """The case queue, newest first, with counts per status."""
-    return {"counts": svc.cases.counts(), "cases": svc.cases.cases(status, limit, offset)}
-
-
-@router.get("/cases/{case_id}", tags=["cases"])
-def get_case(case_id: IdParam, svc: Svc, who: Principal = VIEWER) -> dict[str, Any]:
-    """A case: the explained hit, the list entry, what changed, and its full history."""
-    return svc.cases.case(case_id)
-
-
-@router.post("/cases/{case_id}/decision", tags=["cases"])
-def decide_case(
-    case_id: IdParam,
-    body: DecisionRequest,
-    svc: Svc,
-    who: Principal = ANALYST,
-) -> dict[str, Any]:
-    """Decide a case: true_match, false_positive or escalated, with a reason (audited)."""
-    return svc.cases.decide(case_id, body.status, body.reason, who.name)
 
 
 # -- lists -------------------------------------------------------------------------------------

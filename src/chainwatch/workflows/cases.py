@@ -29,6 +29,18 @@ import sqlalchemy as sa
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, entry_to_dict
 from chainwatch.model.screening import Match, Query
+from chainwatch.store.cases import (
+    QueueFilter,
+    QueueGroup,
+    QueueRow,
+    case_row,
+    case_sources,
+    compare_and_set,
+    queue_groups,
+    queue_ids,
+    queue_rows,
+    queue_total,
+)
 from chainwatch.store.lists import entry_json
 from chainwatch.store.service import case_events, cases, counterparties, counterparty_tokens
 from chainwatch.text.normalize import name_forms
@@ -93,6 +105,18 @@ def _insert_tokens(conn: sa.Connection, counterparty_id: int, name: str) -> None
         )
 
 
+def identity_hash(party: Query) -> str:
+    """sha256 of what makes two stored counterparties the same party: the name (whitespace
+    and case folded), country, address and sorted identifiers."""
+    parts = [
+        " ".join(party.name.split()).casefold(),
+        party.country.strip().casefold(),
+        " ".join(party.address.split()).casefold(),
+        *sorted(i.strip().casefold() for i in party.identifiers),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
 def _query_of(row: Any) -> Query:
     return Query(
         name=row.name,
@@ -112,13 +136,33 @@ class CaseService:
     # -- counterparties ------------------------------------------------------------------------
 
     def add_counterparties(
-        self, parties: Sequence[Query], origin: str, references: Sequence[str] | None = None
+        self,
+        parties: Sequence[Query],
+        origin: str,
+        references: Sequence[str] | None = None,
+        batch: str = "",
     ) -> list[int]:
-        """Store parties (with their lookup tokens); returns their ids, in order."""
+        """Store parties (with their lookup tokens); returns their ids, in order. A party
+        whose identity (name, country, address, identifiers) is already stored is not stored
+        again: its id is returned (one counterparty per identity, so a re-upload or a party
+        added twice does not double its cases)."""
         ids: list[int] = []
         created = now_iso()
         with self.engine.begin() as conn:
+            seen: dict[str, int] = {}
             for position, party in enumerate(parties):
+                identity = identity_hash(party)
+                known = seen.get(identity)
+                if known is None:
+                    known = conn.execute(
+                        sa.select(sa.func.min(counterparties.c.id)).where(
+                            counterparties.c.identity == identity
+                        )
+                    ).scalar()
+                if known is not None:
+                    ids.append(int(known))
+                    seen[identity] = int(known)
+                    continue
                 new_id = conn.execute(
                     counterparties.insert().values(
                         name=party.name,
@@ -128,10 +172,13 @@ class CaseService:
                         reference=(references[position] if references else "")[:200],
                         origin=origin[:300],
                         created_at=created,
+                        batch=batch[:40],
+                        identity=identity,
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
                 _insert_tokens(conn, int(new_id), party.name)
                 ids.append(int(new_id))
+                seen[identity] = int(new_id)
         return ids
 
     def refresh_tokens(self) -> int:
@@ -293,6 +340,7 @@ class CaseService:
                         snapshot=match.snapshot,
                         changes=json.dumps(changes, ensure_ascii=False, default=str),
                         updated_at=stamp,
+                        version=cases.c.version + 1,
                     )
                 )
                 self._event(
@@ -336,8 +384,25 @@ class CaseService:
             )
         )
 
-    def decide(self, case_id: int, status: str, reason: str, actor: str) -> dict[str, Any]:
-        """Record a reviewer's decision on a case."""
+    def decide(
+        self,
+        case_id: int,
+        status: str,
+        reason: str,
+        actor: str,
+        version: int,
+        *,
+        four_eyes: bool = False,
+    ) -> dict[str, Any]:
+        """Record a reviewer's decision on a case, made on the case at `version`.
+
+        The decision, its case event and its audit record are written in one transaction. A
+        case that changed since `version` (another decision, a list change) is not touched:
+        :class:`StaleDecision` carries what changed. With `four_eyes`, clearing a true match
+        (deciding anything else on it) needs two reviewers: the first decision is recorded as a
+        request (``pending_status``), and a second, different analyst deciding the same
+        confirms it.
+        """
         if status not in DECISIONS:
             raise ChainwatchError(f"decision must be one of {', '.join(DECISIONS)}")
         reason = reason.strip()
@@ -345,74 +410,135 @@ class CaseService:
             raise ChainwatchError("a decision needs a reason")
         if len(reason) > MAX_REASON:
             raise ChainwatchError(f"reason longer than {MAX_REASON} characters")
-        stamp = now_iso()
-        with self.engine.begin() as conn:
-            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+
+        def work(conn: sa.Connection) -> None:
+            row = case_row(conn, case_id)
             if row is None:
                 raise CaseNotFound(f"no case {case_id}")
-            conn.execute(
-                cases.update()
-                .where(cases.c.id == case_id)
-                .values(
-                    status=status,
-                    reviewer=actor,
-                    reason=reason,
-                    decided_at=stamp,
-                    decided_entry_hash=row.entry_hash,
-                    changes="{}",
-                    updated_at=stamp,
-                )
+            if row.version != version:
+                raise StaleDecision(case_id, version, _case_state(row))
+            stamp = now_iso()
+            clearing = four_eyes and row.status == "true_match" and status != "true_match"
+            if clearing and not (row.pending_status == status and row.pending_by != actor):
+                if row.pending_status == status and row.pending_by == actor:
+                    raise SecondReviewerNeeded(
+                        f"case {case_id}: you asked to clear this true match; another analyst "
+                        "must confirm it (four-eyes)"
+                    )
+                values: dict[str, Any] = {
+                    "pending_status": status,
+                    "pending_by": actor,
+                    "pending_reason": reason,
+                    "updated_at": stamp,
+                }
+                action, audit_action = "clear_requested", "case.clear_requested"
+                event_status = row.status
+            else:
+                values = {
+                    "status": status,
+                    "reviewer": actor,
+                    "reason": reason,
+                    "decided_at": stamp,
+                    "decided_entry_hash": row.entry_hash,
+                    "changes": "{}",
+                    "pending_status": "",
+                    "pending_by": "",
+                    "pending_reason": "",
+                    "updated_at": stamp,
+                }
+                action, audit_action = "decided", "case.decided"
+                event_status = status
+            if not compare_and_set(conn, case_id, version, values):
+                current = case_row(conn, case_id)
+                raise StaleDecision(case_id, version, _case_state(current))
+            detail: dict[str, Any] = {"previous": row.status}
+            if action == "decided" and row.pending_status:
+                detail["confirms_request_of"] = row.pending_by
+            self._event(conn, case_id, actor, action, event_status, reason, detail)
+            self.audit.append_in(
+                conn,
+                actor,
+                audit_action,
+                f"case:{case_id}",
+                {
+                    "status": status,
+                    "previous": row.status,
+                    "reason": reason,
+                    "counterparty_id": row.counterparty_id,
+                    "entry_id": row.entry_id,
+                    "entry_hash": row.entry_hash,
+                    **(
+                        {"confirms_request_of": row.pending_by}
+                        if "confirms_request_of" in detail
+                        else {}
+                    ),
+                },
             )
-            self._event(conn, case_id, actor, "decided", status, reason, {"previous": row.status})
-        self.audit.append(
-            actor,
-            "case.decided",
-            f"case:{case_id}",
-            {
-                "status": status,
-                "previous": row.status,
-                "reason": reason,
-                "counterparty_id": row.counterparty_id,
-                "entry_id": row.entry_id,
-                "entry_hash": row.entry_hash,
-            },
-        )
+
+        self.audit.in_transaction(work)
         return self.case(case_id)
+
+    def assign(self, case_ids: Sequence[int], assignee: str, actor: str) -> int:
+        """Assign cases to a reviewer ('' unassigns); bumps their versions; audited."""
+        ids = sorted(set(case_ids))
+
+        def work(conn: sa.Connection) -> int:
+            changed = 0
+            for start in range(0, len(ids), 500):
+                changed += conn.execute(
+                    cases.update()
+                    .where(cases.c.id.in_(ids[start : start + 500]))
+                    .values(assignee=assignee[:100], version=cases.c.version + 1)
+                ).rowcount
+            self.audit.append_in(
+                conn,
+                actor,
+                "case.assigned",
+                f"cases:{len(ids)}",
+                {"assignee": assignee, "cases": ids[:1000]},
+            )
+            return int(changed)
+
+        return self.audit.in_transaction(work)
 
     def cases(
         self, status: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
+        """The newest cases (of one status); see :meth:`queue` for filters and counts."""
         if status is not None and status not in STATUSES:
             raise ChainwatchError(f"status must be one of {', '.join(STATUSES)}")
-        query = (
-            sa.select(
-                cases.c.id,
-                cases.c.counterparty_id,
-                counterparties.c.name.label("counterparty"),
-                cases.c.entry_id,
-                cases.c.source,
-                cases.c.listed_name,
-                cases.c.matched_name,
-                cases.c.score,
-                cases.c.status,
-                cases.c.reviewer,
-                cases.c.decided_at,
-                cases.c.created_at,
-                cases.c.updated_at,
-                cases.c.changes,
-            )
-            .join(counterparties, counterparties.c.id == cases.c.counterparty_id)
-            .order_by(cases.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        if status is not None:
-            query = query.where(cases.c.status == status)
+        return [r.as_dict() for r in self.queue(QueueFilter(status=status or ""), limit, offset)[1]]
+
+    def queue(
+        self, filters: QueueFilter, limit: int = 50, offset: int = 0
+    ) -> tuple[int, list[QueueRow]]:
+        """(total matching, one page of rows) of the filtered, sorted queue."""
         with self.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
-        for row in rows:
-            row["changes"] = json.loads(row["changes"] or "{}")
-        return rows
+            return queue_total(conn, filters), queue_rows(conn, filters, limit, offset)
+
+    def queue_groups(
+        self, filters: QueueFilter, limit: int = 50, offset: int = 0
+    ) -> tuple[int, list[QueueGroup]]:
+        with self.engine.connect() as conn:
+            return queue_groups(conn, filters, limit, offset)
+
+    def sources(self) -> list[str]:
+        """List codes that have cases (for the queue's list filter)."""
+        with self.engine.connect() as conn:
+            return case_sources(conn)
+
+    def queue_ids(self, filters: QueueFilter, limit: int = 10_000) -> list[int]:
+        with self.engine.connect() as conn:
+            return queue_ids(conn, filters, limit)
+
+    def next_case(self, filters: QueueFilter, after: int) -> int | None:
+        """The first open case of the queue other than `after` (where to go after deciding)."""
+        open_filter = QueueFilter(**{**_as_kwargs(filters), "status": "open"})
+        with self.engine.connect() as conn:
+            for case_id in queue_ids(conn, open_filter, 2):
+                if case_id != after:
+                    return case_id
+        return None
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -449,3 +575,41 @@ class CaseService:
 
 class CaseNotFound(ChainwatchError):
     """No case with that id."""
+
+
+class StaleDecision(ChainwatchError):
+    """The case changed since the decision's form was loaded (HTTP 409)."""
+
+    def __init__(self, case_id: int, seen_version: int, current: dict[str, Any]) -> None:
+        super().__init__(
+            f"case {case_id} changed since you opened it (version {seen_version}, now "
+            f"{current.get('version')}): it is {current.get('status')}"
+            + (f", decided by {current['reviewer']}" if current.get("reviewer") else "")
+            + "; review the change and decide again"
+        )
+        self.case_id = case_id
+        self.seen_version = seen_version
+        self.current = current
+
+
+class SecondReviewerNeeded(ChainwatchError):
+    """Four-eyes: the same analyst cannot both request and confirm clearing a true match."""
+
+
+def _case_state(row: Any) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {
+        "status": row.status,
+        "version": row.version,
+        "reviewer": row.reviewer,
+        "reason": row.reason,
+        "decided_at": row.decided_at,
+        "pending_status": row.pending_status,
+        "pending_by": row.pending_by,
+        "changes": json.loads(row.changes or "{}"),
+    }
+
+
+def _as_kwargs(filters: QueueFilter) -> dict[str, Any]:
+    return {name: getattr(filters, name) for name in filters.__slots__}

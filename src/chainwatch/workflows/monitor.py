@@ -857,7 +857,7 @@ def run_batch(
     """Store the counterparties of an upload, screen them, open cases; report progress."""
     try:
         service.update_job(job_id, status="running")
-        ids = cases.add_counterparties(parties, origin, references)
+        ids = cases.add_counterparties(parties, origin, references, batch=job_id)
         entries = live.entries()
         hits: list[dict[str, object]] = []
         opened: list[int] = []
@@ -898,5 +898,13 @@ def run_batch(
             },
         )
     except Exception as exc:
-        log.exception("batch job %s failed", job_id)
-        service.update_job(job_id, status="failed", message=str(exc)[:2000])
+        reference = uuid.uuid4().hex[:12]
+        log.exception("batch job %s failed (reference %s)", job_id, reference)
+        # never the exception's text: a database error would show SQL and parameters
+        message = (
+            str(exc)[:2000]
+            if isinstance(exc, ChainwatchError)
+            else f"the batch failed (reference {reference}); the team can look it up in the "
+            "server log"
+        )
+        service.update_job(job_id, status="failed", message=message)
