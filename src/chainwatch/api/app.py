@@ -420,6 +420,7 @@ def create_app(
     app.state.services = svc
     install_error_handlers(app)
 
+    from chainwatch.api.batch_pages import router as batch_pages_router
     from chainwatch.api.case_pages import router as case_pages_router
     from chainwatch.api.case_routes import router as case_router
     from chainwatch.api.pages import router as pages_router
@@ -439,6 +440,7 @@ def create_app(
     app.include_router(case_router)
     app.include_router(pages_router)
     app.include_router(case_pages_router)
+    app.include_router(batch_pages_router)
     docs_assets = swagger_assets()
     if docs_assets is not None:
         app.mount("/static/docs", StaticFiles(directory=docs_assets), name="docs-assets")

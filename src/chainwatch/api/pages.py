@@ -28,15 +28,20 @@ from chainwatch.api.routes import (
     _safe_name,
     exposure_for,
     read_network_upload,
-    read_upload,
     screen_party,
     start_resilience,
     status_payload,
-    submit_batch,
 )
 from chainwatch.api.schemas import ExposureIn, ResilienceIn, ScreenRequest
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.workflows.auth import AuthError, Principal, TooManyAttempts
+from chainwatch.workflows.exports import (
+    column_label,
+    plain_cell,
+    readable_number,
+    table_csv,
+    tables_xlsx,
+)
 from chainwatch.workflows.lists import diff_snapshots
 from chainwatch.workflows.monitor import NoActiveSnapshot
 from chainwatch.workflows.results import store_network
@@ -46,6 +51,8 @@ templates = Jinja2Templates(directory=str(WEB / "templates"))
 templates.env.filters["pretty"] = lambda value: json.dumps(
     value, indent=2, ensure_ascii=False, default=str
 )
+templates.env.filters["num"] = readable_number
+templates.env.filters["label"] = column_label
 router = APIRouter(include_in_schema=False)
 Svc = Annotated[Services, Depends(services)]
 
@@ -161,6 +168,17 @@ def dashboard(
             result = screen_party(
                 svc, ScreenRequest(name=q.strip()[:1000], country=country.strip()[:100])
             )
+            svc.audit.append(
+                who.name,
+                "screen.search",
+                q.strip()[:300],
+                {
+                    "name": q.strip()[:1000],
+                    "country": country.strip()[:100],
+                    "snapshot": result["snapshot"],
+                    "hits": [h["entry_id"] for h in result["hits"]],
+                },
+            )
         except (ChainwatchError, ValueError) as exc:
             error = str(exc)
     return render(
@@ -189,42 +207,6 @@ def lists_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLRespo
         if older:
             diff = diff_snapshots(svc.store, str(older[-1].id), str(active["id"])).as_dict(200)
     return render(request, "lists.html", svc, who, status=status, snapshots=snapshots, diff=diff)
-
-
-@router.get("/upload", response_class=HTMLResponse)
-def upload_page(request: Request, svc: Svc, who: Principal = ANALYST) -> HTMLResponse:
-    return render(request, "upload.html", svc, who, error="")
-
-
-@router.post("/upload")
-def upload(
-    request: Request,
-    svc: Svc,
-    file: Annotated[UploadFile, File()],
-    column: Annotated[str, Form(max_length=100)] = "",
-    who: Principal = ANALYST,
-) -> Response:
-    try:
-        parties, references = read_upload(svc, file, column or None)
-        svc.live.snapshot()
-    except (HTTPException, ChainwatchError) as exc:
-        message = exc.detail if isinstance(exc, HTTPException) else str(exc)
-        return render(request, "upload.html", svc, who, error=message)
-    job_id = submit_batch(svc, parties, references, file.filename, who)
-    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
-
-
-@router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(
-    request: Request,
-    svc: Svc,
-    job_id: Annotated[str, PathParam(max_length=64, pattern="^[0-9a-f]+$")],
-    who: Principal = VIEWER,
-) -> HTMLResponse:
-    job = svc.state.job(job_id)
-    if job is None:
-        raise HTTPException(404, f"no job {job_id}")
-    return render(request, "job.html", svc, who, job=job)
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -334,4 +316,66 @@ def _results_page(
         kind=kind,
         results=listed,
         latest=latest,
+    )
+
+
+@router.get("/results/{kind}/{name}/download.{fmt}")
+def result_download(
+    svc: Svc,
+    kind: Annotated[str, PathParam(pattern="^(exposure|resilience)$")],
+    name: Annotated[str, PathParam(max_length=100)],
+    fmt: Annotated[str, PathParam(pattern="^(xlsx|csv)$")],
+    table: Annotated[str, Query(max_length=100)] = "",
+    who: Principal = VIEWER,
+) -> Response:
+    """A stored result's tables: all as one XLSX, or one (`table`) as CSV."""
+    found = svc.state.result(kind, _safe_name(name))
+    if found is None:
+        raise HTTPException(404, f"no {kind} result {name!r}")
+    tables = found["document"].get("tables", {}) or {}
+    if fmt == "xlsx":
+        return Response(
+            tables_xlsx(tables),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{kind}-{name}.xlsx"'},
+        )
+    if table not in tables:
+        raise HTTPException(404, f"no table {table!r} in {kind} {name!r}")
+    rows = tables[table]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    plain = [{c: plain_cell(r.get(c, "")) for c in columns} for r in rows]
+    return Response(
+        table_csv(columns, plain),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{name}-{table}.csv"'},
+    )
+
+
+@router.get("/results/{kind}/{name}/image/{index}")
+def result_image(
+    svc: Svc,
+    kind: Annotated[str, PathParam(pattern="^(exposure|resilience)$")],
+    name: Annotated[str, PathParam(max_length=100)],
+    index: Annotated[int, PathParam(ge=0, le=100)],
+    who: Principal = VIEWER,
+) -> Response:
+    """One stored picture (PNG or SVG, as the workflow made it), as a download."""
+    import base64
+
+    found = svc.state.result(kind, _safe_name(name))
+    images = (found or {}).get("document", {}).get("images", []) if found else []
+    if index >= len(images):
+        raise HTTPException(404, "no such image")
+    image = images[index]
+    media = str(image.get("media_type", "application/octet-stream"))
+    if media not in ("image/png", "image/svg+xml"):
+        raise HTTPException(404, "no such image")
+    suffix = "png" if media == "image/png" else "svg"
+    return Response(
+        base64.b64decode(image.get("base64", "")),
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{kind}-{name}-{index}.{suffix}"',
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        },
     )

@@ -131,8 +131,15 @@ def submit_batch(
     who: Principal,
 ) -> str:
     """Queue the screening of uploaded counterparties as a background job; its id."""
-    origin = f"upload {Path(filename or 'file').name[:100]} by {who.name}"
+    shown = Path(filename or "file").name[:100]
+    origin = f"upload {shown} by {who.name}"
     job_id = svc.state.new_job("batch", len(parties), who.name)
+    svc.audit.append(
+        who.name,
+        "batch.uploaded",
+        f"job:{job_id}",
+        {"file": shown, "rows": len(parties), "snapshot": svc.live.snapshot().content_hash},
+    )
     svc.executor.submit(
         run_batch,
         job_id,
@@ -144,6 +151,7 @@ def submit_batch(
         svc.state,
         who.name,
         svc.settings.threshold,
+        filename=shown,
     )
     return job_id
 
@@ -170,38 +178,57 @@ def upload_batch(
     }
 
 
+def save_upload(svc: Services, file: UploadFile, directory: Path) -> tuple[Path, str]:
+    """Write an upload into `directory` (as upload<suffix>; its own name is never a path),
+    within the size limit; (path, the file's own name)."""
+    original = Path(file.filename or "upload.csv").name
+    suffix = Path(original).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise HTTPException(400, f"file must be one of {', '.join(UPLOAD_SUFFIXES)}")
+    path = directory / f"upload{suffix}"
+    size = 0
+    with path.open("wb") as out:
+        while chunk := file.file.read(1 << 20):
+            size += len(chunk)
+            if size > svc.settings.upload_limit_bytes:
+                raise HTTPException(
+                    413, f"file larger than {svc.settings.upload_limit_bytes} bytes"
+                )
+            out.write(chunk)
+    return path, original
+
+
+def read_saved(
+    svc: Services, path: Path, original: str, mapping: dict[str, str | None]
+) -> tuple[list[ScreenQuery], list[str]]:
+    """Read a saved counterparty file completely with a column mapping (clear errors)."""
+    try:
+        rows = read_counterparties(
+            path,
+            mapping.get("name") or None,
+            mapping.get("country") or None,
+            max_rows=svc.settings.batch_max_rows,
+            address_column=mapping.get("address") or None,
+            id_column=mapping.get("identifier") or None,
+        )
+    except TooManyRows as exc:
+        raise HTTPException(413, str(exc).replace(str(path), original)) from exc
+    except ChainwatchError as exc:
+        raise HTTPException(400, str(exc).replace(str(path), original)) from exc
+    except Exception as exc:  # a parser library choking on a hostile file
+        raise HTTPException(400, f"file {original}: cannot be read ({type(exc).__name__})") from exc
+    if len(rows) > svc.settings.batch_max_rows:
+        raise HTTPException(413, f"more than {svc.settings.batch_max_rows} counterparties")
+    return [r.query for r in rows], [str(r.row) for r in rows]
+
+
 def read_upload(
     svc: Services, file: UploadFile, column: str | None
 ) -> tuple[list[ScreenQuery], list[str]]:
     """Read an uploaded counterparty file completely (clear errors for a bad file)."""
-    original = Path(file.filename or "upload.csv").name  # never used as a path: suffix only
-    suffix = Path(original).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise HTTPException(400, f"file must be one of {', '.join(UPLOAD_SUFFIXES)}")
     with tempfile.TemporaryDirectory(prefix="chainwatch-upload-") as directory:
-        path = Path(directory) / f"upload{suffix}"
-        size = 0
-        with path.open("wb") as out:
-            while chunk := file.file.read(1 << 20):
-                size += len(chunk)
-                if size > svc.settings.upload_limit_bytes:
-                    raise HTTPException(
-                        413, f"file larger than {svc.settings.upload_limit_bytes} bytes"
-                    )
-                out.write(chunk)
-        try:
-            rows = read_counterparties(path, column, max_rows=svc.settings.batch_max_rows)
-        except TooManyRows as exc:
-            raise HTTPException(413, str(exc).replace(str(path), original)) from exc
-        except ChainwatchError as exc:
-            raise HTTPException(400, str(exc).replace(str(path), original)) from exc
-        except Exception as exc:  # a parser library choking on a hostile file
-            raise HTTPException(
-                400, f"file {original}: cannot be read ({type(exc).__name__})"
-            ) from exc
-    if len(rows) > svc.settings.batch_max_rows:
-        raise HTTPException(413, f"more than {svc.settings.batch_max_rows} counterparties")
-    return [r.query for r in rows], [str(r.row) for r in rows]
+        path, original = save_upload(svc, file, Path(directory))
+        return read_saved(svc, path, original, {"name": column})
 
 
 @router.get("/jobs/{job_id}", tags=["screening"])

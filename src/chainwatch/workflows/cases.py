@@ -522,6 +522,25 @@ class CaseService:
         with self.engine.connect() as conn:
             return queue_groups(conn, filters, limit, offset)
 
+    def case_ids_for(self, pairs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """Case ids of (counterparty id, entry id) pairs (those that have a case)."""
+        wanted = sorted(set(pairs))
+        found: dict[tuple[int, str], int] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 200):
+                chunk = wanted[start : start + 200]
+                rows = conn.execute(
+                    sa.select(cases.c.id, cases.c.counterparty_id, cases.c.entry_id).where(
+                        cases.c.counterparty_id.in_({c for c, _ in chunk}),
+                        cases.c.entry_id.in_({e for _, e in chunk}),
+                    )
+                )
+                for row in rows:
+                    key = (int(row.counterparty_id), str(row.entry_id))
+                    if key in set(chunk):
+                        found[key] = int(row.id)
+        return found
+
     def sources(self) -> list[str]:
         """List codes that have cases (for the queue's list filter)."""
         with self.engine.connect() as conn:

@@ -148,12 +148,52 @@ def _pick(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """The first rows of a file and the columns the reader would use (the mapping)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total_rows: int
+    mapping: dict[str, str]  # role (name, country, address, identifier) -> column or ""
+
+
+def preview_counterparties(path: Path, *, max_rows: int = MAX_ROWS, show: int = 10) -> Preview:
+    """Header, first `show` rows, row count and the guessed column mapping of a file."""
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        header, rows = _rows_xlsx(path, max_rows)
+    elif suffix == ".parquet":
+        header, rows = _rows_parquet(path, max_rows)
+    else:
+        header, rows = _rows_csv(path, max_rows)
+    mapping: dict[str, str] = {}
+    for role, candidates in (
+        ("name", NAME_COLUMNS),
+        ("country", COUNTRY_COLUMNS),
+        ("address", ADDRESS_COLUMNS),
+        ("identifier", ID_COLUMNS),
+    ):
+        at = _pick(header, None, candidates, path)
+        mapping[role] = header[at] if at is not None else ""
+    if not mapping["name"] and len(header) == 1:
+        mapping["name"] = header[0]
+    return Preview(
+        tuple(header),
+        tuple(tuple(r) for r in rows[:show]),
+        sum(1 for r in rows if any(c.strip() for c in r)),
+        mapping,
+    )
+
+
 def read_counterparties(
     path: Path,
     column: str | None = None,
     country_column: str | None = None,
     *,
     max_rows: int = MAX_ROWS,
+    address_column: str | None = None,
+    id_column: str | None = None,
 ) -> list[Counterparty]:
     """Every counterparty of a CSV, XLSX or Parquet file; rows with an empty name are errors,
     and so are cells with NUL or control characters; more than `max_rows` rows is an error
@@ -179,8 +219,8 @@ def read_counterparties(
                 row=1,
             )
     country_at = _pick(header, country_column, COUNTRY_COLUMNS, path)
-    address_at = _pick(header, None, ADDRESS_COLUMNS, path)
-    id_at = _pick(header, None, ID_COLUMNS, path)
+    address_at = _pick(header, address_column, ADDRESS_COLUMNS, path)
+    id_at = _pick(header, id_column, ID_COLUMNS, path)
     if not rows:
         raise InputError("the file has a header but no rows", file=str(path), row=2)
     out: list[Counterparty] = []

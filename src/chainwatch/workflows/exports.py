@@ -59,3 +59,65 @@ def table_xlsx(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def tables_xlsx(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> bytes:
+    """A workbook with one sheet per table (columns from the rows), text as string cells."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for name, rows in tables.items():
+        sheet = book.create_sheet(name[:31])
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        sheet.append(xlsx_row(sheet, columns))
+        for row in rows:
+            sheet.append(xlsx_row(sheet, [plain_cell(row.get(c, "")) for c in columns]))
+    if not tables:
+        book.create_sheet("empty")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def plain_cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return str(value)
+    return value
+
+
+UNITS = {"days": "days", "usd": "USD", "eur": "EUR", "pct": "%", "hours": "h", "kg": "kg"}
+
+
+def column_label(name: str) -> str:
+    """A column name for people: "lost_margin_usd" -> "Lost margin (USD)",
+    "lead_time_days" -> "Lead time (days)", "tts" -> "TTS"."""
+    parts = [p for p in name.split("_") if p]
+    if not parts:
+        return name
+    unit = ""
+    if len(parts) > 1 and parts[-1].lower() in UNITS:
+        unit = UNITS[parts.pop().lower()]
+    if len(parts) == 1 and len(parts[0]) <= 4 and parts[0].isalpha() and parts[0].islower():
+        text = parts[0].upper() if parts[0] in {"tts", "ttr", "rei", "id", "bom"} else parts[0]
+    else:
+        text = " ".join(parts)
+    text = text[:1].upper() + text[1:]
+    return f"{text} ({unit})" if unit else text
+
+
+def readable_number(value: Any) -> str:
+    """Numbers for people: thousands separators; two decimals (three significant digits
+    under 1); integers as integers. 1234567.891 -> "1,234,567.89", 0.012345 -> "0.0123"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) < 1:
+        return f"{value:.3g}"
+    return f"{value:,.2f}"

@@ -853,18 +853,27 @@ def run_batch(
     actor: str,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 5,
+    *,
+    filename: str = "",
 ) -> None:
-    """Store the counterparties of an upload, screen them, open cases; report progress."""
+    """Store the counterparties of an upload, screen them, open cases; report progress.
+
+    The result keeps the file's name, the uploader, the row counts and the first 5000 hits
+    (``hits_total`` counts them all)."""
     try:
         service.update_job(job_id, status="running")
         ids = cases.add_counterparties(parties, origin, references, batch=job_id)
         entries = live.entries()
         hits: list[dict[str, object]] = []
+        hits_total = 0
+        with_hits = 0
         opened: list[int] = []
         last = time.monotonic()
         for done, (counterparty_id, party) in enumerate(zip(ids, parties, strict=True), start=1):
             matches, fresh = live.screen(party, threshold=threshold, limit=limit)
             opened.extend(cases.record_hits(counterparty_id, matches, entries, actor))
+            hits_total += len(matches)
+            with_hits += bool(matches)
             for rank, match in enumerate(matches, start=1):
                 if len(hits) < 5000:
                     hits.append(
@@ -890,7 +899,11 @@ def run_batch(
             done=len(parties),
             message=f"{len(parties)} counterparties screened, {len(opened)} cases opened",
             result={
+                "file": filename,
+                "uploaded_by": actor,
                 "counterparties": len(parties),
+                "with_hits": with_hits,
+                "hits_total": hits_total,
                 "hits": hits,
                 "cases_opened": opened,
                 "snapshot": fresh.snapshot,
