@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,7 +72,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>chainwatch API</title>
 <link rel="stylesheet" href="/static/docs/swagger-ui.css">
-<link rel="icon" href="/static/docs/favicon-32x32.png"></head>
+<link rel="icon" href="/static/docs/favicon.png"></head>
 <body><div id="swagger-ui"></div>
 <script src="/static/docs/swagger-ui-bundle.js"></script>
 <script src="/static/docs-init.js"></script>
@@ -205,13 +206,35 @@ def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and request.method == "GET"
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API): its errors are shown as a page."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    from chainwatch.api.pages import templates
+
+    response = templates.TemplateResponse(
+        request,
+        "error.html",
+        {"who": None, "csrf": "", "freshness": None, "alerts": [], "message": message, "back": ""},
+    )
+    response.status_code = status
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error is JSON `{"error": "..."}` with a clear message; never a stack trace."""
 
     @app.exception_handler(AuthError)
     async def auth_error(request: Request, exc: AuthError) -> Response:
         if _is_page(request):
-            return RedirectResponse("/login", status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            if target in ("/", "/login"):
+                return RedirectResponse("/login", status_code=303)
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
         return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
 
     @app.exception_handler(Forbidden)
@@ -265,6 +288,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if _wants_page(request) and exc.status_code not in (401, 405):
+            return _error_page(request, exc.status_code, message)
         return _error(exc.status_code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
@@ -273,6 +298,8 @@ def install_error_handlers(app: FastAPI) -> None:
         for error in exc.errors()[:10]:
             where = ".".join(str(p) for p in error.get("loc", ()))
             problems.append(f"{where}: {error.get('msg', 'invalid')}")
+        if _wants_page(request):
+            return _error_page(request, 422, "invalid form or address: " + "; ".join(problems))
         return _error(422, "invalid request: " + "; ".join(problems))
 
     @app.exception_handler(Exception)
@@ -461,14 +488,15 @@ def create_app(
 
 
 def swagger_assets() -> Path | None:
-    """Swagger UI's files from the swagger-ui-bundle package (Apache-2.0, its LICENSE ships
-    with it), served by this server."""
-    try:
-        import swagger_ui_bundle
-    except ImportError:
-        log.warning("swagger-ui-bundle is not installed: /docs has no assets")
+    """Swagger UI 5's files (Apache-2.0) as the fastapi-offline package (MIT) ships them,
+    served by this server: /docs works offline and under a CSP without CDNs."""
+    from importlib.util import find_spec
+
+    spec = find_spec("fastapi_offline")
+    if spec is None or not spec.submodule_search_locations:
+        log.warning("fastapi-offline is not installed: /docs has no assets")
         return None
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
 def app_from_env() -> FastAPI:

@@ -189,7 +189,7 @@ def _filters_from(back: str) -> QueueFilter:
     values = dict(parse_qsl(back))
     try:
         return queue_filter(
-            status=values.get("status", ""),
+            status=values.get("status", "") if values.get("status", "") in (*STATUSES, "all") else "",
             source=values.get("source", "")[:40],
             reviewer=values.get("reviewer", "")[:100],
             batch="".join(c for c in values.get("batch", "") if c in "0123456789abcdef")[:40],

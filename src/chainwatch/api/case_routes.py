@@ -42,11 +42,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def queue_filter(
     status: Annotated[str, Query(pattern="^(" + "|".join(STATUSES) + "|all|)$")] = "",
     source: Annotated[str, Query(max_length=40, pattern=r"^[A-Za-z0-9_.-]*$")] = "",
-    score_min: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
-    score_max: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
+    score_min: Annotated[str, Query(max_length=20, description="0 to 1; empty: any")] = "",
+    score_max: Annotated[str, Query(max_length=20, description="0 to 1; empty: any")] = "",
     reviewer: Annotated[str, Query(max_length=100, pattern=r"^[A-Za-z0-9_.@:-]*$")] = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Annotated[str, Query(max_length=10, description="YYYY-MM-DD; empty: any")] = "",
+    date_to: Annotated[str, Query(max_length=10, description="YYYY-MM-DD; empty: any")] = "",
     batch: Annotated[str, Query(max_length=40, pattern="^[0-9a-f]*$")] = "",
     q: Annotated[str, Query(max_length=200)] = "",
     counterparty_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
@@ -59,16 +59,38 @@ def queue_filter(
     return QueueFilter(
         status="" if status == "all" else status,
         source=source.upper(),
-        score_min=score_min,
-        score_max=score_max,
+        score_min=_score(score_min, "score_min"),
+        score_max=_score(score_max, "score_max"),
         reviewer=reviewer,
-        date_from=date_from.isoformat() if date_from else "",
-        date_to=date_to.isoformat() if date_to else "",
+        date_from=_day(date_from, "date_from"),
+        date_to=_day(date_to, "date_to"),
         batch=batch,
         search=q.strip(),
         counterparty_id=counterparty_id,
         sort=sort,
     )
+
+
+def _score(text: str, field: str) -> float | None:
+    """A score bound from a form field ('' is no bound)."""
+    if not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise HTTPException(422, f"{field}: a number from 0 to 1, not {text[:20]!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise HTTPException(422, f"{field}: a number from 0 to 1, not {text[:20]!r}")
+    return value
+
+
+def _day(text: str, field: str) -> str:
+    if not text.strip():
+        return ""
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise HTTPException(422, f"{field}: a date as YYYY-MM-DD, not {text[:20]!r}") from None
 
 
 Filters = Annotated[QueueFilter, Depends(queue_filter)]
