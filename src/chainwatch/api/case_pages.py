@@ -189,11 +189,20 @@ def _filters_from(back: str) -> QueueFilter:
     values = dict(parse_qsl(back))
     try:
         return queue_filter(
-            status=values.get("status", "") if values.get("status", "") in (*STATUSES, "all") else "",
+            status=values.get("status", "")
+            if values.get("status", "") in (*STATUSES, "all")
+            else "",
             source=values.get("source", "")[:40],
             reviewer=values.get("reviewer", "")[:100],
             batch="".join(c for c in values.get("batch", "") if c in "0123456789abcdef")[:40],
             q=values.get("q", "")[:200],
+            score_min=values.get("score_min", "")[:20],
+            score_max=values.get("score_max", "")[:20],
+            date_from=values.get("date_from", "")[:10],
+            date_to=values.get("date_to", "")[:10],
+            counterparty_id=int(values["counterparty_id"])
+            if values.get("counterparty_id", "").isdigit()
+            else None,
             sort=values.get("sort", "newest") if values.get("sort") in SORTS else "newest",
         )
     except Exception:

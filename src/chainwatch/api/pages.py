@@ -53,6 +53,9 @@ templates.env.filters["pretty"] = lambda value: json.dumps(
 )
 templates.env.filters["num"] = readable_number
 templates.env.filters["label"] = column_label
+templates.env.filters["when"] = lambda value: (
+    str(value)[:16].replace("T", " ") + " UTC" if value and len(str(value)) >= 16 else value
+)
 router = APIRouter(include_in_schema=False)
 Svc = Annotated[Services, Depends(services)]
 

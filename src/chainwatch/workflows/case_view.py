@@ -100,8 +100,8 @@ def side_by_side(case: dict[str, Any]) -> list[dict[str, Any]]:
         {"label": "Licence policy", "query": [], "listed": [entry.get("license_policy") or ""]},
         {"label": "Remarks", "query": [], "listed": [entry.get("remarks") or ""]},
         {
-            "label": "Source",
-            "query": [party.get("origin") or ""],
+            "label": "Record",
+            "query": [f"{party.get('origin') or ''}, {str(party.get('created_at') or '')[:10]}"],
             "listed": [entry.get("source_url") or ""],
         },
     ]

@@ -897,7 +897,8 @@ def run_batch(
             job_id,
             status="done",
             done=len(parties),
-            message=f"{len(parties)} counterparties screened, {len(opened)} cases opened",
+            message=f"{len(parties):,} counterparties screened, {with_hits:,} with hits, "
+            f"{len(opened):,} case(s) opened",
             result={
                 "file": filename,
                 "uploaded_by": actor,
