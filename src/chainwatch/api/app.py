@@ -379,7 +379,12 @@ def build_services(
     audit = AuditLog(engine)
     cases = CaseService(engine, audit)
     service_state = ServiceState(engine, audit)
-    live = LiveScreener(store, settings.max_snapshot_age_hours, settings.snapshot_check_seconds)
+    live = LiveScreener(
+        store,
+        settings.max_snapshot_age_hours,
+        settings.snapshot_check_seconds,
+        settings.max_publication_age_days,
+    )
     refresher = Refresher(
         store,
         cases,

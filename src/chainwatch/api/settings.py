@@ -31,6 +31,12 @@ class ServiceSettings(BaseModel):
     max_snapshot_age_hours: float = Field(
         default=48.0, description="Older active lists make every screening result say so."
     )
+    max_publication_age_days: float = Field(
+        default=120.0,
+        ge=0,
+        description="A feed published longer ago than this (by the date it states) makes "
+        "results stale, unless a newer feed supersedes its lists; 0: not judged.",
+    )
     refresh_interval_seconds: float = Field(
         default=0.0, description="Refresh the lists on this schedule inside serve; 0: off."
     )

@@ -39,7 +39,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD,
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.store.schema import state
 from chainwatch.store.service import alerts, jobs, notifications, results
+from chainwatch.store.supersede import publication_day, superseded
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService, entry_tokens
 from chainwatch.workflows.lists import diff_snapshot_pair
@@ -233,6 +234,7 @@ class Freshness:
     age_hours: float | None
     stale: bool
     warning: str
+    feeds: tuple[dict[str, object], ...] = ()  # per feed: published, age, superseded lists
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -241,6 +243,7 @@ class Freshness:
             "age_hours": None if self.age_hours is None else round(self.age_hours, 2),
             "stale": self.stale,
             "warning": self.warning,
+            "feeds": list(self.feeds),
         }
 
 
@@ -260,10 +263,15 @@ class LiveScreener:
     """
 
     def __init__(
-        self, store: ListStore, max_age_hours: float = 48.0, check_seconds: float = 2.0
+        self,
+        store: ListStore,
+        max_age_hours: float = 48.0,
+        check_seconds: float = 2.0,
+        max_publication_age_days: float = 0.0,
     ) -> None:
         self.store = store
         self.max_age_hours = max_age_hours
+        self.max_publication_age_days = max_publication_age_days
         self.check_seconds = check_seconds
         self._live: _Live | None = None
         self._checked = 0.0
@@ -328,7 +336,13 @@ class LiveScreener:
             if stale
             else ""
         )
-        return Freshness(snapshot.content_hash, last, age, stale, warning)
+        feeds, old = feed_freshness(snapshot, self.max_publication_age_days)
+        if old:
+            stale = True
+            warning = (warning + " " if warning else "STALE LISTS: ") + (
+                f"published more than {self.max_publication_age_days:g} days ago: " + "; ".join(old)
+            )
+        return Freshness(snapshot.content_hash, last, age, stale, warning, feeds)
 
     def freshness(self) -> Freshness:
         self._current()
@@ -359,6 +373,40 @@ class LiveScreener:
         live = self._current()
         assert self._fresh is not None
         return live.matcher.screen(query, threshold=threshold, limit=limit), self._fresh
+
+
+def feed_freshness(
+    snapshot: Snapshot, max_publication_age_days: float
+) -> tuple[tuple[dict[str, object], ...], list[str]]:
+    """Per feed of `snapshot`: its publication day, age in days and the lists a newer feed
+    supersedes (:mod:`chainwatch.store.supersede`); and the feeds published longer ago than
+    `max_publication_age_days` (0: not judged) whose lists are not all superseded."""
+    dropped = superseded(snapshot.feeds)
+    today = datetime.now(UTC).date()
+    out: list[dict[str, object]] = []
+    old: list[str] = []
+    for feed in snapshot.feeds:
+        day = publication_day(feed.published)
+        age_days = (today - date.fromisoformat(day)).days if day else None
+        gone = dropped.get(feed.id, {})
+        live_sources = [s for s, n in feed.source_counts.items() if n and s not in gone]
+        out.append(
+            {
+                "feed": feed.feed,
+                "published": day,
+                "loaded_at": feed.loaded_at,
+                "published_age_days": age_days,
+                "superseded": dict(sorted(gone.items())),
+            }
+        )
+        if (
+            max_publication_age_days > 0
+            and age_days is not None
+            and age_days > max_publication_age_days
+            and live_sources
+        ):
+            old.append(f"{feed.feed} ({day}, {age_days} days)")
+    return tuple(out), old
 
 
 class NoActiveSnapshot(ChainwatchError):
