@@ -503,3 +503,19 @@ def test_csv_round_trip_of_escaped_text(tmp_path: Path) -> None:
         bad = tmp_path / "bad.csv"
         bad.write_text("name\nok\nx\u0007y\n")
         read_counterparties(bad)
+
+
+def test_nul_bytes_on_every_store(server: Server) -> None:
+    """On PostgreSQL a NUL reached the database and failed (500) the request or the whole
+    batch; on every store it is now a 422 (or a 400 naming the row) before any write."""
+    with server.client("analyst") as client:
+        before = client.get("/api/v1/counterparties", params={"limit": 1000}).json()
+        response = client.post("/api/v1/counterparties", json={"name": "Hikvision\u0000"})
+        assert response.status_code == 422 and "NUL" in response.json()["error"]
+        upload = client.post(
+            "/api/v1/batches",
+            files={"file": ("p.csv", "name\nACME\nHik\u0000vision\n".encode())},
+        )
+        assert upload.status_code == 400 and "row 3" in upload.json()["error"]
+        after = client.get("/api/v1/counterparties", params={"limit": 1000}).json()
+    assert after == before  # nothing of the bad batch was stored

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -69,6 +69,10 @@ class CounterpartyIn(Strict):
     reference: str = Field(default="", max_length=200, description="Your own id of the party.")
 
 
+CaseId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+CaseVersion = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class DecisionRequest(Strict):
     status: Decision
     reason: str = Field(min_length=1, max_length=2000)
@@ -83,13 +87,13 @@ class DecisionRequest(Strict):
 class BulkDecisionRequest(Strict):
     status: Decision
     reason: str = Field(min_length=1, max_length=2000)
-    cases: dict[int, int] = Field(
+    cases: dict[CaseId, CaseVersion] = Field(
         min_length=1, max_length=1000, description="{case id: version it was seen at}"
     )
 
 
 class AssignRequest(Strict):
-    cases: list[int] = Field(min_length=1, max_length=1000)
+    cases: list[CaseId] = Field(min_length=1, max_length=1000)
     assignee: str = Field(default="", pattern=r"^[A-Za-z0-9_.@-]{0,100}$")
 
 
