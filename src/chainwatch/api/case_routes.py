@@ -24,7 +24,12 @@ from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.store.cases import SORTS, QueueFilter
 from chainwatch.text.checks import text_problem
 from chainwatch.workflows.auth import Principal
-from chainwatch.workflows.cases import STATUSES, SecondReviewerNeeded, StaleDecision
+from chainwatch.workflows.cases import (
+    HIT_LIMIT,
+    STATUSES,
+    SecondReviewerNeeded,
+    StaleDecision,
+)
 from chainwatch.workflows.exports import QUEUE_COLUMNS, table_csv, table_xlsx
 from chainwatch.workflows.screening import match_to_dict
 
@@ -114,7 +119,7 @@ def add_one_counterparty(
     svc: Services, query: ScreenQuery, origin: str, reference: str, who: Principal
 ) -> dict[str, Any]:
     """Store (or find: one counterparty per identity) a party, screen it, open cases."""
-    matches, fresh = svc.live.screen(query, threshold=svc.settings.threshold, limit=10)
+    matches, fresh = svc.live.screen(query, threshold=svc.settings.threshold, limit=HIT_LIMIT)
     [counterparty_id] = svc.cases.add_counterparties([query], origin, [reference])
     opened = svc.cases.record_hits(counterparty_id, matches, svc.live.entries(), who.name)
     svc.audit.append(

@@ -50,6 +50,9 @@ from chainwatch.workflows.screening import match_to_dict
 DECISIONS = ("true_match", "false_positive", "escalated")
 STATUSES = ("open", *DECISIONS)
 MAX_REASON = 2000
+# Hits kept per counterparty, the same for an added party, an upload and a re-screening, so a
+# refresh never opens cases an upload would not have (or the reverse).
+HIT_LIMIT = 10
 
 
 def now_iso() -> str:

@@ -87,6 +87,7 @@ def plain_cell(value: Any) -> Any:
     return value
 
 
+ACRONYMS = {"tts", "ttr", "rei", "id", "bom", "eccn", "lp", "fr", "ear", "usd"}
 UNITS = {"days": "days", "usd": "USD", "eur": "EUR", "pct": "%", "hours": "h", "kg": "kg"}
 
 
@@ -99,10 +100,7 @@ def column_label(name: str) -> str:
     unit = ""
     if len(parts) > 1 and parts[-1].lower() in UNITS:
         unit = UNITS[parts.pop().lower()]
-    if len(parts) == 1 and len(parts[0]) <= 4 and parts[0].isalpha() and parts[0].islower():
-        text = parts[0].upper() if parts[0] in {"tts", "ttr", "rei", "id", "bom"} else parts[0]
-    else:
-        text = " ".join(parts)
+    text = " ".join(p.upper() if p.lower() in ACRONYMS else p for p in parts)
     text = text[:1].upper() + text[1:]
     return f"{text} ({unit})" if unit else text
 

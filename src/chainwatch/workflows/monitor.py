@@ -55,7 +55,7 @@ from chainwatch.store.schema import state
 from chainwatch.store.service import alerts, jobs, notifications, results
 from chainwatch.store.supersede import publication_day, superseded
 from chainwatch.workflows.audit import AuditLog
-from chainwatch.workflows.cases import CaseService, entry_tokens
+from chainwatch.workflows.cases import HIT_LIMIT, CaseService, entry_tokens
 from chainwatch.workflows.lists import diff_snapshot_pair
 from chainwatch.workflows.screening import load_index
 
@@ -831,7 +831,7 @@ class Refresher:
         by_id = {e.entry_id: e for e in index.entries}
         new_cases: list[int] = []
         for counterparty_id, query in to_screen:
-            matches = matcher.screen(query, threshold=self.threshold, limit=10)
+            matches = matcher.screen(query, threshold=self.threshold, limit=HIT_LIMIT)
             new_cases.extend(self.cases.record_hits(counterparty_id, matches, by_id, actor))
         self._set_screened(current.content_hash)
         self._set_state(ALGORITHM_KEY, DEFAULT_ALGORITHM.name)
@@ -900,7 +900,7 @@ def run_batch(
     service: ServiceState,
     actor: str,
     threshold: float = DEFAULT_THRESHOLD,
-    limit: int = 5,
+    limit: int = HIT_LIMIT,
     *,
     filename: str = "",
 ) -> None:
