@@ -519,3 +519,22 @@ def test_nul_bytes_on_every_store(server: Server) -> None:
         assert upload.status_code == 400 and "row 3" in upload.json()["error"]
         after = client.get("/api/v1/counterparties", params={"limit": 1000}).json()
     assert after == before  # nothing of the bad batch was stored
+
+
+def test_changing_ones_own_password_ends_every_session(hardened: Server) -> None:
+    one = _login(hardened, "analyst2")
+    other = _login(hardened, "analyst2")
+    wrong = one.post(
+        "/account/password",
+        data={"current": "not it", "new": "another long one", "csrf_token": _csrf(one)},
+    )
+    assert wrong.status_code == 400 and "current password is wrong" in wrong.text
+    done = one.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "another long one", "csrf_token": _csrf(one)},
+    )
+    assert done.status_code == 303
+    assert other.get("/api/v1/me").status_code == 401
+    assert one.get("/api/v1/me").status_code == 401
+    with hardened.client("admin") as admin:
+        assert admin.patch("/api/v1/users/analyst2", json={"password": PASSWORD}).status_code == 200

@@ -144,6 +144,32 @@ def safe_next(target: str) -> str:
     return target[:2000]
 
 
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
+    return render(request, "account.html", svc, who, error="")
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    svc: Svc,
+    current: Annotated[str, Form(max_length=200)],
+    new: Annotated[str, Form(max_length=200)],
+    who: Principal = VIEWER,
+) -> Response:
+    """A user's own password change: every session of the user ends, this one included."""
+    if who.via != "session":
+        raise HTTPException(400, "change a password from the browser session")
+    try:
+        svc.auth.change_own_password(who.name, current, new)
+    except ChainwatchError as exc:
+        response = render(request, "account.html", svc, who, error=str(exc))
+        response.status_code = 400
+        return response
+    request.session.clear()
+    return RedirectResponse("/login?error=password+changed%3A+log+in+again", status_code=303)
+
+
 @router.post("/logout")
 async def logout(request: Request, svc: Svc) -> Response:
     await check_csrf(request)
