@@ -41,8 +41,16 @@ from chainwatch.store.cases import (
     queue_rows,
     queue_total,
 )
+from chainwatch.store.counterparties import (
+    affected_ids,
+    counterparty_dict,
+    counterparty_dicts,
+    counterparty_queries,
+    insert_counterparties,
+    replace_tokens,
+)
 from chainwatch.store.lists import entry_json
-from chainwatch.store.service import case_events, cases, counterparties, counterparty_tokens
+from chainwatch.store.service import case_events, cases
 from chainwatch.text.normalize import name_forms
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.screening import match_to_dict
@@ -98,16 +106,6 @@ def field_changes(old_body: str, new: ListEntry) -> dict[str, dict[str, object]]
     return {k: {"old": old.get(k), "new": v} for k, v in now.items() if old.get(k) != v}
 
 
-def _insert_tokens(conn: sa.Connection, counterparty_id: int, name: str) -> None:
-    """Store the lookup tokens of one counterparty's name (see :func:`name_tokens`)."""
-    tokens = name_tokens(name)
-    if tokens:
-        conn.execute(
-            counterparty_tokens.insert(),
-            [{"counterparty_id": counterparty_id, "token": t} for t in sorted(tokens)],
-        )
-
-
 def identity_hash(party: Query) -> str:
     """sha256 of what makes two stored counterparties the same party: the name (whitespace
     and case folded), country, address and sorted identifiers."""
@@ -118,15 +116,6 @@ def identity_hash(party: Query) -> str:
         *sorted(i.strip().casefold() for i in party.identifiers),
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def _query_of(row: Any) -> Query:
-    return Query(
-        name=row.name,
-        country=row.country,
-        address=row.address,
-        identifiers=tuple(json.loads(row.identifiers or "[]")),
-    )
 
 
 class CaseService:
@@ -149,116 +138,40 @@ class CaseService:
         whose identity (name, country, address, identifiers) is already stored is not stored
         again: its id is returned (one counterparty per identity, so a re-upload or a party
         added twice does not double its cases)."""
-        ids: list[int] = []
-        created = now_iso()
         with self.engine.begin() as conn:
-            seen: dict[str, int] = {}
-            for position, party in enumerate(parties):
-                identity = identity_hash(party)
-                known = seen.get(identity)
-                if known is None:
-                    known = conn.execute(
-                        sa.select(sa.func.min(counterparties.c.id)).where(
-                            counterparties.c.identity == identity
-                        )
-                    ).scalar()
-                if known is not None:
-                    ids.append(int(known))
-                    seen[identity] = int(known)
-                    continue
-                new_id = conn.execute(
-                    counterparties.insert().values(
-                        name=party.name,
-                        country=party.country,
-                        address=party.address,
-                        identifiers=json.dumps(list(party.identifiers)),
-                        reference=(references[position] if references else "")[:200],
-                        origin=origin[:300],
-                        created_at=created,
-                        batch=batch[:40],
-                        identity=identity,
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                _insert_tokens(conn, int(new_id), party.name)
-                ids.append(int(new_id))
-                seen[identity] = int(new_id)
-        return ids
+            return insert_counterparties(
+                conn,
+                [(p, identity_hash(p)) for p in parties],
+                origin=origin,
+                references=references,
+                batch=batch,
+                created=now_iso(),
+                tokens=name_tokens,
+            )
 
     def refresh_tokens(self) -> int:
         """Recompute every counterparty's lookup tokens (after the normalisation changed, with
         the algorithm version); one transaction. Returns the number of counterparties."""
         with self.engine.begin() as conn:
-            rows = conn.execute(sa.select(counterparties.c.id, counterparties.c.name)).all()
-            conn.execute(counterparty_tokens.delete())
-            for row in rows:
-                _insert_tokens(conn, row.id, row.name)
-        return len(rows)
+            return replace_tokens(conn, name_tokens)
 
     def counterparty(self, counterparty_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    sa.select(counterparties).where(counterparties.c.id == counterparty_id)
-                )
-                .mappings()
-                .first()
-            )
-        if row is None:
-            raise ChainwatchError(f"no counterparty {counterparty_id}")
-        item = dict(row)
-        item["identifiers"] = json.loads(item["identifiers"] or "[]")
-        return item
+            return counterparty_dict(conn, counterparty_id)
 
     def counterparties(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(counterparties).order_by(counterparties.c.id).limit(limit).offset(offset)
-            ).mappings()
-            out = [dict(r) for r in rows]
-        for item in out:
-            item["identifiers"] = json.loads(item["identifiers"] or "[]")
-        return out
+            return counterparty_dicts(conn, limit, offset)
 
     def queries(self, ids: Iterable[int] | None = None) -> list[tuple[int, Query]]:
         """(id, query) of the given counterparties, or of all of them."""
-        out: list[tuple[int, Query]] = []
         with self.engine.connect() as conn:
-            if ids is None:
-                rows = conn.execute(sa.select(counterparties).order_by(counterparties.c.id))
-                return [(row.id, _query_of(row)) for row in rows]
-            wanted = sorted(set(ids))
-            for start in range(0, len(wanted), 500):
-                rows = conn.execute(
-                    sa.select(counterparties).where(
-                        counterparties.c.id.in_(wanted[start : start + 500])
-                    )
-                )
-                out.extend((row.id, _query_of(row)) for row in rows)
-        return sorted(out, key=lambda item: item[0])
+            return counterparty_queries(conn, ids)
 
     def affected(self, tokens: Iterable[str], entry_ids: Iterable[str] = ()) -> set[int]:
         """Counterparties sharing a lookup token with `tokens`, or with a case on `entry_ids`."""
-        found: set[int] = set()
-        token_list = sorted(set(tokens))
-        entry_list = sorted(set(entry_ids))
         with self.engine.connect() as conn:
-            for start in range(0, len(token_list), 500):
-                found.update(
-                    conn.execute(
-                        sa.select(counterparty_tokens.c.counterparty_id)
-                        .where(counterparty_tokens.c.token.in_(token_list[start : start + 500]))
-                        .distinct()
-                    ).scalars()
-                )
-            for start in range(0, len(entry_list), 500):
-                found.update(
-                    conn.execute(
-                        sa.select(cases.c.counterparty_id)
-                        .where(cases.c.entry_id.in_(entry_list[start : start + 500]))
-                        .distinct()
-                    ).scalars()
-                )
-        return found
+            return affected_ids(conn, tokens, entry_ids)
 
     # -- cases ---------------------------------------------------------------------------------
 
