@@ -9,6 +9,7 @@ request at a time (latency, not throughput), for every view a reviewer uses:
     view, the API's JSON page, and the CSV export of a 500-case filter
 
     .venv/bin/python bench/bench_queue.py --cases 10000 --repeat 20
+    .venv/bin/python bench/bench_queue.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Prints a table of p50 / p95 / max per view (ms) and the worst p95 against the 300 ms target.
 """
@@ -99,13 +100,38 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--db", default="", help="store URL (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--postgres",
+        default="",
+        help="a PostgreSQL URL: the store is a fresh schema there (dropped after)",
+    )
     args = parser.parse_args()
+    if args.postgres:
+        import uuid
+
+        import sqlalchemy as sa
+
+        schema = "bench_" + uuid.uuid4().hex[:10]
+        admin = sa.create_engine(args.postgres)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in args.postgres else "?"
+        try:
+            run(args, f"{args.postgres}{sep}options=-csearch_path%3D{schema}")
+        finally:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    else:
+        run(args, "")
+
+
+def run(args: argparse.Namespace, db_url: str) -> None:
 
     from tests.service.conftest import seed, start_server, stop_server
 
     with tempfile.TemporaryDirectory(prefix="chainwatch-queue-") as tmp:
-        db = args.db or f"sqlite:///{Path(tmp) / 'store.db'}"
+        db = db_url or f"sqlite:///{Path(tmp) / 'store.db'}"
         keys = seed(db)
         fill(db, args.cases)
         server = start_server(db, Path(tmp))
@@ -146,12 +172,14 @@ def main() -> None:
         finally:
             stop_server(server)
     machine = platform.processor() or platform.machine()
-    print(f"{args.cases:,} open cases, {args.repeat} requests per view, {machine}")
+    store = "PostgreSQL" if db_url else "SQLite"
+    print(f"{args.cases:,} open cases on {store}, {args.repeat} requests per view, {machine}")
     print(f"{'view':<20} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for label, p50, p95, worst in rows:
         print(f"{label:<20} {p50:8.1f} {p95:8.1f} {worst:8.1f}")
     worst_p95 = max(r[2] for r in rows)
-    print(json.dumps({"cases": args.cases, "worst_p95_ms": round(worst_p95, 1), "target_ms": 300}))
+    summary = {"store": store, "cases": args.cases, "worst_p95_ms": round(worst_p95, 1)}
+    print(json.dumps({**summary, "target_ms": 300}))
 
 
 if __name__ == "__main__":
