@@ -538,3 +538,19 @@ def test_changing_ones_own_password_ends_every_session(hardened: Server) -> None
     assert one.get("/api/v1/me").status_code == 401
     with hardened.client("admin") as admin:
         assert admin.patch("/api/v1/users/analyst2", json={"password": PASSWORD}).status_code == 200
+
+
+def test_form_errors_are_pages_in_the_browser(hardened: Server) -> None:
+    browser = _login(hardened, "viewer")
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    bad_filter = browser.get("/cases", params={"score_min": "lots"}, headers=html)
+    assert bad_filter.status_code == 422 and 'id="form-error"' in bad_filter.text
+    assert "score_min" in bad_filter.text
+    not_allowed = browser.post(
+        "/cases/1/decide",
+        data={"status": "true_match", "reason": "x", "version": 1, "csrf_token": _csrf(browser)},
+        headers=html,
+    )
+    assert not_allowed.status_code == 403 and 'id="form-error"' in not_allowed.text
+    api = browser.get("/api/v1/cases", params={"score_min": "lots"}, headers=html)
+    assert api.status_code == 422 and api.json()["error"]  # the API stays JSON

@@ -239,10 +239,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _wants_page(request):
+            return _error_page(request, 403, exc.message)
         return _error(403, exc.message)
 
     @app.exception_handler(CsrfError)
     async def csrf(request: Request, exc: CsrfError) -> Response:
+        if _wants_page(request):
+            return _error_page(request, 403, str(exc))
         return _error(403, str(exc))
 
     @app.exception_handler(StaleDecision)
@@ -279,10 +283,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NoActiveSnapshot)
     async def no_snapshot(request: Request, exc: NoActiveSnapshot) -> Response:
+        if _wants_page(request):
+            return _error_page(request, 409, str(exc))
         return _error(409, str(exc))
 
     @app.exception_handler(ChainwatchError)
     async def chainwatch_error(request: Request, exc: ChainwatchError) -> Response:
+        if _wants_page(request):
+            return _error_page(request, 400, str(exc))
         return _error(400, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
