@@ -554,3 +554,28 @@ def test_form_errors_are_pages_in_the_browser(hardened: Server) -> None:
     assert not_allowed.status_code == 403 and 'id="form-error"' in not_allowed.text
     api = browser.get("/api/v1/cases", params={"score_min": "lots"}, headers=html)
     assert api.status_code == 422 and api.json()["error"]  # the API stays JSON
+
+
+def test_formula_names_stay_text_in_batch_downloads(hardened: Server) -> None:
+    import time
+
+    with hardened.client("analyst") as client:
+        started = client.post(
+            "/api/v1/batches",
+            files={"file": ("evil.csv", f"name\n{LISTED_EVIL} Co Ltd\nACME\n".encode())},
+        )
+        assert started.status_code == 202, started.text
+        job_id = started.json()["job_id"]
+        deadline = time.monotonic() + 60
+        while client.get(f"/api/v1/jobs/{job_id}").json()["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        as_csv = client.get(f"/jobs/{job_id}/hits.csv")
+        as_xlsx = client.get(f"/jobs/{job_id}/hits.xlsx")
+    assert as_csv.status_code == 200 and as_xlsx.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert rows and rows[0]["query"] == f"'{LISTED_EVIL} Co Ltd"
+    sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None
+    query = sheet.cell(row=2, column=2)
+    assert query.value == f"{LISTED_EVIL} Co Ltd" and query.data_type == "s"

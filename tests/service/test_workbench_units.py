@@ -26,3 +26,11 @@ def test_readable_numbers_and_labels() -> None:
     assert column_label("lead_time_days") == "Lead time (days)"
     assert column_label("tts") == "TTS"
     assert column_label("demand_per_day") == "Demand per day"
+
+
+def test_login_returns_only_to_local_pages() -> None:
+    from chainwatch.api.pages import safe_next
+
+    assert safe_next("/cases?status=open&source=EL") == "/cases?status=open&source=EL"
+    for hostile in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "/login", ""):
+        assert safe_next(hostile) == "/", hostile
