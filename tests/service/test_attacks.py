@@ -157,6 +157,19 @@ def test_xlsx_shared_string_bomb_is_refused(hardened: Server, tmp_path: Path) ->
     assert "shared strings" in response.json()["error"]
 
 
+def test_network_xlsx_bomb_is_refused(hardened: Server, tmp_path: Path) -> None:
+    base = _workbook(tmp_path / "network.xlsx", [["id", "name"], ["CAM", "Camera"]])
+    bomb = _replace_member(base, "xl/sharedStrings.xml", _shared_string_bomb(30_000_000))
+    with hardened.client("analyst") as client:
+        response = client.post(
+            "/api/v1/networks",
+            files={"file": ("network.xlsx", bomb.read_bytes())},
+            data={"name": "bomb"},
+        )
+    assert response.status_code == 400, response.text
+    assert "shared strings" in response.json()["error"]
+
+
 def test_rows_are_streamed_and_stop_at_the_limit(tmp_path: Path) -> None:
     from chainwatch.workflows.counterparties import TooManyRows
 
