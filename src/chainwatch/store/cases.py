@@ -66,6 +66,7 @@ class QueueRow:
     updated_at: str
     version: int
     pending_status: str
+    entry_changed: bool  # reopened or changed since review: the case shows old and new
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -147,6 +148,7 @@ _COLUMNS = (
     cases.c.updated_at,
     cases.c.version,
     cases.c.pending_status,
+    (cases.c.changes != "{}").label("entry_changed"),
 )
 
 
@@ -169,7 +171,10 @@ def queue_rows(conn: sa.Connection, f: QueueFilter, limit: int, offset: int) -> 
         .limit(limit)
         .offset(offset)
     )
-    return [QueueRow(**dict(r)) for r in conn.execute(query).mappings()]
+    return [
+        QueueRow(**{**dict(r), "entry_changed": bool(r["entry_changed"])})
+        for r in conn.execute(query).mappings()
+    ]
 
 
 def queue_ids(conn: sa.Connection, f: QueueFilter, limit: int) -> list[int]:
