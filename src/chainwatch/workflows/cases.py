@@ -195,7 +195,16 @@ class CaseService:
             digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
             match_json = json.dumps(match_to_dict(match), ensure_ascii=False)
             stamp = now_iso()
-            with self.engine.begin() as conn:
+
+            def work(
+                conn: sa.Connection,
+                match: Match = match,
+                entry: ListEntry = entry,
+                body: str = body,
+                digest: str = digest,
+                match_json: str = match_json,
+                stamp: str = stamp,
+            ) -> int | None:
                 existing = conn.execute(
                     sa.select(cases).where(
                         cases.c.counterparty_id == counterparty_id,
@@ -235,10 +244,9 @@ class CaseService:
                         "",
                         {"score": match.score, "snapshot": match.snapshot},
                     )
-                    raised.append(int(case_id))
-                    continue
+                    return int(case_id)
                 if existing.entry_hash == digest:
-                    continue  # same entry as already reviewed or queued: not raised again
+                    return None  # same entry as already reviewed or queued: not raised again
                 changes = field_changes(existing.entry_body, entry)
                 reopen = existing.status == "false_positive"
                 status = "open" if reopen else existing.status
@@ -268,14 +276,20 @@ class CaseService:
                     "",
                     {"changes": changes},
                 )
-            if reopen:
-                self.audit.append(
+                if not reopen:
+                    return None
+                self.audit.append_in(  # in the reopening's own transaction
+                    conn,
                     actor,
                     "case.reopened",
                     f"case:{existing.id}",
                     {"entry_id": match.entry_id, "changed_fields": sorted(changes)},
                 )
-                raised.append(int(existing.id))
+                return int(existing.id)
+
+            raised_id = self.audit.in_transaction(work)
+            if raised_id is not None:
+                raised.append(raised_id)
         return raised
 
     @staticmethod
