@@ -69,6 +69,7 @@ def start_server(
         "download_base_url": "http://127.0.0.1:9",
         "download_dir": str(tmp / "downloads"),
         "download_timeout_seconds": 5,
+        "session_secret_file": str(tmp / "session-secret"),
         **(settings or {}),
     }
     env = {

@@ -34,7 +34,12 @@ BOUNDARIES: list[tuple[str, str, Any, str]] = [
     ("GET", "/api/v1/results/exposure", None, "viewer"),
     ("GET", "/api/v1/results/resilience/none", None, "viewer"),
     ("POST", "/api/v1/counterparties", {"name": "Acme Widgets GmbH"}, "analyst"),
-    ("POST", "/api/v1/cases/999999/decision", {"status": "escalated", "reason": "x"}, "analyst"),
+    (
+        "POST",
+        "/api/v1/cases/999999/decision",
+        {"status": "escalated", "reason": "x", "version": 1},
+        "analyst",
+    ),
     ("GET", "/api/v1/audit", None, "analyst"),
     ("GET", "/api/v1/audit/verify", None, "admin"),
     ("GET", "/api/v1/users", None, "admin"),
@@ -172,7 +177,11 @@ def test_decisions_false_positive_suppression_and_reopen(server: Server, tmp_pat
     assert bad.status_code == 422 and "status" in bad.json()["error"]
     decided = analyst.post(
         f"/api/v1/cases/{case_id}/decision",
-        json={"status": "false_positive", "reason": "Our Dahua is a bakery in Ohio"},
+        json={
+            "status": "false_positive",
+            "reason": "Our Dahua is a bakery in Ohio",
+            "version": analyst.get(f"/api/v1/cases/{case_id}").json()["version"],
+        },
     )
     assert decided.status_code == 200, decided.text
     assert decided.json()["status"] == "false_positive"

@@ -82,29 +82,25 @@ def test_login_is_rate_limited_per_user_and_address(restarted: Server) -> None:
         assert ok.status_code == 303 and ok.headers["location"] == "/"
 
 
-def test_login_limit_counts_per_address(tmp_path: Path) -> None:
-    """Behind a trusted proxy the address is X-Forwarded-For's: one address's failures do not
-    lock the user out from another."""
+def test_login_limit_counts_per_account_across_addresses(tmp_path: Path) -> None:
+    """Behind a trusted proxy the address is X-Forwarded-For's right-most hop; an account's
+    failures count from every address, so rotating addresses does not buy more guesses."""
     db = f"sqlite:///{tmp_path / 'login.db'}"
     seed(db)
-    settings = {"login_max_failures": 3, "trust_forwarded_for": True}
+    settings = {"login_max_failures": 3, "trusted_proxy_count": 1}
     server = start_server(db, tmp_path, settings)
     try:
         with httpx.Client(base_url=server.url, timeout=30) as browser:
             token = _login_form(browser)
 
-            def attempt(password: str, address: str) -> int:
-                data = {"username": "admin", "password": password, "csrf_token": token}
+            def attempt(password: str, address: str, user: str = "admin") -> int:
+                data = {"username": user, "password": password, "csrf_token": token}
                 headers = {"X-Forwarded-For": address}
                 return browser.post("/login", data=data, headers=headers).status_code
 
-            assert [attempt("wrong password", "203.0.113.7") for _ in range(4)] == [
-                200,
-                200,
-                200,
-                429,
-            ]
-            assert attempt(PASSWORD, "203.0.113.7") == 429
-            assert attempt(PASSWORD, "198.51.100.20") == 303
+            codes = [attempt("wrong password", f"203.0.113.{i}") for i in range(4)]
+            assert codes == [200, 200, 200, 429]
+            assert attempt(PASSWORD, "198.51.100.20") == 429  # the account waits
+            assert attempt(PASSWORD, "203.0.113.7", "viewer") == 303  # others do not
     finally:
         stop_server(server)

@@ -91,14 +91,24 @@ async def check_csrf(request: Request) -> None:
         raise CsrfError("missing or wrong CSRF token: reload the page and try again")
 
 
-def client_address(request: Request, trust_forwarded_for: bool = False) -> str:
-    """The client's IP address (the first X-Forwarded-For hop only when told to trust it)."""
-    if trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first[:100]
-    return request.client.host if request.client is not None else ""
+def client_address(request: Request, trusted_proxies: int = 0) -> str:
+    """The client's IP address: the TCP peer, or behind `trusted_proxies` reverse proxies the
+    right-most X-Forwarded-For hop they did not add.
+
+    Each proxy appends the address it received the request from, so with one trusted proxy
+    the last hop is the client as that proxy saw it; hops further left were written by the
+    client and prove nothing (rotating them must not rotate the address). With hops
+    ``a, b, c`` from peer ``p`` and 2 trusted proxies (``p`` and the one that wrote ``c``),
+    the client is ``b``.
+    """
+    peer = request.client.host if request.client is not None else ""
+    if trusted_proxies <= 0:
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    hops = [h for h in hops if h]
+    chain = [*hops, peer]  # the peer is the nearest trusted proxy
+    index = len(chain) - 1 - trusted_proxies
+    return (chain[index] if index >= 0 else chain[0])[:100]
 
 
 def _key_from(request: Request) -> str | None:
@@ -117,9 +127,10 @@ async def principal(request: Request, svc: Services = Depends(services)) -> Prin
     if key is not None:
         return svc.principal_for_key(key)
     username = request.session.get("user")
+    token = request.session.get("sid")
     if not isinstance(username, str):
         raise AuthError("authentication required: send an API key or log in")
-    found = svc.auth.session_principal(username)
+    found = svc.auth.session_principal(username, token if isinstance(token, str) else "")
     if found is None:
         request.session.clear()
         raise AuthError("your session has ended: log in again")

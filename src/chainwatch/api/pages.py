@@ -28,17 +28,20 @@ from chainwatch.api.routes import (
     _safe_name,
     exposure_for,
     read_network_upload,
-    read_upload,
     screen_party,
     start_resilience,
     status_payload,
-    submit_batch,
 )
 from chainwatch.api.schemas import ExposureIn, ResilienceIn, ScreenRequest
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.workflows.auth import AuthError, Principal, TooManyAttempts
-from chainwatch.workflows.cases import STATUSES
+from chainwatch.workflows.exports import (
+    column_label,
+    plain_cell,
+    readable_number,
+    table_csv,
+    tables_xlsx,
+)
 from chainwatch.workflows.lists import diff_snapshots
 from chainwatch.workflows.monitor import NoActiveSnapshot
 from chainwatch.workflows.results import store_network
@@ -47,6 +50,11 @@ WEB = Path(__file__).resolve().parents[1] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
 templates.env.filters["pretty"] = lambda value: json.dumps(
     value, indent=2, ensure_ascii=False, default=str
+)
+templates.env.filters["num"] = readable_number
+templates.env.filters["label"] = column_label
+templates.env.filters["when"] = lambda value: (
+    str(value)[:16].replace("T", " ") + " UTC" if value and len(str(value)) >= 16 else value
 )
 router = APIRouter(include_in_schema=False)
 Svc = Annotated[Services, Depends(services)]
@@ -71,8 +79,13 @@ def render(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, svc: Svc, error: str = "") -> HTMLResponse:
-    return render(request, "login.html", svc, None, error=error[:200])
+def login_page(
+    request: Request,
+    svc: Svc,
+    error: Annotated[str, Query(max_length=200)] = "",
+    next_url: Annotated[str, Query(alias="next", max_length=2000)] = "/",
+) -> HTMLResponse:
+    return render(request, "login.html", svc, None, error=error[:200], next=safe_next(next_url))
 
 
 @router.post("/login")
@@ -81,15 +94,17 @@ async def login(
     svc: Svc,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=200)],
+    next_url: Annotated[str, Form(alias="next", max_length=2000)] = "/",
 ) -> Response:
     await check_csrf(request)
     try:
         who = svc.auth.login(
             username,
             password,
-            client_address(request, svc.settings.trust_forwarded_for),
+            client_address(request, svc.settings.proxies),
             max_failures=svc.settings.login_max_failures,
             window_seconds=svc.settings.login_window_seconds,
+            max_failures_per_address=svc.settings.login_max_failures_per_address,
         )
     except TooManyAttempts as exc:
         return JSONResponse(
@@ -98,16 +113,70 @@ async def login(
             headers={"Retry-After": str(exc.retry_after_seconds)},
         )
     except AuthError:
-        return render(request, "login.html", svc, None, error="wrong username or password")
+        return render(
+            request,
+            "login.html",
+            svc,
+            None,
+            error="wrong username or password",
+            next=safe_next(next_url),
+        )
+    old = request.session.get("sid")
+    if isinstance(old, str):
+        svc.auth.end_session(old)
     request.session.clear()
     request.session["user"] = who.name
+    request.session["sid"] = svc.auth.start_session(who.name, svc.settings.session_hours)
     csrf_token(request)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(safe_next(next_url), status_code=303)
+
+
+def safe_next(target: str) -> str:
+    """A local path to return to after login (never another site: no scheme, no //host)."""
+    if (
+        not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or "\\" in target
+        or target.startswith(("/login", "/logout"))
+        or any(ord(c) < 32 for c in target)
+    ):
+        return "/"
+    return target[:2000]
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
+    return render(request, "account.html", svc, who, error="")
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    svc: Svc,
+    current: Annotated[str, Form(max_length=200)],
+    new: Annotated[str, Form(max_length=200)],
+    who: Principal = VIEWER,
+) -> Response:
+    """A user's own password change: every session of the user ends, this one included."""
+    if who.via != "session":
+        raise HTTPException(400, "change a password from the browser session")
+    try:
+        svc.auth.change_own_password(who.name, current, new)
+    except ChainwatchError as exc:
+        response = render(request, "account.html", svc, who, error=str(exc))
+        response.status_code = 400
+        return response
+    request.session.clear()
+    return RedirectResponse("/login?error=password+changed%3A+log+in+again", status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, svc: Svc) -> Response:
     await check_csrf(request)
+    token = request.session.get("sid")
+    user = request.session.get("user")
+    if isinstance(token, str):
+        svc.auth.end_session(token, user if isinstance(user, str) else "")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -128,6 +197,17 @@ def dashboard(
             result = screen_party(
                 svc, ScreenRequest(name=q.strip()[:1000], country=country.strip()[:100])
             )
+            svc.audit.append(
+                who.name,
+                "screen.search",
+                q.strip()[:300],
+                {
+                    "name": q.strip()[:1000],
+                    "country": country.strip()[:100],
+                    "snapshot": result["snapshot"],
+                    "hits": [h["entry_id"] for h in result["hits"]],
+                },
+            )
         except (ChainwatchError, ValueError) as exc:
             error = str(exc)
     return render(
@@ -144,60 +224,6 @@ def dashboard(
     )
 
 
-@router.post("/counterparties")
-def monitor_party(
-    svc: Svc,
-    name: Annotated[str, Form(min_length=1, max_length=1000)],
-    country: Annotated[str, Form(max_length=100)] = "",
-    who: Principal = ANALYST,
-) -> Response:
-    """Keep a searched party under monitoring: store it, open cases for its hits."""
-    query = ScreenQuery(name=name.strip(), country=country.strip())
-    matches, _fresh = svc.live.screen(query, threshold=svc.settings.threshold)
-    [counterparty_id] = svc.cases.add_counterparties([query], f"dashboard by {who.name}")
-    svc.cases.record_hits(counterparty_id, matches, svc.live.entries(), who.name)
-    return RedirectResponse("/cases?status=open", status_code=303)
-
-
-@router.get("/cases", response_class=HTMLResponse)
-def case_queue(
-    request: Request, svc: Svc, status: str = "open", who: Principal = VIEWER
-) -> HTMLResponse:
-    chosen = status if status in STATUSES else None
-    return render(
-        request,
-        "cases.html",
-        svc,
-        who,
-        status=chosen or "all",
-        statuses=STATUSES,
-        cases=svc.cases.cases(chosen, 500),
-        counts=svc.cases.counts(),
-    )
-
-
-@router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(
-    request: Request,
-    svc: Svc,
-    case_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
-    who: Principal = VIEWER,
-) -> HTMLResponse:
-    return render(request, "case.html", svc, who, case=svc.cases.case(case_id))
-
-
-@router.post("/cases/{case_id}/decide")
-def decide(
-    svc: Svc,
-    case_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
-    status: Annotated[str, Form(pattern="^(true_match|false_positive|escalated)$")],
-    reason: Annotated[str, Form(min_length=1, max_length=2000)],
-    who: Principal = ANALYST,
-) -> Response:
-    svc.cases.decide(case_id, status, reason, who.name)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
-
-
 @router.get("/lists", response_class=HTMLResponse)
 def lists_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
     """List status, and the diff between the previous snapshot and the active one."""
@@ -210,42 +236,6 @@ def lists_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLRespo
         if older:
             diff = diff_snapshots(svc.store, str(older[-1].id), str(active["id"])).as_dict(200)
     return render(request, "lists.html", svc, who, status=status, snapshots=snapshots, diff=diff)
-
-
-@router.get("/upload", response_class=HTMLResponse)
-def upload_page(request: Request, svc: Svc, who: Principal = ANALYST) -> HTMLResponse:
-    return render(request, "upload.html", svc, who, error="")
-
-
-@router.post("/upload")
-def upload(
-    request: Request,
-    svc: Svc,
-    file: Annotated[UploadFile, File()],
-    column: Annotated[str, Form(max_length=100)] = "",
-    who: Principal = ANALYST,
-) -> Response:
-    try:
-        parties, references = read_upload(svc, file, column or None)
-        svc.live.snapshot()
-    except (HTTPException, ChainwatchError) as exc:
-        message = exc.detail if isinstance(exc, HTTPException) else str(exc)
-        return render(request, "upload.html", svc, who, error=message)
-    job_id = submit_batch(svc, parties, references, file.filename, who)
-    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
-
-
-@router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(
-    request: Request,
-    svc: Svc,
-    job_id: Annotated[str, PathParam(max_length=64, pattern="^[0-9a-f]+$")],
-    who: Principal = VIEWER,
-) -> HTMLResponse:
-    job = svc.state.job(job_id)
-    if job is None:
-        raise HTTPException(404, f"no job {job_id}")
-    return render(request, "job.html", svc, who, job=job)
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -355,4 +345,66 @@ def _results_page(
         kind=kind,
         results=listed,
         latest=latest,
+    )
+
+
+@router.get("/results/{kind}/{name}/download.{fmt}")
+def result_download(
+    svc: Svc,
+    kind: Annotated[str, PathParam(pattern="^(exposure|resilience)$")],
+    name: Annotated[str, PathParam(max_length=100)],
+    fmt: Annotated[str, PathParam(pattern="^(xlsx|csv)$")],
+    table: Annotated[str, Query(max_length=100)] = "",
+    who: Principal = VIEWER,
+) -> Response:
+    """A stored result's tables: all as one XLSX, or one (`table`) as CSV."""
+    found = svc.state.result(kind, _safe_name(name))
+    if found is None:
+        raise HTTPException(404, f"no {kind} result {name!r}")
+    tables = found["document"].get("tables", {}) or {}
+    if fmt == "xlsx":
+        return Response(
+            tables_xlsx(tables),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{kind}-{name}.xlsx"'},
+        )
+    if table not in tables:
+        raise HTTPException(404, f"no table {table!r} in {kind} {name!r}")
+    rows = tables[table]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    plain = [{c: plain_cell(r.get(c, "")) for c in columns} for r in rows]
+    return Response(
+        table_csv(columns, plain),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{name}-{table}.csv"'},
+    )
+
+
+@router.get("/results/{kind}/{name}/image/{index}")
+def result_image(
+    svc: Svc,
+    kind: Annotated[str, PathParam(pattern="^(exposure|resilience)$")],
+    name: Annotated[str, PathParam(max_length=100)],
+    index: Annotated[int, PathParam(ge=0, le=100)],
+    who: Principal = VIEWER,
+) -> Response:
+    """One stored picture (PNG or SVG, as the workflow made it), as a download."""
+    import base64
+
+    found = svc.state.result(kind, _safe_name(name))
+    images = (found or {}).get("document", {}).get("images", []) if found else []
+    if index >= len(images):
+        raise HTTPException(404, "no such image")
+    image = images[index]
+    media = str(image.get("media_type", "application/octet-stream"))
+    if media not in ("image/png", "image/svg+xml"):
+        raise HTTPException(404, "no such image")
+    suffix = "png" if media == "image/png" else "svg"
+    return Response(
+        base64.b64decode(image.get("base64", "")),
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{kind}-{name}-{index}.{suffix}"',
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        },
     )

@@ -15,8 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from chainwatch.api.deps import ADMIN, ANALYST, VIEWER, Services, services
 from chainwatch.api.schemas import (
-    CounterpartyIn,
-    DecisionRequest,
     ExposureIn,
     KeyIn,
     Message,
@@ -31,7 +29,7 @@ from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.screening.algorithm import DEFAULT_ALGORITHM
 from chainwatch.workflows.auth import Principal
-from chainwatch.workflows.counterparties import read_counterparties
+from chainwatch.workflows.counterparties import TooManyRows, read_counterparties
 from chainwatch.workflows.lists import diff_snapshots, snapshot_status
 from chainwatch.workflows.monitor import (
     RESULT_KINDS,
@@ -133,8 +131,15 @@ def submit_batch(
     who: Principal,
 ) -> str:
     """Queue the screening of uploaded counterparties as a background job; its id."""
-    origin = f"upload {Path(filename or 'file').name[:100]} by {who.name}"
+    shown = Path(filename or "file").name[:100]
+    origin = f"upload {shown} by {who.name}"
     job_id = svc.state.new_job("batch", len(parties), who.name)
+    svc.audit.append(
+        who.name,
+        "batch.uploaded",
+        f"job:{job_id}",
+        {"file": shown, "rows": len(parties), "snapshot": svc.live.snapshot().content_hash},
+    )
     svc.executor.submit(
         run_batch,
         job_id,
@@ -146,6 +151,7 @@ def submit_batch(
         svc.state,
         who.name,
         svc.settings.threshold,
+        filename=shown,
     )
     return job_id
 
@@ -172,36 +178,57 @@ def upload_batch(
     }
 
 
+def save_upload(svc: Services, file: UploadFile, directory: Path) -> tuple[Path, str]:
+    """Write an upload into `directory` (as upload<suffix>; its own name is never a path),
+    within the size limit; (path, the file's own name)."""
+    original = Path(file.filename or "upload.csv").name
+    suffix = Path(original).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise HTTPException(400, f"file must be one of {', '.join(UPLOAD_SUFFIXES)}")
+    path = directory / f"upload{suffix}"
+    size = 0
+    with path.open("wb") as out:
+        while chunk := file.file.read(1 << 20):
+            size += len(chunk)
+            if size > svc.settings.upload_limit_bytes:
+                raise HTTPException(
+                    413, f"file larger than {svc.settings.upload_limit_bytes} bytes"
+                )
+            out.write(chunk)
+    return path, original
+
+
+def read_saved(
+    svc: Services, path: Path, original: str, mapping: dict[str, str | None]
+) -> tuple[list[ScreenQuery], list[str]]:
+    """Read a saved counterparty file completely with a column mapping (clear errors)."""
+    try:
+        rows = read_counterparties(
+            path,
+            mapping.get("name") or None,
+            mapping.get("country") or None,
+            max_rows=svc.settings.batch_max_rows,
+            address_column=mapping.get("address") or None,
+            id_column=mapping.get("identifier") or None,
+        )
+    except TooManyRows as exc:
+        raise HTTPException(413, str(exc).replace(str(path), original)) from exc
+    except ChainwatchError as exc:
+        raise HTTPException(400, str(exc).replace(str(path), original)) from exc
+    except Exception as exc:  # a parser library choking on a hostile file
+        raise HTTPException(400, f"file {original}: cannot be read ({type(exc).__name__})") from exc
+    if len(rows) > svc.settings.batch_max_rows:
+        raise HTTPException(413, f"more than {svc.settings.batch_max_rows} counterparties")
+    return [r.query for r in rows], [str(r.row) for r in rows]
+
+
 def read_upload(
     svc: Services, file: UploadFile, column: str | None
 ) -> tuple[list[ScreenQuery], list[str]]:
     """Read an uploaded counterparty file completely (clear errors for a bad file)."""
-    original = Path(file.filename or "upload.csv").name  # never used as a path: suffix only
-    suffix = Path(original).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise HTTPException(400, f"file must be one of {', '.join(UPLOAD_SUFFIXES)}")
     with tempfile.TemporaryDirectory(prefix="chainwatch-upload-") as directory:
-        path = Path(directory) / f"upload{suffix}"
-        size = 0
-        with path.open("wb") as out:
-            while chunk := file.file.read(1 << 20):
-                size += len(chunk)
-                if size > svc.settings.upload_limit_bytes:
-                    raise HTTPException(
-                        413, f"file larger than {svc.settings.upload_limit_bytes} bytes"
-                    )
-                out.write(chunk)
-        try:
-            rows = read_counterparties(path, column)
-        except ChainwatchError as exc:
-            raise HTTPException(400, str(exc).replace(str(path), original)) from exc
-        except Exception as exc:  # a parser library choking on a hostile file
-            raise HTTPException(
-                400, f"file {original}: cannot be read ({type(exc).__name__})"
-            ) from exc
-    if len(rows) > svc.settings.batch_max_rows:
-        raise HTTPException(413, f"more than {svc.settings.batch_max_rows} counterparties")
-    return [r.query for r in rows], [str(r.row) for r in rows]
+        path, original = save_upload(svc, file, Path(directory))
+        return read_saved(svc, path, original, {"name": column})
 
 
 @router.get("/jobs/{job_id}", tags=["screening"])
@@ -211,77 +238,6 @@ def job(job_id: JobIdParam, svc: Svc, who: Principal = VIEWER) -> Any:
     if found is None:
         raise HTTPException(404, f"no job {job_id}")
     return found
-
-
-# -- counterparties ----------------------------------------------------------------------------
-
-
-@router.get("/counterparties", tags=["cases"])
-def list_counterparties(
-    svc: Svc,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    who: Principal = VIEWER,
-) -> list[dict[str, Any]]:
-    """Stored counterparties, in the order they were added."""
-    return svc.cases.counterparties(limit, offset)
-
-
-@router.post("/counterparties", status_code=201, tags=["cases"])
-def add_counterparty(body: CounterpartyIn, svc: Svc, who: Principal = ANALYST) -> dict[str, Any]:
-    """Store one counterparty, screen it now and open cases for its hits."""
-    query = ScreenQuery(
-        name=body.name,
-        country=body.country,
-        address=body.address,
-        identifiers=tuple(body.identifiers),
-    )
-    matches, fresh = svc.live.screen(query, threshold=svc.settings.threshold, limit=10)
-    [counterparty_id] = svc.cases.add_counterparties(
-        [query], f"api by {who.name}", [body.reference]
-    )
-    opened = svc.cases.record_hits(counterparty_id, matches, svc.live.entries(), who.name)
-    return {
-        "counterparty_id": counterparty_id,
-        "cases_opened": opened,
-        "hits": [match_to_dict(m) for m in matches],
-        "stale": fresh.stale,
-        "warning": fresh.warning,
-    }
-
-
-# -- cases -------------------------------------------------------------------------------------
-
-
-@router.get("/cases", tags=["cases"])
-def list_cases(
-    svc: Svc,
-    status: Annotated[
-        str | None, Query(pattern="^(open|true_match|false_positive|escalated)$")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    who: Principal = VIEWER,
-) -> dict[str, Any]:
-    """The case queue, newest first, with counts per status."""
-    return {"counts": svc.cases.counts(), "cases": svc.cases.cases(status, limit, offset)}
-
-
-@router.get("/cases/{case_id}", tags=["cases"])
-def get_case(case_id: IdParam, svc: Svc, who: Principal = VIEWER) -> dict[str, Any]:
-    """A case: the explained hit, the list entry, what changed, and its full history."""
-    return svc.cases.case(case_id)
-
-
-@router.post("/cases/{case_id}/decision", tags=["cases"])
-def decide_case(
-    case_id: IdParam,
-    body: DecisionRequest,
-    svc: Svc,
-    who: Principal = ANALYST,
-) -> dict[str, Any]:
-    """Decide a case: true_match, false_positive or escalated, with a reason (audited)."""
-    return svc.cases.decide(case_id, body.status, body.reason, who.name)
 
 
 # -- lists -------------------------------------------------------------------------------------

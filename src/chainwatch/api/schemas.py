@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
+from chainwatch.text.checks import find_bad_text
 
 NAME_MAX = 1000
 RoleName = Literal["viewer", "analyst", "admin"]
@@ -15,7 +16,18 @@ Decision = Literal["true_match", "false_positive", "escalated"]
 
 
 class Strict(BaseModel):
+    """Request bodies: unknown fields refused, and text with NUL bytes, control characters or
+    unpaired surrogates refused (422) before it reaches the store."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_text(cls, data: Any) -> Any:
+        problem = find_bad_text(data)
+        if problem:
+            raise ValueError(problem)
+        return data
 
 
 class ScreenRequest(Strict):
@@ -101,9 +113,32 @@ class CounterpartyIn(Strict):
     reference: str = Field(default="", max_length=200, description="Your own id of the party.")
 
 
+CaseId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+CaseVersion = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class DecisionRequest(Strict):
     status: Decision
     reason: str = Field(min_length=1, max_length=2000)
+    version: int = Field(
+        ge=1,
+        le=2**31 - 1,
+        description="The case's `version` the decision was made on (from GET /cases/{id}); "
+        "a case that changed since answers 409 with its current state.",
+    )
+
+
+class BulkDecisionRequest(Strict):
+    status: Decision
+    reason: str = Field(min_length=1, max_length=2000)
+    cases: dict[CaseId, CaseVersion] = Field(
+        min_length=1, max_length=1000, description="{case id: version it was seen at}"
+    )
+
+
+class AssignRequest(Strict):
+    cases: list[CaseId] = Field(min_length=1, max_length=1000)
+    assignee: str = Field(default="", pattern=r"^[A-Za-z0-9_.@-]{0,100}$")
 
 
 class UserIn(Strict):

@@ -14,6 +14,7 @@ from chainwatch.cli.output import make_console
 from chainwatch.model.errors import ChainwatchError, InputError
 from chainwatch.network.io import load_network
 from chainwatch.network.willems import load_willems, load_willems_xlsx
+from chainwatch.text.spreadsheets import csv_dict
 from chainwatch.workflows.network import (
     check_covered_inventory,
     read_names,
@@ -385,7 +386,7 @@ def covered(
         with out.open("w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["device_id"])
             w.writeheader()
-            w.writerows(rows)
+            w.writerows(csv_dict(r) for r in rows)
     if as_json:
         doc = {"registry": str(used), "devices": len(findings), "covered": n, "findings": rows}
         print(json.dumps(doc, indent=2, default=str))

@@ -92,6 +92,14 @@ def serve(
         values["download_base_url"] = base_url
     if download_dir is not None:
         values["download_dir"] = str(download_dir)
+    from chainwatch.workflows.urls import check_outbound_url
+
+    try:  # refused now, with a clear message, rather than in every worker
+        for key in ("webhook_url", "download_base_url"):
+            if values.get(key):
+                check_outbound_url(str(values[key]), key)
+    except ChainwatchError as exc:
+        _fail(exc)
     os.environ["CHAINWATCH_DB"] = database_url(db)
     os.environ["CHAINWATCH_SERVICE_SETTINGS"] = json.dumps(values)
     uvicorn.run(
@@ -143,8 +151,13 @@ def watch(
         download_fetcher,
         files_fetcher,
     )
+    from chainwatch.workflows.urls import check_outbound_url
 
     try:
+        if webhook_url:
+            check_outbound_url(webhook_url, "--webhook-url")
+        if base_url:
+            check_outbound_url(base_url, "--base-url")
         engine = _engine(db)
         audit = AuditLog(engine)
         refresher = Refresher(

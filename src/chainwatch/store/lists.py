@@ -22,6 +22,7 @@ from chainwatch.store.schema import (
     snapshots,
     state,
 )
+from chainwatch.store.supersede import superseded
 
 ACTIVE_KEY = "active_snapshot"
 SCHEMA_VERSION = "1"
@@ -294,14 +295,20 @@ class ListStore:
         return [self.snapshot(str(i)) for i in ids]
 
     def entries(self, snapshot: Snapshot) -> list[ListEntry]:
-        """Every entry of a snapshot, in a stable order."""
+        """Every entry of a snapshot, in a stable order; a list carried by two feeds counts
+        from the more recently published one only (:mod:`chainwatch.store.supersede`)."""
+        dropped = superseded(snapshot.feeds)
         with self.engine.connect() as conn:
-            bodies = conn.execute(
-                sa.select(entries.c.body)
+            rows = conn.execute(
+                sa.select(entries.c.version_id, entries.c.source, entries.c.body)
                 .where(entries.c.version_id.in_([f.id for f in snapshot.feeds]))
                 .order_by(entries.c.version_id, entries.c.entry_id)
-            ).scalars()
-            return [entry_from_dict(json.loads(b)) for b in bodies]
+            )
+            return [
+                entry_from_dict(json.loads(row.body))
+                for row in rows
+                if row.source not in dropped.get(row.version_id, {})
+            ]
 
     def feed_entries(self, snapshot: Snapshot) -> list[tuple[str, ListEntry]]:
         """Every entry of a snapshot with the name of its feed, in the order of :meth:`entries`

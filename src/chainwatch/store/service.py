@@ -52,6 +52,9 @@ counterparties = sa.Table(
     sa.Column("reference", sa.String(200), nullable=False, default=""),  # caller's own id
     sa.Column("origin", sa.String(300), nullable=False, default=""),  # upload / API
     sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("batch", sa.String(40), nullable=False, default="", server_default=""),  # job id
+    # sha256 of the identity (name, country, address, identifiers): one counterparty per identity
+    sa.Column("identity", sa.String(64), nullable=False, default="", server_default=""),
 )
 
 counterparty_tokens = sa.Table(
@@ -95,6 +98,14 @@ cases = sa.Table(
     sa.Column("decided_entry_hash", sa.String(64), nullable=False, default=""),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("updated_at", sa.String(40), nullable=False),
+    # optimistic concurrency: every change of the case increments it; a decision names the
+    # version it was made on and is refused (409) when the case has moved on
+    sa.Column("version", sa.Integer, nullable=False, default=1, server_default="1"),
+    sa.Column("assignee", sa.String(100), nullable=False, default="", server_default=""),
+    # four-eyes: a proposed clearing of a true match waits for a second reviewer
+    sa.Column("pending_status", sa.String(20), nullable=False, default="", server_default=""),
+    sa.Column("pending_by", sa.String(100), nullable=False, default="", server_default=""),
+    sa.Column("pending_reason", sa.Text, nullable=False, default="", server_default=""),
     sa.UniqueConstraint("counterparty_id", "entry_id", name="uq_case_party_entry"),
     sa.Index("ix_cases_status", "status"),
 )
@@ -181,3 +192,51 @@ login_failures = sa.Table(
     sa.Column("at", sa.Float, nullable=False),  # unix time
     sa.Index("ix_login_failures_who", "username", "client", "at"),
 )
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # sha256 of the cookie's token
+    sa.Column("username", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),  # unix time
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("ix_sessions_user", "username"),
+)
+
+# Columns added after a table was first released: (table, column). `create_all` does not add
+# columns to an existing table, so they are added here, after it (idempotent).
+ADDED_COLUMNS = (
+    (cases, "version"),
+    (cases, "assignee"),
+    (cases, "pending_status"),
+    (cases, "pending_by"),
+    (cases, "pending_reason"),
+    (counterparties, "batch"),
+    (counterparties, "identity"),
+)
+ADDED_INDEXES = (("ix_counterparties_identity", "counterparties", "identity"),)
+
+
+def add_missing_columns(target: sa.MetaData, connection: sa.Connection, **_kw: object) -> None:
+    """ALTER TABLE ... ADD COLUMN for every column of ADDED_COLUMNS a store lacks."""
+    inspector = sa.inspect(connection)
+    for table, name in ADDED_COLUMNS:
+        have = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)}
+        if name in have:
+            continue
+        column = table.c[name]
+        ddl_type = column.type.compile(dialect=connection.dialect)
+        default = column.server_default.arg if column.server_default is not None else ""  # type: ignore[attr-defined]
+        literal = str(default) if str(default).isdigit() else "'" + str(default) + "'"
+        connection.execute(
+            sa.text(
+                f"ALTER TABLE {table.name} ADD COLUMN {name} {ddl_type} NOT NULL DEFAULT {literal}"
+            )
+        )
+    for index, table_name, column_name in ADDED_INDEXES:
+        connection.execute(
+            sa.text(f"CREATE INDEX IF NOT EXISTS {index} ON {table_name} ({column_name})")
+        )
+
+
+sa.event.listen(metadata, "after_create", add_missing_columns)

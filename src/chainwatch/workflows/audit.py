@@ -21,10 +21,10 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -34,10 +34,18 @@ from chainwatch.store.service import audit_log
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
 _LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _chain_race(exc: sa.exc.IntegrityError) -> bool:
+    """A unique-key error on the chain itself (next seq or the head row), not on the
+    caller's own writes."""
+    message = str(exc.orig)
+    return "audit_log" in message or "state" in message
 
 
 def canonical(record: dict[str, Any]) -> str:
@@ -66,40 +74,57 @@ class AuditLog:
     def append(
         self, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None
     ) -> int:
-        """Append one record; returns its sequence number."""
-        detail_json = canonical(detail or {})
+        """Append one record in a transaction of its own; returns its sequence number."""
+        return self.in_transaction(lambda conn: self.append_in(conn, actor, action, target, detail))
+
+    def in_transaction(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run `work(conn)` in one transaction that may append audit records (with
+        :meth:`append_in`), retried when another writer took the next sequence number first or
+        the database was busy. `work` must be safe to run again (it sees a fresh transaction)."""
         last_error: Exception | None = None
         for attempt in range(50):
             try:
                 with _LOCK, self.engine.begin() as conn:
-                    head = conn.execute(
-                        sa.select(audit_log.c.seq, audit_log.c.hash)
-                        .order_by(audit_log.c.seq.desc())
-                        .limit(1)
-                    ).first()
-                    seq = 1 if head is None else int(head.seq) + 1
-                    prev = GENESIS if head is None else str(head.hash)
-                    record = {
-                        "seq": seq,
-                        "at": now_iso(),
-                        "actor": actor[:100],
-                        "action": action[:60],
-                        "target": target[:300],
-                        "detail": detail_json,
-                    }
-                    digest = record_hash(prev, record)
-                    conn.execute(audit_log.insert().values(**record, prev_hash=prev, hash=digest))
-                    head_value = f"{seq}:{digest}"
-                    if not conn.execute(
-                        state.update().where(state.c.key == HEAD_KEY).values(value=head_value)
-                    ).rowcount:
-                        conn.execute(state.insert().values(key=HEAD_KEY, value=head_value))
-                return seq
+                    return work(conn)
             except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+                if isinstance(exc, sa.exc.IntegrityError) and not _chain_race(exc):
+                    raise
                 # another process appended first (unique seq) or the database was busy
                 last_error = exc
                 time.sleep(0.005 * (attempt + 1))
-        raise RuntimeError(f"could not append to the audit log: {last_error}")
+        raise RuntimeError(f"could not append to the audit log: {type(last_error).__name__}")
+
+    @staticmethod
+    def append_in(
+        conn: sa.Connection,
+        actor: str,
+        action: str,
+        target: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> int:
+        """Append one record inside the caller's transaction (it commits with the caller's
+        other writes, or not at all)."""
+        head = conn.execute(
+            sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
+        seq = 1 if head is None else int(head.seq) + 1
+        prev = GENESIS if head is None else str(head.hash)
+        record = {
+            "seq": seq,
+            "at": now_iso(),
+            "actor": actor[:100],
+            "action": action[:60],
+            "target": target[:300],
+            "detail": canonical(detail or {}),
+        }
+        digest = record_hash(prev, record)
+        conn.execute(audit_log.insert().values(**record, prev_hash=prev, hash=digest))
+        head_value = f"{seq}:{digest}"
+        if not conn.execute(
+            state.update().where(state.c.key == HEAD_KEY).values(value=head_value)
+        ).rowcount:
+            conn.execute(state.insert().values(key=HEAD_KEY, value=head_value))
+        return seq
 
     def records(
         self, after: int = 0, limit: int = 100, newest_first: bool = False

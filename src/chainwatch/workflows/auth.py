@@ -7,9 +7,14 @@
   ``hmac.compare_digest`` (constant time).
 * Roles are ordered: viewer < analyst (may decide cases) < admin (may load lists, manage keys
   and users). Every change of a user or key is written to the audit log.
-* Logins: after 10 failures for one username from one client address within 5 minutes,
-  further attempts are refused (429) until the oldest failure is 5 minutes old; kept in the
-  store, so every worker process sees the same count.
+* Logins: after 10 failures for one account (from any address), or 30 failures from one
+  client address (for any usernames), within 5 minutes, further attempts are refused (429)
+  until the oldest failure counted is 5 minutes old; kept in the store, so every worker
+  process sees the same count (OWASP Authentication Cheat Sheet: throttle per account and
+  per source). Logins and failed logins are audited.
+* Sessions live in the store (table ``sessions``, sha256 of the cookie's token): logout ends
+  one, a password change or disabling ends all of a user's, and a cookie without a live row is
+  refused.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.store.service import api_keys, login_failures, users
+from chainwatch.store.service import api_keys, login_failures, sessions, users
 from chainwatch.workflows.audit import AuditLog
 
 
@@ -76,6 +81,7 @@ class TooManyAttempts(ChainwatchError):
 
 
 LOGIN_MAX_FAILURES = 10
+LOGIN_MAX_FAILURES_PER_ADDRESS = 30
 LOGIN_WINDOW_SECONDS = 300.0
 
 
@@ -211,6 +217,10 @@ class AuthService:
             raise ChainwatchError("nothing to change: give role, password or disabled")
         with self.engine.begin() as conn:
             conn.execute(users.update().where(users.c.username == username).values(**values))
+            if password is not None or disabled:
+                detail["sessions_ended"] = conn.execute(
+                    sessions.delete().where(sessions.c.username == username)
+                ).rowcount
         self.audit.append(actor, "user.updated", username, detail)
         return self.user(username)
 
@@ -218,6 +228,7 @@ class AuthService:
         with self.engine.begin() as conn:
             if not conn.execute(users.delete().where(users.c.username == username)).rowcount:
                 raise ChainwatchError(f"no user {username!r}")
+            conn.execute(sessions.delete().where(sessions.c.username == username))
         self.audit.append(actor, "user.deleted", username)
 
     def login(
@@ -228,32 +239,39 @@ class AuthService:
         *,
         max_failures: int = LOGIN_MAX_FAILURES,
         window_seconds: float = LOGIN_WINDOW_SECONDS,
+        max_failures_per_address: int = LOGIN_MAX_FAILURES_PER_ADDRESS,
     ) -> Principal:
-        """Check a password. After `max_failures` failed logins for the same username from the
-        same client address within `window_seconds`, every attempt (right or wrong) is refused
-        with :class:`TooManyAttempts` until the oldest failure leaves the window."""
+        """Check a password, throttled two ways within `window_seconds`: after `max_failures`
+        failed logins for one account (from any address), and after
+        `max_failures_per_address` failed logins from one client address (for any usernames),
+        every attempt (right or wrong) is refused with :class:`TooManyAttempts` until the
+        oldest failure counted leaves the window. A success clears the account's failures."""
         username, client = username[:100], client[:100]
         now = time.time()
         since = now - window_seconds
-        who = (login_failures.c.username == username) & (login_failures.c.client == client)
+        limits = (
+            (login_failures.c.username == username, max_failures, f"for {username!r}"),
+            (login_failures.c.client == client, max_failures_per_address, "from this address"),
+        )
         with self.engine.connect() as conn:
-            recent = (
-                conn.execute(
-                    sa.select(login_failures.c.at)
-                    .where(who, login_failures.c.at > since)
-                    .order_by(login_failures.c.at)
+            for condition, limit, what in limits:
+                if limit <= 0:
+                    continue
+                recent = (
+                    conn.execute(
+                        sa.select(login_failures.c.at)
+                        .where(condition, login_failures.c.at > since)
+                        .order_by(login_failures.c.at.desc())
+                        .limit(limit)
+                    )
+                    .scalars()
+                    .all()
                 )
-                .scalars()
-                .all()
-            )
-        if max_failures > 0 and len(recent) >= max_failures:
-            retry = max(1, int(recent[-max_failures] + window_seconds - now) + 1)
-            raise TooManyAttempts(
-                f"too many failed logins for {username!r} from this address: "
-                f"try again in {retry} seconds",
-                retry,
-            )
-        with self.engine.connect() as conn:
+                if len(recent) >= limit:
+                    retry = max(1, int(recent[-1] + window_seconds - now) + 1)
+                    raise TooManyAttempts(
+                        f"too many failed logins {what}: try again in {retry} seconds", retry
+                    )
             row = conn.execute(sa.select(users).where(users.c.username == username)).first()
         if row is None:
             verify_password(password, _DUMMY_HASH)
@@ -267,20 +285,73 @@ class AuthService:
                 )
                 # forget failures far outside any window (keeps the table small)
                 conn.execute(login_failures.delete().where(login_failures.c.at < now - 86_400))
+            self.audit.append(
+                username or "-", "login.failed", username, {"client": client, "reason": "wrong"}
+            )
             raise AuthError("wrong username or password")
         with self.engine.begin() as conn:
-            conn.execute(login_failures.delete().where(who))
+            conn.execute(login_failures.delete().where(login_failures.c.username == username))
+        self.audit.append(row.username, "login", row.username, {"client": client})
         return Principal(row.username, Role.parse(row.role), "session")
 
-    def session_principal(self, username: str) -> Principal | None:
-        """The principal of a logged-in user, or None when deleted or disabled since."""
+    # -- sessions (server side: a cookie is only as good as its row here) ---------------------
+
+    def start_session(self, username: str, hours: float) -> str:
+        """A new session token for `username`; only its sha256 is stored."""
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.expires_at < now))
+            conn.execute(
+                sessions.insert().values(
+                    token_hash=key_hash(token),
+                    username=username,
+                    created_at=now,
+                    expires_at=now + hours * 3600,
+                )
+            )
+        return token
+
+    def end_session(self, token: str, actor: str = "") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.token_hash == key_hash(token)))
+        if actor:
+            self.audit.append(actor, "logout", actor)
+
+    def revoke_sessions(self, username: str) -> int:
+        """End every session of a user (password changed, disabled, deleted)."""
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(sessions.delete().where(sessions.c.username == username)).rowcount
+            )
+
+    def session_principal(self, username: str, token: str = "") -> Principal | None:
+        """The principal of a live session of `username` (its token stored, not expired), or
+        None when the session ended (logout, password change, expiry) or the user was deleted
+        or disabled since."""
+        if not token:
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(users.c.role, users.c.disabled).where(users.c.username == username)
+                sa.select(users.c.role, users.c.disabled)
+                .select_from(users.join(sessions, sessions.c.username == users.c.username))
+                .where(
+                    users.c.username == username,
+                    sessions.c.token_hash == key_hash(token),
+                    sessions.c.expires_at > time.time(),
+                )
             ).first()
         if row is None or row.disabled:
             return None
         return Principal(username, Role.parse(row.role), "session")
+
+    def change_own_password(self, username: str, current: str, new: str) -> None:
+        """A user's own password change: the current one is checked; every session ends."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+        if row is None or not verify_password(current, row.password_hash):
+            raise AuthError("the current password is wrong")
+        self.update_user(username, username, password=new)
 
     # -- keys ----------------------------------------------------------------------------------
 

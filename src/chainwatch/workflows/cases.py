@@ -29,8 +29,28 @@ import sqlalchemy as sa
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, entry_to_dict
 from chainwatch.model.screening import Match, Query
+from chainwatch.store.cases import (
+    QueueFilter,
+    QueueGroup,
+    QueueRow,
+    case_row,
+    case_sources,
+    compare_and_set,
+    queue_groups,
+    queue_ids,
+    queue_rows,
+    queue_total,
+)
+from chainwatch.store.counterparties import (
+    affected_ids,
+    counterparty_dict,
+    counterparty_dicts,
+    counterparty_queries,
+    insert_counterparties,
+    replace_tokens,
+)
 from chainwatch.store.lists import entry_json
-from chainwatch.store.service import case_events, cases, counterparties, counterparty_tokens
+from chainwatch.store.service import case_events, cases
 from chainwatch.text.normalize import name_forms
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.screening import match_to_dict
@@ -38,6 +58,9 @@ from chainwatch.workflows.screening import match_to_dict
 DECISIONS = ("true_match", "false_positive", "escalated")
 STATUSES = ("open", *DECISIONS)
 MAX_REASON = 2000
+# Hits kept per counterparty, the same for an added party, an upload and a re-screening, so a
+# refresh never opens cases an upload would not have (or the reverse).
+HIT_LIMIT = 10
 
 
 def now_iso() -> str:
@@ -83,23 +106,16 @@ def field_changes(old_body: str, new: ListEntry) -> dict[str, dict[str, object]]
     return {k: {"old": old.get(k), "new": v} for k, v in now.items() if old.get(k) != v}
 
 
-def _insert_tokens(conn: sa.Connection, counterparty_id: int, name: str) -> None:
-    """Store the lookup tokens of one counterparty's name (see :func:`name_tokens`)."""
-    tokens = name_tokens(name)
-    if tokens:
-        conn.execute(
-            counterparty_tokens.insert(),
-            [{"counterparty_id": counterparty_id, "token": t} for t in sorted(tokens)],
-        )
-
-
-def _query_of(row: Any) -> Query:
-    return Query(
-        name=row.name,
-        country=row.country,
-        address=row.address,
-        identifiers=tuple(json.loads(row.identifiers or "[]")),
-    )
+def identity_hash(party: Query) -> str:
+    """sha256 of what makes two stored counterparties the same party: the name (whitespace
+    and case folded), country, address and sorted identifiers."""
+    parts = [
+        " ".join(party.name.split()).casefold(),
+        party.country.strip().casefold(),
+        " ".join(party.address.split()).casefold(),
+        *sorted(i.strip().casefold() for i in party.identifiers),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 class CaseService:
@@ -112,103 +128,50 @@ class CaseService:
     # -- counterparties ------------------------------------------------------------------------
 
     def add_counterparties(
-        self, parties: Sequence[Query], origin: str, references: Sequence[str] | None = None
+        self,
+        parties: Sequence[Query],
+        origin: str,
+        references: Sequence[str] | None = None,
+        batch: str = "",
     ) -> list[int]:
-        """Store parties (with their lookup tokens); returns their ids, in order."""
-        ids: list[int] = []
-        created = now_iso()
+        """Store parties (with their lookup tokens); returns their ids, in order. A party
+        whose identity (name, country, address, identifiers) is already stored is not stored
+        again: its id is returned (one counterparty per identity, so a re-upload or a party
+        added twice does not double its cases)."""
         with self.engine.begin() as conn:
-            for position, party in enumerate(parties):
-                new_id = conn.execute(
-                    counterparties.insert().values(
-                        name=party.name,
-                        country=party.country,
-                        address=party.address,
-                        identifiers=json.dumps(list(party.identifiers)),
-                        reference=(references[position] if references else "")[:200],
-                        origin=origin[:300],
-                        created_at=created,
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                _insert_tokens(conn, int(new_id), party.name)
-                ids.append(int(new_id))
-        return ids
+            return insert_counterparties(
+                conn,
+                [(p, identity_hash(p)) for p in parties],
+                origin=origin,
+                references=references,
+                batch=batch,
+                created=now_iso(),
+                tokens=name_tokens,
+            )
 
     def refresh_tokens(self) -> int:
         """Recompute every counterparty's lookup tokens (after the normalisation changed, with
         the algorithm version); one transaction. Returns the number of counterparties."""
         with self.engine.begin() as conn:
-            rows = conn.execute(sa.select(counterparties.c.id, counterparties.c.name)).all()
-            conn.execute(counterparty_tokens.delete())
-            for row in rows:
-                _insert_tokens(conn, row.id, row.name)
-        return len(rows)
+            return replace_tokens(conn, name_tokens)
 
     def counterparty(self, counterparty_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    sa.select(counterparties).where(counterparties.c.id == counterparty_id)
-                )
-                .mappings()
-                .first()
-            )
-        if row is None:
-            raise ChainwatchError(f"no counterparty {counterparty_id}")
-        item = dict(row)
-        item["identifiers"] = json.loads(item["identifiers"] or "[]")
-        return item
+            return counterparty_dict(conn, counterparty_id)
 
     def counterparties(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(counterparties).order_by(counterparties.c.id).limit(limit).offset(offset)
-            ).mappings()
-            out = [dict(r) for r in rows]
-        for item in out:
-            item["identifiers"] = json.loads(item["identifiers"] or "[]")
-        return out
+            return counterparty_dicts(conn, limit, offset)
 
     def queries(self, ids: Iterable[int] | None = None) -> list[tuple[int, Query]]:
         """(id, query) of the given counterparties, or of all of them."""
-        out: list[tuple[int, Query]] = []
         with self.engine.connect() as conn:
-            if ids is None:
-                rows = conn.execute(sa.select(counterparties).order_by(counterparties.c.id))
-                return [(row.id, _query_of(row)) for row in rows]
-            wanted = sorted(set(ids))
-            for start in range(0, len(wanted), 500):
-                rows = conn.execute(
-                    sa.select(counterparties).where(
-                        counterparties.c.id.in_(wanted[start : start + 500])
-                    )
-                )
-                out.extend((row.id, _query_of(row)) for row in rows)
-        return sorted(out, key=lambda item: item[0])
+            return counterparty_queries(conn, ids)
 
     def affected(self, tokens: Iterable[str], entry_ids: Iterable[str] = ()) -> set[int]:
         """Counterparties sharing a lookup token with `tokens`, or with a case on `entry_ids`."""
-        found: set[int] = set()
-        token_list = sorted(set(tokens))
-        entry_list = sorted(set(entry_ids))
         with self.engine.connect() as conn:
-            for start in range(0, len(token_list), 500):
-                found.update(
-                    conn.execute(
-                        sa.select(counterparty_tokens.c.counterparty_id)
-                        .where(counterparty_tokens.c.token.in_(token_list[start : start + 500]))
-                        .distinct()
-                    ).scalars()
-                )
-            for start in range(0, len(entry_list), 500):
-                found.update(
-                    conn.execute(
-                        sa.select(cases.c.counterparty_id)
-                        .where(cases.c.entry_id.in_(entry_list[start : start + 500]))
-                        .distinct()
-                    ).scalars()
-                )
-        return found
+            return affected_ids(conn, tokens, entry_ids)
 
     # -- cases ---------------------------------------------------------------------------------
 
@@ -232,7 +195,16 @@ class CaseService:
             digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
             match_json = json.dumps(match_to_dict(match), ensure_ascii=False)
             stamp = now_iso()
-            with self.engine.begin() as conn:
+
+            def work(
+                conn: sa.Connection,
+                match: Match = match,
+                entry: ListEntry = entry,
+                body: str = body,
+                digest: str = digest,
+                match_json: str = match_json,
+                stamp: str = stamp,
+            ) -> int | None:
                 existing = conn.execute(
                     sa.select(cases).where(
                         cases.c.counterparty_id == counterparty_id,
@@ -272,10 +244,9 @@ class CaseService:
                         "",
                         {"score": match.score, "snapshot": match.snapshot},
                     )
-                    raised.append(int(case_id))
-                    continue
+                    return int(case_id)
                 if existing.entry_hash == digest:
-                    continue  # same entry as already reviewed or queued: not raised again
+                    return None  # same entry as already reviewed or queued: not raised again
                 changes = field_changes(existing.entry_body, entry)
                 reopen = existing.status == "false_positive"
                 status = "open" if reopen else existing.status
@@ -293,6 +264,7 @@ class CaseService:
                         snapshot=match.snapshot,
                         changes=json.dumps(changes, ensure_ascii=False, default=str),
                         updated_at=stamp,
+                        version=cases.c.version + 1,
                     )
                 )
                 self._event(
@@ -304,14 +276,20 @@ class CaseService:
                     "",
                     {"changes": changes},
                 )
-            if reopen:
-                self.audit.append(
+                if not reopen:
+                    return None
+                self.audit.append_in(  # in the reopening's own transaction
+                    conn,
                     actor,
                     "case.reopened",
                     f"case:{existing.id}",
                     {"entry_id": match.entry_id, "changed_fields": sorted(changes)},
                 )
-                raised.append(int(existing.id))
+                return int(existing.id)
+
+            raised_id = self.audit.in_transaction(work)
+            if raised_id is not None:
+                raised.append(raised_id)
         return raised
 
     @staticmethod
@@ -336,8 +314,25 @@ class CaseService:
             )
         )
 
-    def decide(self, case_id: int, status: str, reason: str, actor: str) -> dict[str, Any]:
-        """Record a reviewer's decision on a case."""
+    def decide(
+        self,
+        case_id: int,
+        status: str,
+        reason: str,
+        actor: str,
+        version: int,
+        *,
+        four_eyes: bool = False,
+    ) -> dict[str, Any]:
+        """Record a reviewer's decision on a case, made on the case at `version`.
+
+        The decision, its case event and its audit record are written in one transaction. A
+        case that changed since `version` (another decision, a list change) is not touched:
+        :class:`StaleDecision` carries what changed. With `four_eyes`, clearing a true match
+        (deciding anything else on it) needs two reviewers: the first decision is recorded as a
+        request (``pending_status``), and a second, different analyst deciding the same
+        confirms it.
+        """
         if status not in DECISIONS:
             raise ChainwatchError(f"decision must be one of {', '.join(DECISIONS)}")
         reason = reason.strip()
@@ -345,74 +340,154 @@ class CaseService:
             raise ChainwatchError("a decision needs a reason")
         if len(reason) > MAX_REASON:
             raise ChainwatchError(f"reason longer than {MAX_REASON} characters")
-        stamp = now_iso()
-        with self.engine.begin() as conn:
-            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+
+        def work(conn: sa.Connection) -> None:
+            row = case_row(conn, case_id)
             if row is None:
                 raise CaseNotFound(f"no case {case_id}")
-            conn.execute(
-                cases.update()
-                .where(cases.c.id == case_id)
-                .values(
-                    status=status,
-                    reviewer=actor,
-                    reason=reason,
-                    decided_at=stamp,
-                    decided_entry_hash=row.entry_hash,
-                    changes="{}",
-                    updated_at=stamp,
-                )
+            if row.version != version:
+                raise StaleDecision(case_id, version, _case_state(row))
+            stamp = now_iso()
+            clearing = four_eyes and row.status == "true_match" and status != "true_match"
+            if clearing and not (row.pending_status == status and row.pending_by != actor):
+                if row.pending_status == status and row.pending_by == actor:
+                    raise SecondReviewerNeeded(
+                        f"case {case_id}: you asked to clear this true match; another analyst "
+                        "must confirm it (four-eyes)"
+                    )
+                values: dict[str, Any] = {
+                    "pending_status": status,
+                    "pending_by": actor,
+                    "pending_reason": reason,
+                    "updated_at": stamp,
+                }
+                action, audit_action = "clear_requested", "case.clear_requested"
+                event_status = row.status
+            else:
+                values = {
+                    "status": status,
+                    "reviewer": actor,
+                    "reason": reason,
+                    "decided_at": stamp,
+                    "decided_entry_hash": row.entry_hash,
+                    "changes": "{}",
+                    "pending_status": "",
+                    "pending_by": "",
+                    "pending_reason": "",
+                    "updated_at": stamp,
+                }
+                action, audit_action = "decided", "case.decided"
+                event_status = status
+            if not compare_and_set(conn, case_id, version, values):
+                current = case_row(conn, case_id)
+                raise StaleDecision(case_id, version, _case_state(current))
+            detail: dict[str, Any] = {"previous": row.status}
+            if action == "decided" and row.pending_status:
+                detail["confirms_request_of"] = row.pending_by
+            self._event(conn, case_id, actor, action, event_status, reason, detail)
+            self.audit.append_in(
+                conn,
+                actor,
+                audit_action,
+                f"case:{case_id}",
+                {
+                    "status": status,
+                    "previous": row.status,
+                    "reason": reason,
+                    "counterparty_id": row.counterparty_id,
+                    "entry_id": row.entry_id,
+                    "entry_hash": row.entry_hash,
+                    **(
+                        {"confirms_request_of": row.pending_by}
+                        if "confirms_request_of" in detail
+                        else {}
+                    ),
+                },
             )
-            self._event(conn, case_id, actor, "decided", status, reason, {"previous": row.status})
-        self.audit.append(
-            actor,
-            "case.decided",
-            f"case:{case_id}",
-            {
-                "status": status,
-                "previous": row.status,
-                "reason": reason,
-                "counterparty_id": row.counterparty_id,
-                "entry_id": row.entry_id,
-                "entry_hash": row.entry_hash,
-            },
-        )
+
+        self.audit.in_transaction(work)
         return self.case(case_id)
+
+    def assign(self, case_ids: Sequence[int], assignee: str, actor: str) -> int:
+        """Assign cases to a reviewer ('' unassigns); bumps their versions; audited."""
+        ids = sorted(set(case_ids))
+
+        def work(conn: sa.Connection) -> int:
+            changed = 0
+            for start in range(0, len(ids), 500):
+                changed += conn.execute(
+                    cases.update()
+                    .where(cases.c.id.in_(ids[start : start + 500]))
+                    .values(assignee=assignee[:100], version=cases.c.version + 1)
+                ).rowcount
+            self.audit.append_in(
+                conn,
+                actor,
+                "case.assigned",
+                f"cases:{len(ids)}",
+                {"assignee": assignee, "cases": ids[:1000]},
+            )
+            return int(changed)
+
+        return self.audit.in_transaction(work)
 
     def cases(
         self, status: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
+        """The newest cases (of one status); see :meth:`queue` for filters and counts."""
         if status is not None and status not in STATUSES:
             raise ChainwatchError(f"status must be one of {', '.join(STATUSES)}")
-        query = (
-            sa.select(
-                cases.c.id,
-                cases.c.counterparty_id,
-                counterparties.c.name.label("counterparty"),
-                cases.c.entry_id,
-                cases.c.source,
-                cases.c.listed_name,
-                cases.c.matched_name,
-                cases.c.score,
-                cases.c.status,
-                cases.c.reviewer,
-                cases.c.decided_at,
-                cases.c.created_at,
-                cases.c.updated_at,
-                cases.c.changes,
-            )
-            .join(counterparties, counterparties.c.id == cases.c.counterparty_id)
-            .order_by(cases.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        if status is not None:
-            query = query.where(cases.c.status == status)
+        return [r.as_dict() for r in self.queue(QueueFilter(status=status or ""), limit, offset)[1]]
+
+    def queue(
+        self, filters: QueueFilter, limit: int = 50, offset: int = 0
+    ) -> tuple[int, list[QueueRow]]:
+        """(total matching, one page of rows) of the filtered, sorted queue."""
         with self.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(query).mappings()]
-        for row in rows:
-            row["changes"] = json.loads(row["changes"] or "{}")
-        return rows
+            return queue_total(conn, filters), queue_rows(conn, filters, limit, offset)
+
+    def queue_groups(
+        self, filters: QueueFilter, limit: int = 50, offset: int = 0
+    ) -> tuple[int, list[QueueGroup]]:
+        with self.engine.connect() as conn:
+            return queue_groups(conn, filters, limit, offset)
+
+    def case_ids_for(self, pairs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """Case ids of (counterparty id, entry id) pairs (those that have a case)."""
+        wanted = sorted(set(pairs))
+        found: dict[tuple[int, str], int] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 200):
+                chunk = wanted[start : start + 200]
+                rows = conn.execute(
+                    sa.select(cases.c.id, cases.c.counterparty_id, cases.c.entry_id).where(
+                        cases.c.counterparty_id.in_({c for c, _ in chunk}),
+                        cases.c.entry_id.in_({e for _, e in chunk}),
+                    )
+                )
+                for row in rows:
+                    key = (int(row.counterparty_id), str(row.entry_id))
+                    if key in set(chunk):
+                        found[key] = int(row.id)
+        return found
+
+    def sources(self) -> list[str]:
+        """List codes that have cases (for the queue's list filter)."""
+        with self.engine.connect() as conn:
+            return case_sources(conn)
+
+    def queue_ids(self, filters: QueueFilter, limit: int = 10_000) -> list[int]:
+        with self.engine.connect() as conn:
+            return queue_ids(conn, filters, limit)
+
+    def next_case(self, filters: QueueFilter, after: int) -> int | None:
+        """The first open case of the queue other than `after` (where to go after deciding)."""
+        open_filter = QueueFilter(**{**_as_kwargs(filters), "status": "open"})
+        with self.engine.connect() as conn:
+            for case_id in queue_ids(conn, open_filter, 2):
+                if case_id != after:
+                    return case_id
+        return None
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -449,3 +524,41 @@ class CaseService:
 
 class CaseNotFound(ChainwatchError):
     """No case with that id."""
+
+
+class StaleDecision(ChainwatchError):
+    """The case changed since the decision's form was loaded (HTTP 409)."""
+
+    def __init__(self, case_id: int, seen_version: int, current: dict[str, Any]) -> None:
+        super().__init__(
+            f"case {case_id} changed since you opened it (version {seen_version}, now "
+            f"{current.get('version')}): it is {current.get('status')}"
+            + (f", decided by {current['reviewer']}" if current.get("reviewer") else "")
+            + "; review the change and decide again"
+        )
+        self.case_id = case_id
+        self.seen_version = seen_version
+        self.current = current
+
+
+class SecondReviewerNeeded(ChainwatchError):
+    """Four-eyes: the same analyst cannot both request and confirm clearing a true match."""
+
+
+def _case_state(row: Any) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {
+        "status": row.status,
+        "version": row.version,
+        "reviewer": row.reviewer,
+        "reason": row.reason,
+        "decided_at": row.decided_at,
+        "pending_status": row.pending_status,
+        "pending_by": row.pending_by,
+        "changes": json.loads(row.changes or "{}"),
+    }
+
+
+def _as_kwargs(filters: QueueFilter) -> dict[str, Any]:
+    return {name: getattr(filters, name) for name in filters.__slots__}

@@ -37,6 +37,8 @@ from typing import Any
 
 from chainwatch.model.errors import InputError
 from chainwatch.model.screening import Query
+from chainwatch.text.checks import text_problem
+from chainwatch.text.spreadsheets import check_xlsx
 
 NAME_COLUMNS = (
     "name",
@@ -70,6 +72,7 @@ REFERENCE_COLUMNS = (
     "account_number",
 )
 MAX_NAME_LENGTH = 1000
+MAX_ROWS = 1_000_000
 DELIMITERS = (",", ";", "\t", "|")
 LEGACY_ENCODINGS = (
     "cp1252",  # Western Europe, the Americas: Excel's and most ERP systems' "ANSI"
@@ -131,6 +134,16 @@ class CounterpartyFile:
     note: str = ""  # e.g. "read as cp1252 (detected; not UTF-8)"
     reference_column: str = ""  # header of the ID column, if there is one
     keep_columns: tuple[str, ...] = ()
+
+
+class TooManyRows(InputError):
+    """The file has more rows than the caller's limit (found while streaming)."""
+
+
+def _too_many(path: Path, max_rows: int) -> InputError:
+    return TooManyRows(
+        f"more than {max_rows:,} rows (the limit); split the file", file=str(path), row=max_rows + 2
+    )
 
 
 def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str, str]:
@@ -291,7 +304,7 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _rows_csv(
-    path: Path, encoding: str | None
+    path: Path, encoding: str | None, max_rows: int = MAX_ROWS
 ) -> tuple[list[str], list[list[str]], str, str, str, int]:
     data = path.read_bytes()
     if not data.strip():
@@ -303,6 +316,8 @@ def _rows_csv(
     try:
         for row in reader:
             rows.append(row)
+            if len(rows) > max_rows + 1:
+                raise _too_many(path, max_rows)
     except csv.Error as exc:
         # strict mode: a quote left open at the end of the file is a truncated file
         raise InputError(
@@ -326,11 +341,16 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _rows_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[list[str]], str, int]:
+def _rows_xlsx(
+    path: Path, sheet: str | None, max_rows: int = MAX_ROWS
+) -> tuple[list[str], list[list[str]], str, int]:
+    """Rows of a sheet, streamed (read-only mode), after the archive's unpacked sizes were
+    checked (:func:`chainwatch.text.spreadsheets.check_xlsx`); stops past `max_rows`."""
     import zipfile
 
     from openpyxl import load_workbook
 
+    check_xlsx(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -348,8 +368,14 @@ def _rows_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[list[str]
                 f"no sheet {sheet!r}; the sheets are {', '.join(map(repr, names))}",
                 file=str(path),
             )
-        rows = [[_cell_text(v) for v in row] for row in chosen.iter_rows(values_only=True)]
+        rows: list[list[str]] = []
+        for values in chosen.iter_rows(values_only=True):
+            rows.append([_cell_text(v) for v in values])
+            if len(rows) > max_rows + 1:
+                raise _too_many(path, max_rows)
         title = str(chosen.title)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise InputError(f"not a readable XLSX workbook: {exc}", file=str(path)) from exc
     finally:
         workbook.close()
     skipped = _skip_blank_top(rows)
@@ -367,11 +393,13 @@ def _skip_blank_top(rows: list[list[str]]) -> int:
     return skipped
 
 
-def _rows_parquet(path: Path) -> tuple[list[str], list[list[str]]]:
+def _rows_parquet(path: Path, max_rows: int = MAX_ROWS) -> tuple[list[str], list[list[str]]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
+        if pq.ParquetFile(path).metadata.num_rows > max_rows:
+            raise _too_many(path, max_rows)
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file: {exc}", file=str(path)) from exc
@@ -425,9 +453,12 @@ def read_counterparty_file(
     *,
     encoding: str | None = None,
     sheet: str | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> CounterpartyFile:
     """Every counterparty of a CSV, XLSX or Parquet file; rows with an empty name are errors,
-    blank rows are skipped, a header without rows is an empty file."""
+    and so are cells with NUL or control characters; blank rows are skipped, a header without
+    rows is an empty file; more than `max_rows` rows is an error found while streaming (the
+    rest of the file is not read)."""
     columns = columns or ColumnMap()
     if not path.exists():
         raise InputError("file not found", file=str(path))
@@ -439,11 +470,11 @@ def read_counterparty_file(
     if sheet is not None and suffix not in {".xlsx", ".xlsm"}:
         raise InputError("--sheet is for XLSX workbooks", file=str(path))
     if suffix in {".xlsx", ".xlsm"}:
-        header, rows, title, skipped = _rows_xlsx(path, sheet)
+        header, rows, title, skipped = _rows_xlsx(path, sheet, max_rows)
     elif suffix == ".parquet":
-        header, rows = _rows_parquet(path)
+        header, rows = _rows_parquet(path, max_rows)
     else:
-        header, rows, codec, delimiter, note, skipped = _rows_csv(path, encoding)
+        header, rows, codec, delimiter, note, skipped = _rows_csv(path, encoding, max_rows)
     header_row = skipped + 1
     name_at = _pick(header, columns.name, NAME_COLUMNS, path, "name", header_row)
     if name_at is None:
@@ -512,6 +543,11 @@ def read_counterparty_file(
         def cell(at: int | None, row: list[str] = row) -> str:
             return row[at].strip() if at is not None and at < len(row) else ""
 
+        for at, value in enumerate(row):
+            problem = text_problem(value)
+            if problem:
+                where = header[at] if at < len(header) else f"column {at + 1}"
+                raise InputError(problem, file=str(path), row=number, field=where)
         identifiers = tuple(v.strip() for v in cell(id_at).split(";") if v.strip())
         record = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
         query = with_person_fields(
@@ -548,8 +584,56 @@ def read_counterparty_file(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """The first rows of a file and the columns the reader would use (the mapping)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total_rows: int
+    mapping: dict[str, str]  # role (name, country, address, identifier) -> column or ""
+
+
+def preview_counterparties(path: Path, *, max_rows: int = MAX_ROWS, show: int = 10) -> Preview:
+    """Header, first `show` rows, row count and the guessed column mapping of a file."""
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        header, rows, _, _ = _rows_xlsx(path, None, max_rows)
+    elif suffix == ".parquet":
+        header, rows = _rows_parquet(path, max_rows)
+    else:
+        header, rows, _, _, _, _ = _rows_csv(path, None, max_rows)
+    mapping: dict[str, str] = {}
+    for role, candidates in (
+        ("name", NAME_COLUMNS),
+        ("country", COUNTRY_COLUMNS),
+        ("address", ADDRESS_COLUMNS),
+        ("identifier", ID_COLUMNS),
+        ("birth date", BIRTH_DATE_COLUMNS),
+    ):
+        at = _pick(header, None, candidates, path, role)
+        mapping[role] = header[at] if at is not None else ""
+    if not mapping["name"] and len(header) == 1:
+        mapping["name"] = header[0]
+    return Preview(
+        tuple(header),
+        tuple(tuple(r) for r in rows[:show]),
+        sum(1 for r in rows if any(c.strip() for c in r)),
+        mapping,
+    )
+
+
 def read_counterparties(
-    path: Path, column: str | None = None, country_column: str | None = None
+    path: Path,
+    column: str | None = None,
+    country_column: str | None = None,
+    *,
+    max_rows: int = MAX_ROWS,
+    address_column: str | None = None,
+    id_column: str | None = None,
 ) -> list[Counterparty]:
     """Every counterparty of a CSV, XLSX or Parquet file (see :func:`read_counterparty_file`)."""
-    return read_counterparty_file(path, ColumnMap(name=column, country=country_column)).parties
+    columns = ColumnMap(
+        name=column, country=country_column, address=address_column, identifier=id_column
+    )
+    return read_counterparty_file(path, columns, max_rows=max_rows).parties

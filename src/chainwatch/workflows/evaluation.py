@@ -13,6 +13,7 @@ from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import Query
 from chainwatch.screening.algorithm import Matcher
 from chainwatch.text.normalize import name_forms
+from chainwatch.text.spreadsheets import csv_row, csv_uncell
 
 PAIR_COLUMNS = ("case_group", "schema", "name1", "name2", "is_match")
 TRUE_VALUES = {"1", "true", "t", "yes", "y"}
@@ -96,8 +97,8 @@ def read_pairs(path: Path) -> list[LabelledPair]:
             LabelledPair(
                 row["case_group"] or "",
                 row["schema"] or "",
-                row["name1"],
-                row["name2"],
+                csv_uncell(row["name1"]),
+                csv_uncell(row["name2"]),
                 label in TRUE_VALUES,
             )
         )
@@ -305,4 +306,6 @@ def write_pairs(pairs: Sequence[LabelledPair], path: Path) -> None:
         writer = csv.writer(fh)
         writer.writerow(PAIR_COLUMNS)
         for p in pairs:
-            writer.writerow([p.case_group, p.schema, p.name1, p.name2, "1" if p.is_match else "0"])
+            writer.writerow(
+                csv_row([p.case_group, p.schema, p.name1, p.name2, "1" if p.is_match else "0"])
+            )

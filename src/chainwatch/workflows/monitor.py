@@ -39,7 +39,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,9 @@ from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD,
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.store.schema import state
 from chainwatch.store.service import alerts, jobs, notifications, results
+from chainwatch.store.supersede import publication_day, superseded
 from chainwatch.workflows.audit import AuditLog
-from chainwatch.workflows.cases import CaseService, entry_tokens
+from chainwatch.workflows.cases import HIT_LIMIT, CaseService, entry_tokens
 from chainwatch.workflows.lists import diff_snapshot_pair
 from chainwatch.workflows.screening import load_index
 
@@ -233,6 +234,7 @@ class Freshness:
     age_hours: float | None
     stale: bool
     warning: str
+    feeds: tuple[dict[str, object], ...] = ()  # per feed: published, age, superseded lists
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -241,6 +243,7 @@ class Freshness:
             "age_hours": None if self.age_hours is None else round(self.age_hours, 2),
             "stale": self.stale,
             "warning": self.warning,
+            "feeds": list(self.feeds),
         }
 
 
@@ -260,10 +263,15 @@ class LiveScreener:
     """
 
     def __init__(
-        self, store: ListStore, max_age_hours: float = 48.0, check_seconds: float = 2.0
+        self,
+        store: ListStore,
+        max_age_hours: float = 48.0,
+        check_seconds: float = 2.0,
+        max_publication_age_days: float = 0.0,
     ) -> None:
         self.store = store
         self.max_age_hours = max_age_hours
+        self.max_publication_age_days = max_publication_age_days
         self.check_seconds = check_seconds
         self._live: _Live | None = None
         self._checked = 0.0
@@ -328,7 +336,13 @@ class LiveScreener:
             if stale
             else ""
         )
-        return Freshness(snapshot.content_hash, last, age, stale, warning)
+        feeds, old = feed_freshness(snapshot, self.max_publication_age_days)
+        if old:
+            stale = True
+            warning = (warning + " " if warning else "STALE LISTS: ") + (
+                f"published more than {self.max_publication_age_days:g} days ago: " + "; ".join(old)
+            )
+        return Freshness(snapshot.content_hash, last, age, stale, warning, feeds)
 
     def freshness(self) -> Freshness:
         self._current()
@@ -359,6 +373,40 @@ class LiveScreener:
         live = self._current()
         assert self._fresh is not None
         return live.matcher.screen(query, threshold=threshold, limit=limit), self._fresh
+
+
+def feed_freshness(
+    snapshot: Snapshot, max_publication_age_days: float
+) -> tuple[tuple[dict[str, object], ...], list[str]]:
+    """Per feed of `snapshot`: its publication day, age in days and the lists a newer feed
+    supersedes (:mod:`chainwatch.store.supersede`); and the feeds published longer ago than
+    `max_publication_age_days` (0: not judged) whose lists are not all superseded."""
+    dropped = superseded(snapshot.feeds)
+    today = datetime.now(UTC).date()
+    out: list[dict[str, object]] = []
+    old: list[str] = []
+    for feed in snapshot.feeds:
+        day = publication_day(feed.published)
+        age_days = (today - date.fromisoformat(day)).days if day else None
+        gone = dropped.get(feed.id, {})
+        live_sources = [s for s, n in feed.source_counts.items() if n and s not in gone]
+        out.append(
+            {
+                "feed": feed.feed,
+                "published": day,
+                "loaded_at": feed.loaded_at,
+                "published_age_days": age_days,
+                "superseded": dict(sorted(gone.items())),
+            }
+        )
+        if (
+            max_publication_age_days > 0
+            and age_days is not None
+            and age_days > max_publication_age_days
+            and live_sources
+        ):
+            old.append(f"{feed.feed} ({day}, {age_days} days)")
+    return tuple(out), old
 
 
 class NoActiveSnapshot(ChainwatchError):
@@ -783,7 +831,7 @@ class Refresher:
         by_id = {e.entry_id: e for e in index.entries}
         new_cases: list[int] = []
         for counterparty_id, query in to_screen:
-            matches = matcher.screen(query, threshold=self.threshold, limit=10)
+            matches = matcher.screen(query, threshold=self.threshold, limit=HIT_LIMIT)
             new_cases.extend(self.cases.record_hits(counterparty_id, matches, by_id, actor))
         self._set_screened(current.content_hash)
         self._set_state(ALGORITHM_KEY, DEFAULT_ALGORITHM.name)
@@ -852,19 +900,28 @@ def run_batch(
     service: ServiceState,
     actor: str,
     threshold: float = DEFAULT_THRESHOLD,
-    limit: int = 5,
+    limit: int = HIT_LIMIT,
+    *,
+    filename: str = "",
 ) -> None:
-    """Store the counterparties of an upload, screen them, open cases; report progress."""
+    """Store the counterparties of an upload, screen them, open cases; report progress.
+
+    The result keeps the file's name, the uploader, the row counts and the first 5000 hits
+    (``hits_total`` counts them all)."""
     try:
         service.update_job(job_id, status="running")
-        ids = cases.add_counterparties(parties, origin, references)
+        ids = cases.add_counterparties(parties, origin, references, batch=job_id)
         entries = live.entries()
         hits: list[dict[str, object]] = []
+        hits_total = 0
+        with_hits = 0
         opened: list[int] = []
         last = time.monotonic()
         for done, (counterparty_id, party) in enumerate(zip(ids, parties, strict=True), start=1):
             matches, fresh = live.screen(party, threshold=threshold, limit=limit)
             opened.extend(cases.record_hits(counterparty_id, matches, entries, actor))
+            hits_total += len(matches)
+            with_hits += bool(matches)
             for rank, match in enumerate(matches, start=1):
                 if len(hits) < 5000:
                     hits.append(
@@ -888,9 +945,14 @@ def run_batch(
             job_id,
             status="done",
             done=len(parties),
-            message=f"{len(parties)} counterparties screened, {len(opened)} cases opened",
+            message=f"{len(parties):,} counterparties screened, {with_hits:,} with hits, "
+            f"{len(opened):,} case(s) opened",
             result={
+                "file": filename,
+                "uploaded_by": actor,
                 "counterparties": len(parties),
+                "with_hits": with_hits,
+                "hits_total": hits_total,
                 "hits": hits,
                 "cases_opened": opened,
                 "snapshot": fresh.snapshot,
@@ -898,5 +960,13 @@ def run_batch(
             },
         )
     except Exception as exc:
-        log.exception("batch job %s failed", job_id)
-        service.update_job(job_id, status="failed", message=str(exc)[:2000])
+        reference = uuid.uuid4().hex[:12]
+        log.exception("batch job %s failed (reference %s)", job_id, reference)
+        # never the exception's text: a database error would show SQL and parameters
+        message = (
+            str(exc)[:2000]
+            if isinstance(exc, ChainwatchError)
+            else f"the batch failed (reference {reference}); the team can look it up in the "
+            "server log"
+        )
+        service.update_job(job_id, status="failed", message=message)

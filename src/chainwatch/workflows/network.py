@@ -56,6 +56,7 @@ from chainwatch.network.self_listing import (
 from chainwatch.resilience.network_adapter import ResilienceParams
 from chainwatch.screening.algorithm import Matcher
 from chainwatch.screening.index import ScreeningIndex
+from chainwatch.text.spreadsheets import csv_dict, xlsx_row
 from chainwatch.workflows.self_listing import answer_text, listing_resilience, plans_table
 
 
@@ -286,7 +287,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=cols or ["empty"])
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_dict(r) for r in rows)
 
 
 def _write_xlsx(
@@ -304,18 +305,18 @@ def _write_xlsx(
             for k2, v2 in value.items():
                 put(f"{key}.{k2}", v2)
         elif isinstance(value, list):
-            ws.append([key, "; ".join(str(v) for v in value)])
+            ws.append(xlsx_row(ws, [key, "; ".join(str(v) for v in value)]))
         else:
-            ws.append([key, value])
+            ws.append(xlsx_row(ws, [key, value]))
 
     for k, v in summary.items():
         put(k, v)
     for name, rows in tables.items():
         sheet = wb.create_sheet(name[:31])
         cols = list(dict.fromkeys(k for r in rows for k in r))
-        sheet.append(cols)
+        sheet.append(xlsx_row(sheet, cols))
         for r in rows:
-            sheet.append([r.get(c, "") for c in cols])
+            sheet.append(xlsx_row(sheet, [r.get(c, "") for c in cols]))
     wb.save(path)
 
 

@@ -34,6 +34,7 @@ from chainwatch.model.network import SupplyNetwork
 from chainwatch.network.draw import render
 from chainwatch.network.io import TABLES, load_network
 from chainwatch.network.scenario import PartyScreener
+from chainwatch.text.spreadsheets import check_xlsx
 from chainwatch.workflows.monitor import ServiceState
 
 MAX_TABLE_ROWS = 2000  # rows of each table kept in a stored result
@@ -68,6 +69,10 @@ def _unpack(data: bytes, filename: str, directory: Path) -> Path:
     if suffix in (".xlsx", ".xlsm"):
         path = directory / "network.xlsx"
         path.write_bytes(data)
+        try:
+            check_xlsx(path, label=filename)  # a zip bomb is refused before openpyxl sees it
+        except InputError as exc:
+            raise NetworkInputError(exc.reason, filename, None, exc.field) from None
         return path
     if suffix != ".zip":
         raise NetworkInputError(

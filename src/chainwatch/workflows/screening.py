@@ -28,6 +28,7 @@ from chainwatch.screening.algorithm import (
 )
 from chainwatch.screening.index import ScreeningIndex
 from chainwatch.store.lists import ListStore, Snapshot
+from chainwatch.text.spreadsheets import csv_dict
 from chainwatch.workflows.counterparties import Counterparty, read_counterparties
 from chainwatch.workflows.lists import snapshot_entries
 
@@ -287,7 +288,7 @@ def screen_file(
                 counts["with_hits"] += 1
                 counts["hits"] += len(matches)
             for row in batch_rows([(party, matches)], snapshot.content_hash, screener.algorithm):
-                writer.writerow(row)
+                writer.writerow(csv_dict(row))
     os.replace(tmp.name, out)
     return counts
 
