@@ -153,9 +153,9 @@ def benders_stockpile(
     relevant: list[IntArray] = []
     for comp in comps:
         if sep:
-            sub = ev.subproblem(comp)
-            subs.append(sub)
-            r = pos[sub[1]]
+            made = ev.subproblem(comp)
+            subs.append(made)
+            r = pos[made[1]]
             relevant.append(np.sort(r[r >= 0]))
         else:
             subs.append(None)
@@ -223,6 +223,9 @@ def benders_stockpile(
     order = np.argsort(comp_of, kind="stable")
     bounds = np.searchsorted(comp_of[order], np.arange(len(comps) + 1))
     members = [order[bounds[c] : bounds[c + 1]] for c in range(len(comps))]
+    # one small LP per component, kept across iterations: a re-solve at a new stock level
+    # only changes row bounds and starts from the last basis
+    models: dict[int, PiModel] = {}
     best_ub = np.inf
     best_x = x.copy()
     lb = 0.0
@@ -248,7 +251,7 @@ def benders_stockpile(
             sub = subs[ci]
             if sub is not None:
                 sp, nodes, cut = sub
-                pim = PiModel(sp)
+                pim = models.get(ci) or models.setdefault(ci, PiModel(sp))
                 stock = full[nodes]
                 node_pos = pos[nodes]
             else:
@@ -313,7 +316,8 @@ def benders_stockpile(
         sub = subs[ci]
         if sub is not None:
             sp, nodes, cut = sub
-            pim, stock, node_ids = PiModel(sp), full[nodes], nodes
+            pim = models.get(ci) or PiModel(sp)
+            stock, node_ids = full[nodes], nodes
         else:
             pim, cut, stock, node_ids = ev.pim, ev.cut_of(comp), full, np.arange(p.n_nodes)
         for k in members[ci].tolist():

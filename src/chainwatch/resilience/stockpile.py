@@ -605,7 +605,7 @@ class StockpileModel:
             np.arange(z0, z0 + n_scen, dtype=np.int32),
             np.full(n_scen, highspy.HighsVarType.kInteger),
         )
-        for n, sc in enumerate(self.scenarios):
+        for n in range(n_scen):
             idx = np.concatenate([self._l_cols[n], [z0 + n]]).astype(np.int32)
             val = np.concatenate([self._block_margins[n], [max(m_loss[n], 0.0)]])
             if m_loss[n] <= 1e-9:
