@@ -171,6 +171,9 @@ def stockpile_cmd(
     needed_by: str | None = typer.Option(None, help="date the stock must be in place (ISO)"),
     workers: int = typer.Option(1, help="processes for the validation's loss evaluations"),
     top: int = typer.Option(25, help="plan rows to print (the files hold all)"),
+    frontier: int = typer.Option(
+        0, help="cost-vs-risk frontier: budgets from 0 to the plan's holding cost (0: none)"
+    ),
     method: str = typer.Option("lshaped", help="lshaped | saa (the earlier procedure)"),
     scheme: str = typer.Option("sample", help="saa only: sample | covering"),
     selection_samples: int = typer.Option(1_000, help="saa only"),
@@ -226,6 +229,7 @@ def stockpile_cmd(
             workers=workers,
             out_dir=out,
             needed_by=when,
+            frontier_points=frontier,
         )
     except (ChainwatchError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -329,6 +329,7 @@ def run_stockpile_plan(
     workers: int = 1,
     out_dir: Path | None = None,
     needed_by: dt.date | None = None,
+    frontier_points: int = 0,
 ) -> dict[str, Any]:
     """The stockpile at scale (:func:`plan_stockpile`): L-shaped SAA on stratified
     conditional samples, bounds, validation against no stock and the previous plan on an
@@ -351,6 +352,7 @@ def run_stockpile_plan(
         previous=prev,
         seed=seed,
         mapper=mapper,
+        frontier_points=frontier_points,
     )
     out: dict[str, Any] = res.as_dict()
     rows = plan_rows(net, p, res.candidate, res.value_per_unit, needed_by)
