@@ -38,7 +38,12 @@ import numpy as np
 from chainwatch.model.errors import InputError
 from chainwatch.resilience.lp import PiModel, SolverError, _new_highs
 from chainwatch.resilience.problem import FloatArray, IntArray, ResilienceProblem
-from chainwatch.resilience.sampling import LossEvaluator, WeightedHorizons, tail_risk
+from chainwatch.resilience.sampling import (
+    LossEvaluator,
+    WeightedHorizons,
+    small_model,
+    tail_risk,
+)
 
 _INF = highspy.kHighsInf
 
@@ -251,7 +256,7 @@ def benders_stockpile(
             sub = subs[ci]
             if sub is not None:
                 sp, nodes, cut = sub
-                pim = models.get(ci) or models.setdefault(ci, PiModel(sp))
+                pim = models.get(ci) or models.setdefault(ci, small_model(sp))
                 stock = full[nodes]
                 node_pos = pos[nodes]
             else:
@@ -316,7 +321,7 @@ def benders_stockpile(
         sub = subs[ci]
         if sub is not None:
             sp, nodes, cut = sub
-            pim = models.get(ci) or PiModel(sp)
+            pim = models.get(ci) or small_model(sp)
             stock, node_ids = full[nodes], nodes
         else:
             pim, cut, stock, node_ids = ev.pim, ev.cut_of(comp), full, np.arange(p.n_nodes)

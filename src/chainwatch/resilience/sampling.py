@@ -207,6 +207,14 @@ def _eval_chunk(chunk: Sequence[tuple[tuple[int, ...], FloatArray]]) -> list[Any
     return [ev.evaluate(comp, ts, _STATE.get("stock")) for comp, ts in chunk]
 
 
+def small_model(problem: ResilienceProblem) -> PiModel:
+    """A PI model for a one-off solve of a small LP: presolve off (measured on chain 38's
+    component LPs: 4.9 ms instead of 6.9 ms per build and solve)."""
+    pim = PiModel(problem)
+    pim.h.setOptionValue("presolve", "off")
+    return pim
+
+
 class LossEvaluator:
     """Exact per-horizon losses of a problem, split into independent components."""
 
@@ -320,7 +328,7 @@ class LossEvaluator:
         if self._single_source and self._separable_up_to >= 0:
             sub, nodes, cut = self.subproblem(comp)
             x = None if stock is None else stock[nodes]
-            return evaluate_losses(PiModel(sub), cut, t_days, extra_stock=x)
+            return evaluate_losses(small_model(sub), cut, t_days, extra_stock=x)
         return evaluate_losses(self.pim, self.cut_of(comp), t_days, extra_stock=stock)
 
     def cut_of(self, comp: tuple[int, ...]) -> IntArray:
