@@ -159,12 +159,16 @@ def stockpile_cmd(
     service_level: float | None = typer.Option(
         None, help="share of designation scenarios production must survive (service)"
     ),
-    scenarios: int = typer.Option(
-        2_500, help="stratified conditional horizons per sample problem (legacy: per replication)"
+    scenarios: int | None = typer.Option(
+        None,
+        help="stratified conditional horizons per sample problem (default 1,600; saa: "
+        "scenarios per replication, default 100)",
     ),
-    replications: int = typer.Option(2, help="independent sample problems (lower bound)"),
+    replications: int | None = typer.Option(
+        None, help="independent sample problems (lower bound); default 2 (saa: 5)"
+    ),
     validation_samples: int = typer.Option(
-        5_000, help="importance-sampled horizons of the paired validation"
+        4_000, help="importance-sampled horizons of the paired validation"
     ),
     previous: Path | None = typer.Option(None, help="the previous plan (plan.csv) to beat"),
     out: Path | None = typer.Option(None, help="folder for plan.csv, orders.csv, plan.xlsx"),
@@ -195,10 +199,10 @@ def stockpile_cmd(
             legacy = wf.run_stockpile(
                 problem,
                 probability=probability,
-                scenarios=scenarios,
+                scenarios=100 if scenarios is None else scenarios,
                 seed=seed,
                 scheme=scheme,
-                replications=replications,
+                replications=5 if replications is None else replications,
                 selection_samples=selection_samples,
                 prediction_samples=prediction_samples,
                 replay_samples=replay,
@@ -221,8 +225,8 @@ def stockpile_cmd(
             cvar_level=cvar_level,
             service_level=service_level,
             budget=budget,
-            replications=replications,
-            scenarios=scenarios,
+            replications=2 if replications is None else replications,
+            scenarios=1_600 if scenarios is None else scenarios,
             validation_samples=validation_samples,
             previous=previous,
             seed=seed,

@@ -206,6 +206,7 @@ PLAN_COLUMNS = (
     "lead_time_days",
     "order_by",
     "arrives_by",
+    "recommended",
 )
 
 
@@ -216,6 +217,7 @@ def plan_rows(
     value_per_unit: FloatArray,
     needed_by: dt.date | None = None,
     today: dt.date | None = None,
+    recommended: bool = True,
 ) -> list[dict[str, Any]]:
     """The whole plan, one row per item to stock, with the order: the supplier, the lead
     time (the source's ``lead_time_days``, else the item's), the date to order by so the
@@ -251,6 +253,7 @@ def plan_rows(
                 "lead_time_days": lead,
                 "order_by": (needed - dt.timedelta(days=lead_days)).isoformat(),
                 "arrives_by": (today + dt.timedelta(days=lead_days)).isoformat(),
+                "recommended": "yes" if recommended else "no (see the recommendation)",
             }
         )
     rows.sort(key=lambda r: -r["holding_cost"])
@@ -322,8 +325,8 @@ def run_stockpile_plan(
     service_level: float | None = None,
     budget: float | None = None,
     replications: int = 2,
-    scenarios: int = 2_500,
-    validation_samples: int = 5_000,
+    scenarios: int = 1_600,
+    validation_samples: int = 4_000,
     previous: Path | None = None,
     seed: int = 0,
     workers: int = 1,
@@ -355,7 +358,14 @@ def run_stockpile_plan(
         frontier_points=frontier_points,
     )
     out: dict[str, Any] = res.as_dict()
-    rows = plan_rows(net, p, res.candidate, res.value_per_unit, needed_by)
+    rows = plan_rows(
+        net,
+        p,
+        res.candidate,
+        res.value_per_unit,
+        needed_by,
+        recommended=res.recommended == "plan",
+    )
     out["plan_items"] = len(rows)
     out["plan_holding_cost"] = float(sum(r["holding_cost"] for r in rows))
     out["stock"] = rows
