@@ -284,6 +284,19 @@ def stockpile_cmd(
     gap, gap_se = result["optimality_gap"], result["optimality_gap_std_error"]
     b.add_row("gap", f"{gap:,.0f}", f"{gap_se:,.0f}")
     console.print(b)
+    if result["frontier"]:
+        fr = Table(title="Cost-versus-risk frontier (validated expected loss and CVaR)")
+        for col in ("budget", "minimises", "holding cost", "expected loss", "CVaR"):
+            fr.add_column(col)
+        for f in result["frontier"]:
+            fr.add_row(
+                f"{f['budget']:,.0f}",
+                str(f["minimises"]),
+                f"{f['holding_cost']:,.0f}",
+                f"{f['expected_loss']:,.0f}",
+                f"{f['cvar']:,.0f}",
+            )
+        console.print(fr)
     console.print(f"[bold]recommendation:[/bold] {result['recommendation']}")
     plan = Table(
         title=f"Candidate plan: {result['plan_items']} items (first {top}; files hold all)"
