@@ -311,7 +311,15 @@ def benders_stockpile(
             break
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise SolverError(f"Benders master: {h.modelStatusToString(h.getModelStatus())}")
+            # a stale basis after many added cuts can stall the dual simplex: retry from
+            # scratch with HiGHS's own choice of method before giving up
+            h.clearSolver()
+            h.setOptionValue("simplex_strategy", 0)
+            h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if it == 1:
+                raise SolverError(f"Benders master: {h.modelStatusToString(h.getModelStatus())}")
+            break  # keep the best plan evaluated so far; converged stays False, bounds reported
         lb = max(lb, float(h.getInfo().objective_function_value))
         x = np.maximum(np.asarray(h.getSolution().col_value)[:m], 0.0)
         if best_ub - lb <= tol * max(1.0, abs(best_ub)):
