@@ -124,7 +124,7 @@ def benders_stockpile(
     tol: float = 1e-5,
     max_iterations: int = 100,
     time_limit_seconds: float = 600.0,
-    cache_nodes: int = 300_000,
+    cache_nodes: int = 700_000,
 ) -> BendersResult:
     """Solve the sample problem of the module docstring on ``horizons`` (see there).
     The small LPs of the components are kept between iterations up to ``cache_nodes``
