@@ -79,3 +79,104 @@ def test_willems_chain_34_subset(shared: type) -> None:
         assert tts.solve(unit.cut) == pytest.approx(
             scipy_value(plain_tts(p, unit.cut, 365.0)), abs=1e-6
         )
+
+
+@pytest.mark.shared
+def test_component_losses_equal_scipy_on_the_whole_network(shared: type) -> None:
+    """Issue 11: the Monte Carlo splits a cut set into groups of suppliers with overlapping
+    downstream closures and solves each on its own closure's LP. On chain 12 (importance
+    sample, many multi-supplier horizons) the sum equals scipy's plain model of the whole
+    network with every designated supplier cut, with and without a stockpile."""
+    from chainwatch.resilience.montecarlo import DesignationModel
+    from chainwatch.resilience.sampling import LossEvaluator, draw_weighted
+
+    root = shared.path("supply", "willems2008")  # type: ignore[attr-defined]
+    p = from_network(load_willems_chain(root, 12))
+    model = DesignationModel.uniform(p.suppliers, 0.2)
+    hz = draw_weighted(p.suppliers, model, 12, scheme="importance", seed=3)
+    ev = LossEvaluator(p)
+    groups = ev.group(hz)
+    assert any(len(c) > 1 for c in groups)
+    assert ev.separable(float(hz.t_days.max()))  # the component LPs are the ones in use
+    stock = np.where(np.arange(p.n_nodes) % 3 == 0, 40.0, 0.0)
+    for x in (None, stock):
+        losses = ev.losses(hz, groups, ev.group_losses(groups, x))
+        for s in range(hz.n):
+            cut = np.unique(np.concatenate([p.suppliers[k].cut for k in hz.designated[s]]))
+            prob = p if x is None else p.with_inventory(p.inventory_units + x)
+            theirs = scipy_value(plain_pi(prob, cut.astype(np.int64), float(hz.t_days[s])))
+            assert losses[s] == pytest.approx(theirs, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lshaped_equals_the_extensive_form(seed: int) -> None:
+    """The L-shaped method (decomposition) reaches the optimum of the extensive-form LP (one
+    block per scenario, solved whole) on random networks with alternates (no components:
+    the whole-network LP path), for the expected-cost objective and for a budget."""
+    from chainwatch.resilience.benders import benders_stockpile
+    from chainwatch.resilience.problem import Disruption
+    from chainwatch.resilience.sampling import WeightedHorizons
+    from chainwatch.resilience.stockpile import StockpileModel, StockScenario
+    from chainwatch.resilience.ttr import TtrDistribution
+
+    rng = np.random.default_rng(seed)
+    base = random_problem(rng)
+    hold = rng.uniform(0.05, 0.5, base.n_nodes)
+    units = tuple(
+        Disruption(f"u{i}", "supplier", (i,), TtrDistribution.fixed(10.0)) for i in range(6)
+    )
+    p = ResilienceProblem(
+        node_ids=base.node_ids,
+        inventory_units=base.inventory_units,
+        capacity_per_day=base.capacity_per_day,
+        demand_per_day=base.demand_per_day,
+        margin_per_unit=base.margin_per_unit,
+        holding_cost_per_unit=hold,
+        slot_node=base.slot_node,
+        slot_quantity_per=base.slot_quantity_per,
+        arc_source=base.arc_source,
+        arc_slot=base.arc_slot,
+        suppliers=units,
+    )
+    sets = tuple(
+        tuple(sorted(rng.choice(6, size=rng.integers(1, 3), replace=False).tolist()))
+        for _ in range(8)
+    )
+    t = rng.uniform(5, 40, 8)
+    w = rng.uniform(0.01, 0.1, 8)
+    hz = WeightedHorizons(sets, t, w, np.zeros(8, dtype=np.int64), "test")
+    scen = [
+        StockScenario(np.array(sorted(d), dtype=np.int64), float(tt), float(ww))
+        for d, tt, ww in zip(sets, t, w, strict=True)
+    ]
+    ext = StockpileModel(p, scen, reduce=False)
+    full = ext.solve()
+    res = benders_stockpile(p, hz, max_iterations=200)
+    assert res.objective == pytest.approx(full.holding_cost + full.expected_loss, rel=1e-5)
+    # the same extensive form handed to scipy.optimize.linprog
+    lp = ext.h.getLp()
+    n_col, n_row = lp.num_col_, lp.num_row_
+    a = scipy.sparse.csc_matrix(
+        (
+            np.asarray(lp.a_matrix_.value_),
+            np.asarray(lp.a_matrix_.index_),
+            np.asarray(lp.a_matrix_.start_),
+        ),
+        shape=(n_row, n_col),
+    ).tocsr()
+    up = np.asarray(lp.row_upper_)
+    keep = up < 1e30
+    col_up = np.asarray(lp.col_upper_)
+    sp = scipy.optimize.linprog(
+        np.asarray(lp.col_cost_),
+        A_ub=a[keep],
+        b_ub=up[keep],
+        bounds=np.column_stack([np.asarray(lp.col_lower_), np.where(col_up > 1e30, None, col_up)]),
+        method="highs",
+    )
+    assert sp.status == 0
+    assert res.objective == pytest.approx(sp.fun, rel=1e-5)
+    budget = 0.5 * full.holding_cost
+    b_ext = ext.solve(budget=budget)
+    b_res = benders_stockpile(p, hz, budget=budget, max_iterations=200)
+    assert b_res.expected_loss == pytest.approx(b_ext.expected_loss, rel=1e-4, abs=1e-6)

@@ -103,66 +103,232 @@ def montecarlo_cmd(
     from_lists: bool = typer.Option(True, "--risk-from-lists/--no-risk-from-lists"),
     samples: int = typer.Option(10_000),
     seed: int = typer.Option(0),
+    importance: bool = typer.Option(
+        False, help="importance sampling: every horizon conditioned on one designation"
+    ),
+    designation: list[str] = typer.Option(
+        [], "--designation", help="SUPPLIER=P: one supplier's probability (a rumoured listing)"
+    ),
+    workers: int = typer.Option(1, help="processes over independent scenario groups"),
     set_: list[str] = typer.Option([], "--set", help=SET_HELP),
     charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Lost-margin distribution from correlated designations and TTR draws."""
+    """Lost-margin distribution from correlated designations and TTR draws: mean, P95, ES95,
+    each with its standard error."""
     net, problem, _params = _load(network, set_)
-    dm, p = designation_option(
-        problem.suppliers, probability, probabilities, from_lists, as_json, network=net
-    )
-    result = wf.run_monte_carlo(
-        problem, probability=p, samples=samples, seed=seed, chart_dir=charts, model=dm
-    )
+    model = None
+    if probabilities is not None or (from_lists and probability is None and not designation):
+        model, probability = designation_option(
+            problem.suppliers, probability, probabilities, from_lists, as_json, network=net
+        )
+    try:
+        result = wf.run_monte_carlo(
+            problem,
+            model=model,
+            probability=0.002 if probability is None else probability,
+            samples=samples,
+            seed=seed,
+            chart_dir=charts,
+            scheme="importance" if importance else "plain",
+            designations=_pairs(designation, "--designation"),
+            risk=wf.RiskParams.from_overrides(_overrides(set_)),
+            workers=workers,
+        )
+    except ChainwatchError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
     _emit(result, as_json, None)
+
+
+def _pairs(values: list[str], what: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for row, v in enumerate(values):
+        name, sep, raw = v.rpartition("=")
+        try:
+            if not sep or not name:
+                raise ValueError
+            out[name.strip()] = float(raw)
+        except ValueError:
+            console.print(
+                f"[red]error:[/red] {what} row {row}: expected NAME=PROBABILITY, got {v!r}"
+            )
+            raise typer.Exit(2) from None
+    return out
 
 
 @app.command("stockpile")
 def stockpile_cmd(
     network: str,
-    probability: float | None = typer.Option(None, help="uniform probability (overrides)"),
-    probabilities: Path | None = typer.Option(None, help=PROB_HELP),
-    from_lists: bool = typer.Option(True, "--risk-from-lists/--no-risk-from-lists"),
-    scenarios: int = typer.Option(
-        100, help="per replication; sample: horizons with a designation; covering: rounds"
+    probability: float = typer.Option(0.002, help="designation probability per supplier"),
+    designation: list[str] = typer.Option(
+        [], "--designation", help="SUPPLIER=P: one supplier's probability (a rumoured listing)"
     ),
-    scheme: str = typer.Option("sample", help="sample | covering (slow on big chains)"),
-    replications: int = typer.Option(5, help="independent SAA problems M"),
-    selection_samples: int = typer.Option(1_000, help="horizons to choose among the M plans"),
-    prediction_samples: int = typer.Option(2_000, help="fresh horizons for the prediction"),
-    replay: int = typer.Option(10_000, help="Monte Carlo samples to replay the plan (0: none)"),
+    objective: str = typer.Option("cost", help="cost | cvar | service"),
+    cvar_level: float = typer.Option(0.95, help="level a of CVaR_a (cvar objective)"),
+    service_level: float | None = typer.Option(
+        None, help="share of designation scenarios production must survive (service)"
+    ),
+    scenarios: int | None = typer.Option(
+        None,
+        help="stratified conditional horizons per sample problem (default 1,600; saa: "
+        "scenarios per replication, default 100)",
+    ),
+    replications: int | None = typer.Option(
+        None, help="independent sample problems (lower bound); default 2 (saa: 5)"
+    ),
+    validation_samples: int = typer.Option(
+        4_000, help="importance-sampled horizons of the paired validation"
+    ),
+    previous: Path | None = typer.Option(None, help="the previous plan (plan.csv) to beat"),
+    out: Path | None = typer.Option(None, help="folder for plan.csv, orders.csv, plan.xlsx"),
+    needed_by: str | None = typer.Option(None, help="date the stock must be in place (ISO)"),
+    workers: int = typer.Option(1, help="processes for the validation's loss evaluations"),
+    top: int = typer.Option(25, help="plan rows to print (the files hold all)"),
+    frontier: int = typer.Option(
+        0, help="cost-vs-risk frontier: budgets from 0 to the plan's holding cost (0: none)"
+    ),
+    method: str = typer.Option("lshaped", help="lshaped | saa (the earlier procedure)"),
+    scheme: str = typer.Option("sample", help="saa only: sample | covering"),
+    selection_samples: int = typer.Option(1_000, help="saa only"),
+    prediction_samples: int = typer.Option(2_000, help="saa only"),
+    replay: int = typer.Option(10_000, help="saa only: Monte Carlo replay samples"),
     seed: int = typer.Option(0),
     budget: float | None = typer.Option(None, help="holding-cost budget"),
-    target: float | None = typer.Option(None, help="expected-loss target (service level)"),
+    target: float | None = typer.Option(None, help="saa only: expected-loss target"),
     set_: list[str] = typer.Option([], "--set", help=SET_HELP),
-    charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts"),
+    charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts (saa only)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Least-cost stockpile: SAA with validation; unbiased prediction, lower bound, replay."""
+    """Least-cost stockpile, validated: recommended only if it beats no stock at 95 %."""
+    import datetime as dt
+
     net, problem, _params = _load(network, set_)
-    dm, p = designation_option(
-        problem.suppliers, probability, probabilities, from_lists, as_json, network=net
-    )
     try:
-        result = wf.run_stockpile(
+        if method == "saa":
+            legacy = wf.run_stockpile(
+                problem,
+                probability=probability,
+                scenarios=100 if scenarios is None else scenarios,
+                seed=seed,
+                scheme=scheme,
+                replications=5 if replications is None else replications,
+                selection_samples=selection_samples,
+                prediction_samples=prediction_samples,
+                replay_samples=replay,
+                budget=budget,
+                target_expected_loss=target,
+                chart_dir=charts,
+            )
+            _legacy_output(legacy, as_json)
+            return
+        if method != "lshaped":
+            raise wf.InputError(f"unknown method {method!r}", field="method")
+        when = dt.date.fromisoformat(needed_by) if needed_by else None
+        result = wf.run_stockpile_plan(
+            net,
             problem,
-            model=dm,
-            probability=p,
-            scenarios=scenarios,
-            seed=seed,
-            scheme=scheme,
-            replications=replications,
-            selection_samples=selection_samples,
-            prediction_samples=prediction_samples,
-            replay_samples=replay,
+            probability=probability,
+            designations=_pairs(designation, "--designation"),
+            risk=wf.RiskParams.from_overrides(_overrides(set_)),
+            objective=objective,
+            cvar_level=cvar_level,
+            service_level=service_level,
             budget=budget,
-            target_expected_loss=target,
-            chart_dir=charts,
+            replications=2 if replications is None else replications,
+            scenarios=1_600 if scenarios is None else scenarios,
+            validation_samples=validation_samples,
+            previous=previous,
+            seed=seed,
+            workers=workers,
+            out_dir=out,
+            needed_by=when,
+            frontier_points=frontier,
         )
     except (ChainwatchError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    t = Table(title="Plans on the independent validation sample (lost margin per horizon)")
+    for col in ("plan", "holding cost", "expected loss ± SE", "CVaR", "survives", "objective"):
+        t.add_column(col)
+    for f in result["plans"]:
+        t.add_row(
+            f["plan"],
+            f"{f['holding_cost']:,.0f}",
+            f"{f['expected_loss']:,.0f} ± {f['expected_loss_std_error']:,.0f}",
+            f"{f['cvar']:,.0f}",
+            f"{f['survival_share']:.3f}",
+            f"{f['objective']:,.0f}",
+        )
+    console.print(t)
+    d = Table(title="Paired differences (plan - other, common random numbers)")
+    for col in ("plan", "against", "difference", "± SE", "95 % CI", "better at 95 %"):
+        d.add_column(col)
+    names = ["plan", "plan", "previous plan"]
+    for name, c in zip(names, result["paired_differences"], strict=False):
+        d.add_row(
+            name,
+            c["against"],
+            f"{c['difference']:,.0f}",
+            f"{c['std_error']:,.0f}",
+            f"[{c['ci95_low']:,.0f}, {c['ci95_high']:,.0f}]",
+            "yes" if c["better_at_95"] else "no",
+        )
+    console.print(d)
+    b = Table(title="Bounds on the optimum (objective)")
+    for col in ("bound", "value", "± SE"):
+        b.add_column(col)
+    b.add_row(
+        "lower (mean of replications)",
+        f"{result['lower_bound_objective']:,.0f}",
+        f"{result['lower_bound_std_error']:,.0f}",
+    )
+    b.add_row(
+        "upper (candidate, validated)",
+        f"{result['upper_bound_objective']:,.0f}",
+        f"{result['upper_bound_std_error']:,.0f}",
+    )
+    gap, gap_se = result["optimality_gap"], result["optimality_gap_std_error"]
+    b.add_row("gap", f"{gap:,.0f}", f"{gap_se:,.0f}")
+    console.print(b)
+    if result["frontier"]:
+        fr = Table(title="Cost-versus-risk frontier (validated expected loss and CVaR)")
+        for col in ("budget", "minimises", "holding cost", "expected loss", "CVaR"):
+            fr.add_column(col)
+        for f in result["frontier"]:
+            fr.add_row(
+                f"{f['budget']:,.0f}",
+                str(f["minimises"]),
+                f"{f['holding_cost']:,.0f}",
+                f"{f['expected_loss']:,.0f}",
+                f"{f['cvar']:,.0f}",
+            )
+        console.print(fr)
+    console.print(f"[bold]recommendation:[/bold] {result['recommendation']}")
+    plan = Table(
+        title=f"Candidate plan: {result['plan_items']} items (first {top}; files hold all)"
+    )
+    cols = (
+        "item",
+        "supplier",
+        "units_to_add",
+        "days_of_cover",
+        "holding_cost",
+        "value_of_one_more_day_of_cover",
+        "order_by",
+        "arrives_by",
+    )
+    for col in cols:
+        plan.add_column(col)
+    for r in result["stock"][:top]:
+        plan.add_row(*[f"{r[c]:,.1f}" if isinstance(r[c], float) else str(r[c]) for c in cols])
+    _emit({k: v for k, v in result.items() if k not in ("stock", "plans")}, False, plan)
+
+
+def _legacy_output(result: dict[str, Any], as_json: bool) -> None:
     if not as_json:
         console.print(_figures(result))
         if "recommendation" in result:

@@ -37,10 +37,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from chainwatch.model.errors import InputError
 from chainwatch.model.network import Assumption
 from chainwatch.resilience.lp import PiModel
 from chainwatch.resilience.problem import Disruption, FloatArray, IntArray, ResilienceProblem
@@ -54,12 +56,26 @@ class DesignationModel:
     probability: FloatArray
     country_loading: float = 0.4
     owner_loading: float = 0.6
+    no_country: str = "own"
 
     def __post_init__(self) -> None:
-        if np.any((self.probability < 0) | (self.probability > 1)):
-            raise ValueError("probabilities must lie in [0, 1]")
+        prob = np.asarray(self.probability, dtype=np.float64)
+        bad = np.flatnonzero(~((prob >= 0) & (prob <= 1)))
+        if len(bad):
+            raise InputError(
+                f"designation probability {prob[bad[0]]!r} of unit {int(bad[0])} is not in [0, 1]",
+                row=int(bad[0]),
+                field="probability",
+            )
+        for name in ("country_loading", "owner_loading"):
+            if not 0 <= getattr(self, name) < 1:
+                raise InputError("a copula loading must lie in [0, 1)", field=name)
         if self.country_loading**2 + self.owner_loading**2 >= 1:
-            raise ValueError("country_loading^2 + owner_loading^2 must be below 1")
+            raise InputError(
+                "country_loading^2 + owner_loading^2 must be below 1", field="owner_loading"
+            )
+        if self.no_country not in ("own", "pooled"):
+            raise InputError("no_country is 'own' or 'pooled'", field="no_country")
 
     @classmethod
     def uniform(
@@ -74,6 +90,25 @@ class DesignationModel:
         table = by_country or {}
         p = np.array([table.get(u.country, probability) for u in units], dtype=np.float64)
         return cls(p, country_loading, owner_loading)
+
+    def with_overrides(
+        self, units: Sequence[Disruption], by_name: dict[str, float]
+    ) -> DesignationModel:
+        """The same model with the probabilities of named units replaced (a rumoured
+        listing); an unknown name or a probability outside [0, 1] is a clear error."""
+        index = {u.name: i for i, u in enumerate(units)}
+        p = np.array(self.probability, dtype=np.float64)
+        for row, (name, value) in enumerate(by_name.items()):
+            if name not in index:
+                raise InputError(f"unknown supplier {name!r}", row=row, field="designation")
+            if not 0 <= value <= 1:
+                raise InputError(
+                    f"probability {value!r} of {name!r} is not in [0, 1]",
+                    row=row,
+                    field="designation",
+                )
+            p[index[name]] = value
+        return DesignationModel(p, self.country_loading, self.owner_loading, self.no_country)
 
     def assumptions(self) -> tuple[Assumption, ...]:
         return (
@@ -91,6 +126,17 @@ class DesignationModel:
                 "montecarlo.owner_loading",
                 self.owner_loading,
                 "Gaussian-copula loading on the controlling-owner factor (correlation b^2)",
+            ),
+            Assumption(
+                "montecarlo.designation_probability_max",
+                float(self.probability.max()) if len(self.probability) else 0.0,
+                "largest marginal probability of one unit (a rumoured listing shows here)",
+            ),
+            Assumption(
+                "montecarlo.no_country",
+                self.no_country,
+                "parties without a country: 'own' (each its own country factor: no listing "
+                "wave couples them) or 'pooled' (all in one group)",
             ),
             Assumption(
                 "montecarlo.multi_cut_recovery",
@@ -126,15 +172,24 @@ class MonteCarloResult:
     lp_solves: int
     distinct_cut_sets: int
     assumptions: tuple[Assumption, ...]
+    p95_std_error: float = 0.0
+    expected_shortfall_95_std_error: float = 0.0
+    effective_sample_size: float = 0.0
+    scheme: str = "plain"
+    weights: FloatArray | None = None
 
     def as_dict(self) -> dict[str, object]:
         c = self.convergence
         return {
             "samples": len(self.losses),
+            "scheme": self.scheme,
             "mean_lost_margin": self.mean,
             "std_error": self.std_error,
             "p95_lost_margin": self.p95,
+            "p95_std_error": self.p95_std_error,
             "expected_shortfall_95": self.expected_shortfall_95,
+            "expected_shortfall_95_std_error": self.expected_shortfall_95_std_error,
+            "effective_sample_size": self.effective_sample_size,
             "probability_of_loss": self.probability_of_loss,
             "lp_solves": self.lp_solves,
             "distinct_cut_sets": self.distinct_cut_sets,
@@ -177,10 +232,17 @@ class _Copula:
     @classmethod
     def of(cls, units: Sequence[Disruption], model: DesignationModel) -> _Copula:
         if len(model.probability) != len(units):
-            raise ValueError("one probability per unit is needed")
-        countries = {c: k for k, c in enumerate(sorted({u.country for u in units}))}
+            raise InputError(
+                f"{len(model.probability)} probabilities for {len(units)} units",
+                field="probability",
+            )
+        keys = [
+            u.country or (f"\x00{i}" if model.no_country == "own" else "")
+            for i, u in enumerate(units)
+        ]
+        countries = {c: k for k, c in enumerate(sorted(set(keys)))}
         owners = {o: k for k, o in enumerate(sorted({u.owner for u in units if u.owner}))}
-        c_idx = np.array([countries[u.country] for u in units], dtype=np.int64)
+        c_idx = np.array([countries[c] for c in keys], dtype=np.int64)
         o_idx = np.array([owners.get(u.owner, -1) for u in units], dtype=np.int64)
         own_load = np.where(o_idx >= 0, model.owner_loading, 0.0)
         idio = np.sqrt(1.0 - model.country_loading**2 - own_load**2)
@@ -385,37 +447,47 @@ def monte_carlo(
     extra_stock: FloatArray | None = None,
     pi_model: PiModel | None = None,
     batch_size: int = 2_000,
+    scheme: str = "plain",
+    mapper: Any = None,
+    bootstrap: int = 200,
 ) -> MonteCarloResult:
-    """Simulate ``n_samples`` horizons and return the lost-margin distribution."""
+    """Simulate ``n_samples`` horizons and return the lost-margin distribution.
+
+    ``scheme`` is ``plain`` or ``importance`` (every horizon conditioned on one designation,
+    weighted by its likelihood ratio: :mod:`chainwatch.resilience.sampling`). Losses are
+    exact, evaluated per independent component of the cut set; ``mapper`` (e.g.
+    ``chainwatch.engine.local.map_chunks`` bound to some workers) runs the components'
+    evaluations in parallel. Standard errors of the mean (sample), P95 and ES95 (bootstrap,
+    ``bootstrap`` resamples) and the effective sample size are reported.
+    """
+    from chainwatch.resilience.sampling import LossEvaluator, draw_weighted, summarise_weighted
+
     units = problem.suppliers if units is None else tuple(units)
     if model is None:
         model = DesignationModel.uniform(units, 0.01)
-    rng = np.random.default_rng(seed)
-    pim = pi_model or PiModel(problem)
-    losses = np.zeros(n_samples)
-    n_events = np.zeros(n_samples, dtype=np.int64)
-    keys: list[tuple[int, ...]] = [()] * n_samples
-    times = np.zeros(n_samples)
-    for start in range(0, n_samples, batch_size):
-        stop = min(start + batch_size, n_samples)
-        s = sample_events(units, model, stop - start, rng)
-        n_events[start:stop] = s.designated.sum(axis=1)
-        times[start:stop] = s.ttr_days.max(axis=1) if len(units) else 0.0
-        for r in np.flatnonzero(n_events[start:stop]):
-            keys[start + r] = tuple(np.flatnonzero(s.designated[r]).tolist())
-    groups: dict[tuple[int, ...], list[int]] = {}
-    for i, key in enumerate(keys):
-        if key:
-            groups.setdefault(key, []).append(i)
-    solves = 0
-    for key, members in groups.items():
-        cut = np.unique(np.concatenate([units[k].cut for k in key]))
-        idx = np.array(members, dtype=np.int64)
-        vals, used = evaluate_losses(pim, cut, times[idx], extra_stock=extra_stock)
-        losses[idx] = vals
-        solves += used
+    if n_samples < 1:
+        raise InputError("at least one sample is needed", field="samples")
+    hz = draw_weighted(units, model, n_samples, scheme=scheme, seed=seed, batch_size=batch_size)
+    ev = LossEvaluator(problem, units, pi_model)
+    groups = ev.group(hz)
+    by_group = ev.group_losses(groups, extra_stock, mapper=mapper)
+    losses = ev.losses(hz, groups, by_group)
+    n_events = np.array([len(d) for d in hz.designated], dtype=np.int64)
+    summary = summarise_weighted(losses, hz.weight, bootstrap=bootstrap, seed=seed + 1)
     return summarise(
-        losses, n_events, solves, len(groups), problem.assumptions + model.assumptions()
+        losses,
+        n_events,
+        ev.lp_solves,
+        len(groups),
+        problem.assumptions
+        + model.assumptions()
+        + (
+            Assumption("montecarlo.scheme", hz.scheme, "plain or importance sampling"),
+            Assumption("montecarlo.samples", n_samples, "Monte Carlo horizons"),
+        ),
+        weight=hz.weight,
+        summary=summary,
+        scheme=hz.scheme,
     )
 
 
@@ -425,32 +497,46 @@ def summarise(
     solves: int,
     distinct: int,
     assumptions: tuple[Assumption, ...],
+    *,
+    weight: FloatArray | None = None,
+    summary: Any = None,
+    scheme: str = "plain",
 ) -> MonteCarloResult:
-    """Mean, P95, ES95 and the convergence trace of per-sample losses."""
+    """Mean, P95, ES95 (with standard errors) and the convergence trace of per-sample
+    losses; ``weight`` are the samples' probability weights (``1/n`` when plain)."""
+    from chainwatch.resilience.sampling import summarise_weighted
+
     n = len(losses)
-    p95 = float(np.quantile(losses, 0.95)) if n else 0.0
-    tail = losses[losses >= p95]
-    es = float(tail.mean()) if len(tail) else 0.0
+    w = np.full(n, 1.0 / max(n, 1)) if weight is None else weight
+    sm = summary if summary is not None else summarise_weighted(losses, w, bootstrap=0)
+    z = n * w * losses
     counts = np.unique(np.geomspace(10, max(n, 10), num=30).astype(np.int64))
     counts = counts[counts <= n]
-    csum = np.cumsum(losses)
-    csq = np.cumsum(losses**2)
+    csum = np.cumsum(z)
+    csq = np.cumsum(z**2)
     means = csum[counts - 1] / counts
     var = np.maximum(csq[counts - 1] / counts - means**2, 0.0) * counts / np.maximum(counts - 1, 1)
     half = 1.96 * np.sqrt(var / counts)
-    running_p95 = np.array([np.quantile(losses[:c], 0.95) for c in counts])
-    mean = float(losses.mean()) if n else 0.0
-    se = float(losses.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+    from chainwatch.resilience.sampling import tail_risk
+
+    running_p95 = np.array(
+        [tail_risk(losses[:c], w[:c] * n / c)[0] for c in counts], dtype=np.float64
+    )
     return MonteCarloResult(
         losses=losses,
-        mean=mean,
-        std_error=se,
-        p95=p95,
-        expected_shortfall_95=es,
-        probability_of_loss=float(np.mean(losses > 0)) if n else 0.0,
+        mean=sm.mean,
+        std_error=sm.std_error,
+        p95=sm.p95,
+        expected_shortfall_95=sm.es95,
+        probability_of_loss=sm.probability_of_loss,
         n_events=n_events,
         convergence=Convergence(counts, means, means - half, means + half, running_p95),
         lp_solves=solves,
         distinct_cut_sets=distinct,
         assumptions=assumptions,
+        p95_std_error=sm.p95_std_error,
+        expected_shortfall_95_std_error=sm.es95_std_error,
+        effective_sample_size=sm.effective_sample_size,
+        scheme=scheme,
+        weights=w,
     )
