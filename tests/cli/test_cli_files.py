@@ -189,7 +189,7 @@ def test_header_only_export_is_an_empty_result(env: dict[str, str], tmp_path: Pa
     assert "screened 0 counterparties" in result.stdout
     assert out.read_text(encoding="utf-8").splitlines() == [
         "row,Kunde,Ort,Kontengruppe,query,rank,score,entry_id,listed_name,matched_name,source,"
-        "programs,country,snapshot,algorithm,explanation"
+        "programs,country,snapshot,algorithm,explanation,listed_in"
     ]
     as_json = runner.invoke(
         app,
