@@ -73,7 +73,7 @@ def test_every_json_output_parses(env: dict[str, str], tmp_path: Path) -> None:
         "resilience", "stockpile", str(ipcamera), "--scenarios", "10", "--replications", "2",
         "--selection-samples", "50", "--prediction-samples", "50", "--replay", "0", "--json",
     )  # fmt: skip
-    assert isinstance(stockpile, dict) and stockpile["replications"] == 2
+    assert isinstance(stockpile, dict) and len(stockpile["replications"]) == 2
     sweep = run("resilience", "sweep", str(ipcamera), "--json")
     assert isinstance(sweep, dict) and sweep["scenarios"]
     deminimis = run("network", "de-minimis", str(ipcamera), "CAM-4MP", "IR", "--json")

@@ -312,15 +312,21 @@ class ListStore:
 
     def feed_entries(self, snapshot: Snapshot) -> list[tuple[str, ListEntry]]:
         """Every entry of a snapshot with the name of its feed, in the order of :meth:`entries`
-        (what :func:`chainwatch.lists.linking.link_entries` needs to link feeds)."""
+        (what :func:`chainwatch.lists.linking.link_entries` needs to link feeds), with the same
+        supersede rule."""
         feed_of = {f.id: f.feed for f in snapshot.feeds}
+        dropped = superseded(snapshot.feeds)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(entries.c.version_id, entries.c.body)
+                sa.select(entries.c.version_id, entries.c.source, entries.c.body)
                 .where(entries.c.version_id.in_(list(feed_of)))
                 .order_by(entries.c.version_id, entries.c.entry_id)
             )
-            return [(feed_of[v], entry_from_dict(json.loads(b))) for v, b in rows]
+            return [
+                (feed_of[row.version_id], entry_from_dict(json.loads(row.body)))
+                for row in rows
+                if row.source not in dropped.get(row.version_id, {})
+            ]
 
     def recent_loads(self, limit: int = 10) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -166,7 +166,7 @@ def result_rows(batch: BatchResult, typed: bool = False) -> Iterator[dict[str, A
                 "snapshot": batch.snapshot,
                 "algorithm": batch.algorithm,
                 "explanation": {} if typed else "",
-                "listed_in": [] if typed else "",
+                "listed_in": "",
             }
             continue
         for rank, match in enumerate(matches, start=1):
@@ -186,7 +186,7 @@ def result_rows(batch: BatchResult, typed: bool = False) -> Iterator[dict[str, A
                 "explanation": explanation
                 if typed
                 else json.dumps(explanation, ensure_ascii=False),
-                "listed_in": list(match.listed_in) if typed else ";".join(match.listed_in),
+                "listed_in": ";".join(match.listed_in),
             }
 
 
