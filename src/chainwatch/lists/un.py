@@ -27,6 +27,7 @@ from xml.parsers import expat
 
 from chainwatch.lists.fields import IdAllocator, clean_text, merge_aliases, parse_date, unique
 from chainwatch.lists.reading import label, open_binary
+from chainwatch.lists.xmlstream import Refused, safe_parser
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import Address, Identifier, ListEntry, ParsedFeed
 from chainwatch.text.countries import to_iso2
@@ -38,10 +39,6 @@ SOURCE_URL = "https://main.un.org/securitycouncil/en/content/un-sc-consolidated-
 ROOT = "CONSOLIDATED_LIST"
 RECORDS = {("INDIVIDUALS", "INDIVIDUAL"), ("ENTITIES", "ENTITY")}
 _CHUNK = 1 << 16
-
-
-class _Refused(Exception):
-    """Raised from an expat handler: a construct this parser does not accept."""
 
 
 def _text(element: ET.Element, path: str) -> str:
@@ -154,15 +151,7 @@ class _Reader:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.parser = expat.ParserCreate()
-        self.parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        self.parser.buffer_text = True
-        self.parser.StartElementHandler = self._start
-        self.parser.EndElementHandler = self._end
-        self.parser.CharacterDataHandler = self._data
-        self.parser.StartDoctypeDeclHandler = self._refuse_doctype
-        self.parser.EntityDeclHandler = self._refuse_entity
-        self.parser.ExternalEntityRefHandler = self._refuse_external
+        self.parser = safe_parser(self._start, self._end, self._data)
         self.path: list[str] = []
         self.builder: ET.TreeBuilder | None = None
         self.record_line = 0
@@ -171,19 +160,10 @@ class _Reader:
         self.ids = IdAllocator()
         self.records = 0
 
-    def _refuse_doctype(self, *_args: object) -> None:
-        raise _Refused("a DOCTYPE declaration is not allowed (entity expansion risk)")
-
-    def _refuse_entity(self, *_args: object) -> None:
-        raise _Refused("entity declarations are not allowed")
-
-    def _refuse_external(self, *_args: object) -> int:
-        raise _Refused("external entities are not allowed")
-
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         if not self.path:
             if tag != ROOT:
-                raise _Refused(f"root element is <{tag}>, expected <{ROOT}>")
+                raise Refused(f"root element is <{tag}>, expected <{ROOT}>")
             self.published = (attrs.get("dateGenerated") or "")[:10]
         elif len(self.path) == 2 and (self.path[1], tag) in RECORDS:
             self.builder = ET.TreeBuilder()
@@ -253,7 +233,7 @@ def parse(path: Path, *, feed: str | None = None) -> ParsedFeed:
                 reader.parser.Parse(chunk, not chunk)
                 if not chunk:
                     break
-        except _Refused as exc:
+        except Refused as exc:
             raise InputError(
                 str(exc), file=file, row=reader.parser.CurrentLineNumber, field=reader.where()
             ) from None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.parsers import expat
 
@@ -25,8 +25,41 @@ from chainwatch.model.errors import InputError
 _CHUNK = 1 << 16
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """Raised from an expat handler: a construct this parser does not accept."""
+
+
+def _refuse_doctype(*_args: object) -> None:
+    raise Refused("a DOCTYPE declaration is not allowed (entity expansion risk)")
+
+
+def _refuse_entity(*_args: object) -> None:
+    raise Refused("entity declarations are not allowed")
+
+
+def _refuse_external(*_args: object) -> int:
+    raise Refused("external entities are not allowed")
+
+
+def safe_parser(
+    start: Callable[[str, dict[str, str]], None],
+    end: Callable[[str], None],
+    data: Callable[[str], None],
+    *,
+    namespace_separator: str | None = None,
+) -> expat.XMLParserType:
+    """An expat parser with the given handlers that refuses any DOCTYPE, entity declaration
+    or external entity (raising :class:`Refused`), as defusedxml does."""
+    parser = expat.ParserCreate(namespace_separator=namespace_separator)
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = data
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_entity
+    parser.ExternalEntityRefHandler = _refuse_external
+    return parser
 
 
 def local(tag: str) -> str:
@@ -52,25 +85,7 @@ class XmlRecords:
         self._builder: ET.TreeBuilder | None = None
         self._line = 0
         self._ready: list[tuple[int, str, ET.Element]] = []
-        parser = expat.ParserCreate(namespace_separator="}")
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        parser.buffer_text = True
-        parser.StartElementHandler = self._start
-        parser.EndElementHandler = self._end
-        parser.CharacterDataHandler = self._data
-        parser.StartDoctypeDeclHandler = self._refuse_doctype
-        parser.EntityDeclHandler = self._refuse_entity
-        parser.ExternalEntityRefHandler = self._refuse_external
-        self.parser = parser
-
-    def _refuse_doctype(self, *_args: object) -> None:
-        raise _Refused("a DOCTYPE declaration is not allowed (entity expansion risk)")
-
-    def _refuse_entity(self, *_args: object) -> None:
-        raise _Refused("entity declarations are not allowed")
-
-    def _refuse_external(self, *_args: object) -> int:
-        raise _Refused("external entities are not allowed")
+        self.parser = safe_parser(self._start, self._end, self._data, namespace_separator="}")
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         tag = local(tag)
@@ -78,7 +93,7 @@ class XmlRecords:
         if not self._stack:
             if tag not in self.roots:
                 expected = " or ".join(f"<{r}>" for r in sorted(self.roots))
-                raise _Refused(f"root element is <{tag}>, expected {expected}")
+                raise Refused(f"root element is <{tag}>, expected {expected}")
             self.root = tag
             self.root_attrs = attrs
         elif len(self._stack) == self.depth and self._builder is None:
@@ -145,7 +160,7 @@ class XmlRecords:
                     yield from self._drain()
                     if not chunk:
                         break
-            except _Refused as exc:
+            except Refused as exc:
                 raise self.error(str(exc), self.parser.CurrentLineNumber, self.where()) from None
             except expat.ExpatError as exc:
                 message = expat.ErrorString(exc.code) or "malformed XML"
