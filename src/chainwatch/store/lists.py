@@ -297,23 +297,12 @@ class ListStore:
     def entries(self, snapshot: Snapshot) -> list[ListEntry]:
         """Every entry of a snapshot, in a stable order; a list carried by two feeds counts
         from the more recently published one only (:mod:`chainwatch.store.supersede`)."""
-        dropped = superseded(snapshot.feeds)
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(entries.c.version_id, entries.c.source, entries.c.body)
-                .where(entries.c.version_id.in_([f.id for f in snapshot.feeds]))
-                .order_by(entries.c.version_id, entries.c.entry_id)
-            )
-            return [
-                entry_from_dict(json.loads(row.body))
-                for row in rows
-                if row.source not in dropped.get(row.version_id, {})
-            ]
+        return [entry for _, entry in self.feed_entries(snapshot)]
 
     def feed_entries(self, snapshot: Snapshot) -> list[tuple[str, ListEntry]]:
-        """Every entry of a snapshot with the name of its feed, in the order of :meth:`entries`
-        (what :func:`chainwatch.lists.linking.link_entries` needs to link feeds), with the same
-        supersede rule."""
+        """Every entry of a snapshot with the name of its feed, in a stable order; a list carried
+        by two feeds counts from the more recently published one only (what
+        :func:`chainwatch.lists.linking.link_entries` needs to link feeds)."""
         feed_of = {f.id: f.feed for f in snapshot.feeds}
         dropped = superseded(snapshot.feeds)
         with self.engine.connect() as conn:
