@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from rigour.names.org_types import extract_org_types, remove_org_types
 
@@ -172,24 +173,31 @@ def _edit_budget(length: int) -> int:
     return 0 if length < 5 else 1 if length < 8 else 2
 
 
+@lru_cache(maxsize=1)
+def _vocabulary_list() -> list[str]:
+    return sorted(form_vocabulary())
+
+
+@lru_cache(maxsize=65536)
 def _repair(token: str, last: bool) -> str | None:
-    """The form word `token` is a misspelling of (within the edit budget), or, when it ends
-    the name and has six letters or more, a truncation of; None when it is neither."""
-    vocabulary = form_vocabulary()
-    if token in vocabulary:
+    """The form word `token` is a misspelling of (within the edit budget; the nearest, ties
+    alphabetically), or, when it ends the name and has six letters or more, a truncation of
+    (the shortest completion); None when it is neither. Cached: names share their words."""
+    if token in form_vocabulary() or not token.isalpha():
         return None
     budget = _edit_budget(len(token))
-    best: tuple[int, str] | None = None
     if budget:
-        for word in vocabulary:
-            if abs(len(word) - len(token)) <= budget:
-                distance = DamerauLevenshtein.distance(token, word, score_cutoff=budget)
-                if distance <= budget and (best is None or (distance, word) < best):
-                    best = (distance, word)
-        if best is not None:
-            return best[1]
+        hits = process.extract(
+            token,
+            _vocabulary_list(),
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=budget,
+            limit=None,
+        )
+        if hits:
+            return min((distance, word) for word, distance, _ in hits)[1]
     if last and len(token) >= 6:
-        completions = [w for w in vocabulary if w.startswith(token)]
+        completions = [w for w in _vocabulary_list() if w.startswith(token)]
         if completions:
             return min(completions, key=lambda w: (len(w), w))
     return None

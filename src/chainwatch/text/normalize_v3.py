@@ -49,7 +49,13 @@ from chainwatch.text.normalize import (
     _t2s,
     place_aliases,
 )
-from chainwatch.text.persons import canonical_particle, honorific_prefixes, person_name_variants
+from chainwatch.text.persons import (
+    canonical_name_tokens,
+    canonical_particle,
+    honorific_prefixes,
+    person_name_variants,
+    wade_giles_to_pinyin,
+)
 
 __all__ = ["FormV3", "fold_plural", "forms_v3", "person_name_variants"]
 
@@ -107,6 +113,8 @@ def _number_words() -> tuple[dict[tuple[str, ...], str], int]:
     table: dict[tuple[str, ...], str] = {}
     for number, spellings in ordinals_dict().items():
         for spelling in spellings:
+            if not _is_latin(spelling):  # 三 and один would become "san" and "odin"
+                continue
             words = tuple(_ASCII_WORD_RE.findall(anyascii(spelling).casefold()))
             if not words or words[0] in {"no", "number"} or " ".join(words) in skip:
                 continue
@@ -295,8 +303,17 @@ def _trailing_forms(words: list[_Word], forms: list[FoundForm]) -> tuple[list[Fo
     return [], end
 
 
+def _romanised(word: str) -> list[str]:
+    """ASCII tokens of one word (anyascii writes the soft sign and some Arabic letters as an
+    apostrophe, which is dropped rather than splitting the word: "Валерьевич" ->
+    "valerevich")."""
+    if word.isascii():
+        return _ASCII_WORD_RE.findall(word)
+    return _ASCII_WORD_RE.findall(anyascii(word).casefold().replace("'", ""))
+
+
 def _ascii(words: Sequence[_Word]) -> tuple[str, ...]:
-    return tuple(t for w in words for t in _ASCII_WORD_RE.findall(anyascii(w.text).casefold()))
+    return tuple(t for w in words for t in _romanised(w.text))
 
 
 def _leading_forms(words: list[_Word], forms: list[FoundForm], stop: int) -> list[FoundForm]:
@@ -369,6 +386,9 @@ def _form(
     leading = _leading_forms(words, forms, start)
     strip = {i for f in trailing + leading for i in range(f.start, f.end)}
     codes = [f.code for f in leading] + list(extra_forms) + [f.code for f in trailing]
+    if len(set(codes)) > 1:  # "Co." says only "a company": other forms say more
+        codes = [c for c in codes if c != "co"]
+    codes = list(dict.fromkeys(codes))
     kept = [w for i, w in enumerate(words) if i not in strip]
     if not kept:
         kept, codes = words, list(extra_forms)
@@ -378,7 +398,7 @@ def _form(
     groups: list[int] = []
     places = place_aliases()
     for word in kept:
-        for token in _ASCII_WORD_RE.findall(anyascii(word.text).casefold()):
+        for token in _romanised(word.text):
             for part in (places.get(token) or _ABBREVIATIONS.get(token, token)).split():
                 tokens.append(part)
                 groups.append(word.group)
@@ -512,9 +532,14 @@ def forms_v3(name: str) -> tuple[FormV3, ...]:
             and 2 * len(without.tokens) >= len(first.tokens)
         ):
             forms.append(without)
-    for tokens in person_name_variants(first.tokens, text):
-        if tokens not in {f.tokens for f in forms}:
-            forms.append(FormV3(tokens, first.legal_forms, first.qualifiers, first.series, "latin"))
+    canonical = canonical_name_tokens(first.tokens)
+    if canonical != first.tokens and canonical not in {f.tokens for f in forms}:
+        forms.append(
+            FormV3(canonical, first.legal_forms, first.qualifiers, first.series, first.variant)
+        )
+    pinyin = wade_giles_to_pinyin(first.tokens, text)
+    if pinyin is not None and pinyin not in {f.tokens for f in forms}:
+        forms.append(FormV3(pinyin, first.legal_forms, first.qualifiers, first.series, "pinyin"))
     return tuple(forms)
 
 

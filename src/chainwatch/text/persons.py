@@ -117,7 +117,13 @@ def _variants() -> dict[str, tuple[str, ...]]:
 _RUSSIAN_ENDING_RE = re.compile(r"(?<=[a-z]{3})(?:iy|ii|yy|ij|yi)$")
 
 
-def _canonical_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
+def canonical_name_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
+    """`tokens` with each given name in its canonical romanisation (person_variants_v3.csv,
+    the Russian -iy/-ii/-yy/-ij endings, "abdul..."/"abdel..." split into "abd al ...").
+
+    >>> canonical_name_tokens(("dmitriy", "abdulrahman", "mohamed"))
+    ('dmitry', 'abd', 'al', 'rahman', 'muhammad')
+    """
     table = _variants()
     out: list[str] = []
     for token in tokens:
@@ -143,7 +149,7 @@ def person_name_variants(
     (('xi', 'jin', 'ping'),)
     """
     out: list[tuple[str, ...]] = []
-    canonical = _canonical_tokens(tokens)
+    canonical = canonical_name_tokens(tokens)
     if canonical != tuple(tokens):
         out.append(canonical)
     pinyin = wade_giles_to_pinyin(tokens, raw)
