@@ -56,6 +56,7 @@ from chainwatch.text.persons import (
     person_name_variants,
     wade_giles_to_pinyin,
 )
+from chainwatch.text.romanise_v3 import romanised
 
 __all__ = ["FormV3", "fold_plural", "forms_v3", "person_name_variants"]
 
@@ -135,6 +136,19 @@ def _place_words() -> frozenset[str]:
     lines = path.read_text(encoding="utf-8").splitlines()
     extra = {"hong kong", "macau", "macao", "dubai", "london", "new york", "frankfurt", "paris"}
     return frozenset({ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")} | extra)
+
+
+@lru_cache(maxsize=1)
+def _place_aliases() -> dict[str, str]:
+    """v2's place aliases (data/text/place_aliases.csv) and the pinyin of the places whose
+    English names the lists use (data/text/place_aliases_v3.csv: xianggang -> hong kong)."""
+    table = dict(place_aliases())
+    path = resources.files("chainwatch.data") / "text" / "place_aliases_v3.csv"
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        if line.strip() and not line.startswith("#"):
+            variant, canonical = line.split(",", 2)[:2]
+            table[variant] = canonical
+    return table
 
 
 _SHORT_PLACES = frozenset({"usa", "uk", "uae", "hk", "prc", "us"})
@@ -303,17 +317,8 @@ def _trailing_forms(words: list[_Word], forms: list[FoundForm]) -> tuple[list[Fo
     return [], end
 
 
-def _romanised(word: str) -> list[str]:
-    """ASCII tokens of one word (anyascii writes the soft sign and some Arabic letters as an
-    apostrophe, which is dropped rather than splitting the word: "Валерьевич" ->
-    "valerevich")."""
-    if word.isascii():
-        return _ASCII_WORD_RE.findall(word)
-    return _ASCII_WORD_RE.findall(anyascii(word).casefold().replace("'", ""))
-
-
 def _ascii(words: Sequence[_Word]) -> tuple[str, ...]:
-    return tuple(t for w in words for t in _romanised(w.text))
+    return tuple(t for w in words for t in romanised(w.text))
 
 
 def _leading_forms(words: list[_Word], forms: list[FoundForm], stop: int) -> list[FoundForm]:
@@ -396,9 +401,9 @@ def _form(
     # romanise, word by word, remembering each token's group
     tokens: list[str] = []
     groups: list[int] = []
-    places = place_aliases()
+    places = _place_aliases()
     for word in kept:
-        for token in _romanised(word.text):
+        for token in romanised(word.text):
             for part in (places.get(token) or _ABBREVIATIONS.get(token, token)).split():
                 tokens.append(part)
                 groups.append(word.group)
@@ -463,7 +468,9 @@ def _qualifiers(tokens: list[str], groups: list[int], has_form: bool) -> tuple[s
 
 
 def _han(text: str) -> list[FormV3]:
-    """Translated, pinyin and joined-pinyin forms of a name with Han characters."""
+    """Translated, pinyin and joined-pinyin forms of a name with Han characters, and for a
+    name of two or three characters (most Chinese personal names) the family name apart from
+    the given name: 习近平 -> "xijinping" and "xi jinping"."""
     text = _t2s().convert(text)  # type: ignore[attr-defined]
     core, cjk = split_cjk_forms(text.replace(" ", ""))
     codes = [code for code, _ in cjk]
@@ -486,10 +493,22 @@ def _han(text: str) -> list[FormV3]:
     for parts in (translated, pinyin, joined):
         parts.append(core[last:])
     out: list[FormV3] = []
+    if translated == pinyin:  # no table knew a word: the "translation" is the pinyin
+        translated = []
     for variant, parts in (("translated", translated), ("pinyin", pinyin), ("pinyin", joined)):
+        if not parts:
+            continue
         form = _form(_words("".join(parts)), codes, variant)
         if form is not None and form.tokens not in {f.tokens for f in out}:
             out.append(form)
+    if not codes and 2 <= len(core) <= 3 and _CJK_RUN_RE.fullmatch(core):
+        # a personal name: family name, then the given name in one word ("xi jinping")
+        from pypinyin import lazy_pinyin
+
+        syllables = lazy_pinyin(core)
+        person = (syllables[0], "".join(syllables[1:]))
+        if person not in {f.tokens for f in out}:
+            out.append(FormV3(person, (), (), (), "pinyin"))
     return out
 
 
