@@ -103,12 +103,23 @@ def test_typos_and_truncations_inside_legal_forms(name: str, code: str) -> None:
         "Limitless Group",
         "Ross Gesellschafter",  # a word that only looks like a form word is not a form
         "Compass Minerals",
+        "Korea South South Cooperation",  # two edits from "corporation", a word of its own
+        "Banco Corporativo",
+        "Sociedad de Produccion Rural de Responsabilidad Ilimitada",  # unlimited: no typo
+        "Kavan Electronics Behrad",  # one edit from "berhad"
     ],
 )
 def test_repair_never_eats_a_distinctive_word(name: str) -> None:
     form = first(name)
     assert form.legal_forms == ()
     assert len(form.tokens) == len(name.split())
+
+
+def test_no_repair_before_a_legal_form_that_ends_the_name() -> None:
+    form = first("Kavan Electronics Behrad Limited Liability Company")
+    assert form.tokens == ("kavan", "electronics", "behrad")
+    assert form.legal_forms == ("llc",)
+    assert first("Korea South South Cooperation Corporation").tokens[-1] == "cooperation"
 
 
 def test_legal_forms_only_at_the_ends() -> None:

@@ -146,7 +146,7 @@ def find_forms(tokens: Sequence[str]) -> list[FoundForm]:
 
 @lru_cache(maxsize=1)
 def form_vocabulary() -> frozenset[str]:
-    """Words of the spelt-out forms (five letters or more), the targets of typo repair."""
+    """Words of the spelt-out forms (six letters or more), the targets of typo repair."""
     table, _ = _own_table()
     path = resources.files("chainwatch.data") / "text" / "legal_form_phrases_v3.txt"
     phrases = [
@@ -155,7 +155,7 @@ def form_vocabulary() -> frozenset[str]:
         if ln.strip() and not ln.startswith("#")
     ]
     words = {w for p in phrases for w in p.split()} | {w for k in table for w in k}
-    return frozenset(w for w in words if len(w) >= 5)
+    return frozenset(w for w in words if len(w) >= 6)
 
 
 def form_phrases() -> tuple[str, ...]:
@@ -169,8 +169,10 @@ def form_phrases() -> tuple[str, ...]:
 
 
 def _edit_budget(length: int) -> int:
-    """Edits allowed in a legal-form word: none below five letters, one to seven, then two."""
-    return 0 if length < 5 else 1 if length < 8 else 2
+    """Edits allowed in a misspelt legal-form word: none below six letters, one up to eleven,
+    two from twelve. Tighter than the matcher's budget on purpose: "Behrad" is one edit from
+    "berhad" and "Cooperation" two from "corporation", and both are words of their names."""
+    return 0 if length < 6 else 1 if length < 12 else 2
 
 
 @lru_cache(maxsize=1)
@@ -194,8 +196,15 @@ def _repair(token: str, last: bool) -> str | None:
             score_cutoff=budget,
             limit=None,
         )
+        # the first letter must agree ("ilimitada", unlimited, is no typo of "limitada"),
+        # and a six-letter word may only become a longer one ("limted" -> "limited")
+        hits = [
+            (distance, word)
+            for word, distance, _ in hits
+            if word[0] == token[0] and (len(token) > 6 or len(word) > len(token))
+        ]
         if hits:
-            return min((distance, word) for word, distance, _ in hits)[1]
+            return min(hits)[1]
     if last and len(token) >= 6:
         completions = [w for w in _vocabulary_list() if w.startswith(token)]
         if completions:

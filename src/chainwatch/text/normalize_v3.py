@@ -382,7 +382,10 @@ def _form(
     texts = [w.text for w in words]
     forms = find_forms(texts)
     trailing, start = _trailing_forms(words, forms)
-    repaired, new_start = repair_tail(texts, start)
+    # repair a misspelt form only where no telling form ends the name: in "Kavan Electronics
+    # Behrad LLC" the "Behrad" before the LLC is a word of the name, not a typo of "berhad"
+    telling = [f for f in trailing if f.code != "co"]
+    repaired, new_start = (texts, start) if telling else repair_tail(texts, start)
     if new_start != start:
         words = [_Word(t, w.group) for t, w in zip(repaired, words, strict=True)]
         texts = repaired
