@@ -122,6 +122,37 @@ def test_no_repair_before_a_legal_form_that_ends_the_name() -> None:
     assert first("Korea South South Cooperation Corporation").tokens[-1] == "cooperation"
 
 
+@pytest.mark.parametrize(
+    ("name", "tokens", "codes"),
+    [
+        ("WEI, Lin Na", ("wei", "lin", "na"), ()),  # rigour's "na" (N.A.) is a given name
+        ("HUA, Shi Yu", ("hua", "shi", "yu"), ()),
+        ("Wang Ao", ("wang", "ao"), ()),  # AO, but every word a pinyin syllable
+        ("Foo Bar AO", ("foo", "bar"), ("ao",)),
+        ("Al Forqan Charity", ("al", "forqan", "charity"), ()),  # describes, not a form
+        ("Games Unlimited OOD", ("games", "unlimited"), ("ood",)),
+        (
+            "Region Scientific and Production Enterprise JSC",
+            ("region", "scientific", "production", "enterprise"),
+            ("jsc",),
+        ),
+        ("Federal State Unitary Enterprise RKB Globus", ("rkb", "globus"), ("fgup",)),
+        ("Corporativo Title I, S.A. de C.V.", ("corporativo", "title", "i"), ("sacv",)),
+        (
+            "Standart Teknik Parca San ve Tic A.S.",
+            ("standart", "teknik", "parca", "san", "tic"),
+            ("as",),
+        ),
+        ("and PJSC ASZ", ("asz",), ("pjsc",)),
+    ],
+)
+def test_rigour_forms_that_are_words_stay_words(
+    name: str, tokens: tuple[str, ...], codes: tuple[str, ...]
+) -> None:
+    form = first(name)
+    assert (form.tokens, form.legal_forms) == (tokens, codes)
+
+
 def test_legal_forms_only_at_the_ends() -> None:
     # "as" is a legal form at the end (Norwegian, Turkish), an English word inside
     assert first("Ross AS").legal_forms == ("as",)
@@ -173,6 +204,7 @@ def test_cjk_split_keeps_a_bare_form() -> None:
         ("Twenty-First Century Fox", "21st Century Fox"),
         ("One Equity Partners", "1 Equity Partners"),
         ("Third Wave Systems", "3rd Wave Systems"),
+        ("706th Research Institute", "706 Research Institute"),
     ],
 )
 def test_conjunctions_articles_and_numbers(one: str, other: str) -> None:

@@ -61,7 +61,14 @@ def _own_table() -> tuple[dict[tuple[str, ...], tuple[str, str]], int]:
 
 
 # rigour's compare codes that name one form two ways, and families rigour leaves empty.
-_CODE_ALIASES = {"coltd": "ltd", "pteltd": "ltd", "ltda": "ltd", "kft.": "kft", "sdnbhd": "bhd"}
+_CODE_ALIASES = {
+    "coltd": "ltd",
+    "pteltd": "ltd",
+    "ltda": "ltd",
+    "disticltd": "ltd",
+    "kft.": "kft",
+    "sdnbhd": "bhd",
+}
 _FAMILY_OVERRIDES = {"ab": "jsc", "pt": "llc", "pc": "llc", "nl": "jsc", "co": "co"}
 
 
@@ -91,6 +98,29 @@ def legal_form_family(code: str) -> str:
     return _code(found[0][1]) if found else ""
 
 
+# Families of rigour's org types that are legal forms of companies and partnerships. The others
+# describe rather than incorporate ("charity", "joint venture", "state enterprise",
+# "scientific and production enterprise", "unlimited", sole traders' "e.k."), or are codes that
+# are also words of personal names: they stay words of the name.
+_COMPANY_FAMILIES = frozenset({"llc", "jsc", "lp", "gp", "llp", "coop"})
+_UNFAMILIED_FORMS = {"ab": "jsc", "pt": "llc", "ae": "jsc"}  # rigour gives no generic form
+# Spellings rigour knows that are, at the end of a list name, more often a word of a personal
+# name (Chinese "Yu", Arabic "Sa'd", Turkish "Ay") or of the name ("Made In") than a form.
+_NOT_FORMS = frozenset({"in", "yu", "sad", "ay", "sd", "ky", "ks", "na", "ku", "is"})
+
+
+@lru_cache(maxsize=4096)
+def _rigour_family(matched: str, code: str) -> str:
+    """The family of a form rigour found, or "" when it is not taken as a legal form."""
+    if not code or matched in _NOT_FORMS or _ROMAN_RE.fullmatch(matched):
+        return ""  # "II" is a series marker; an empty code is no code
+    if code in _UNFAMILIED_FORMS:
+        return _UNFAMILIED_FORMS[code]
+    generic = extract_org_types(matched, generic=True)
+    family = _code(generic[0][1]) if generic else ""
+    return family if family in _COMPANY_FAMILIES else ""
+
+
 def _rigour_forms(tokens: Sequence[str], offset: int) -> list[FoundForm]:
     """Forms rigour finds in a run of plain tokens, located by token index."""
     text = " ".join(tokens)
@@ -111,9 +141,10 @@ def _rigour_forms(tokens: Sequence[str], offset: int) -> list[FoundForm]:
         index += 1
         size = len(matched.split())
         code = _code(compare)
-        if not _ROMAN_RE.fullmatch(matched):  # "II" is a series marker, not a legal form
+        family = _rigour_family(matched, code)
+        if family:
             start = offset + position
-            forms.append(FoundForm(code, legal_form_family(code), start, start + size))
+            forms.append(FoundForm(code, family, start, start + size))
         position += size
     return forms if position == len(tokens) and index == len(found) else []
 

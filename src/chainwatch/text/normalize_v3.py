@@ -54,6 +54,7 @@ from chainwatch.text.persons import (
     canonical_particle,
     honorific_prefixes,
     person_name_variants,
+    pinyin_syllables,
     wade_giles_to_pinyin,
 )
 from chainwatch.text.romanise_v3 import romanised
@@ -91,14 +92,31 @@ _EXCHANGE_SUFFIX_RE = re.compile(
     r"|\s+common\s+stock|\s+\(the\))\s*$"
 )
 _STOPWORDS = frozenset({"the", "and", "und", "et"})
-_CONJUNCTIONS_IN_FORMS = frozenset({"y", "e"})  # Spanish/Portuguese/Italian "and"
+_CONJUNCTIONS_IN_FORMS = frozenset({"y", "e", "ve"})  # Spanish, Portuguese, Turkish "and"
 _PREFIX_CODES = frozenset(
-    {"ooo", "ao", "oao", "zao", "pao", "tov", "pt", "jsc", "ojsc", "cjsc", "pjsc", "llc", "kk"}
+    {
+        "ooo",
+        "ao",
+        "oao",
+        "zao",
+        "pao",
+        "tov",
+        "pt",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "llc",
+        "kk",
+        "fgup",
+        "fgbu",
+    }
 )
 _BRANCH_WORDS = frozenset({"branch", "office", "filiale", "sucursal", "succursale", "filial"})
 _OF_WORDS = frozenset({"of", "de", "du", "di", "do", "da", "del", "des", "der"})
 _ROMAN_RE = re.compile(r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})")
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
+_ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th)")
 
 
 @lru_cache(maxsize=1)
@@ -255,36 +273,44 @@ class _Word:
     group: int  # index of the parenthesised group the word is in, -1 outside
 
 
+_PIECE_RE = re.compile(r"[^\W_]+|[()\[\],;]")
+
+
 def _words(text: str) -> list[_Word]:
     """Words of `text` in its own script: apostrophes dropped, "&" a word of its own, runs of
-    single letters joined ("s.a. de c.v." -> "sa de cv", "l.l.c." -> "llc")."""
+    single letters joined ("s.a. de c.v." -> "sa de cv", "l.l.c." -> "llc"), though not across
+    a comma ("Title I, S.A." -> "title i sa", not "title isa")."""
     text = re.sub(r"['\u2019`\u02bc]", "", text).replace("&", " and ")
-    raw: list[_Word] = []
-    group = -1
-    groups = 0
-    for piece in re.split(r"([()\[\]])", text):
-        if piece in ("(", "["):
-            group = groups
-            groups += 1
-            continue
-        if piece in (")", "]"):
-            group = -1
-            continue
-        raw.extend(_Word(w, group) for w in _WORD_RE.findall(piece))
+    group, groups, segment = -1, 0, 0
     joined: list[_Word] = []
-    run: list[_Word] = []
-    for word in [*raw, _Word("", -2)]:
-        if len(word.text) == 1 and word.text.isalpha() and (not run or run[0].group == word.group):
-            run.append(word)
-            continue
+    run: list[str] = []
+    run_key = (-1, 0)
+
+    def flush() -> None:
         if run:
-            joined.append(_Word("".join(w.text for w in run), run[0].group))
-            run = []
-            if len(word.text) == 1 and word.text.isalpha():
-                run.append(word)
-                continue
-        if word.text:
-            joined.append(word)
+            joined.append(_Word("".join(run), run_key[0]))
+            run.clear()
+
+    for match in _PIECE_RE.finditer(text):
+        piece = match.group()
+        if piece in ("(", "["):
+            group, groups = groups, groups + 1
+        elif piece in (")", "]"):
+            group = -1
+        elif piece in (",", ";"):
+            segment += 1
+        elif len(piece) == 1 and piece.isalpha():
+            if run and run_key != (group, segment):
+                flush()
+            run.append(piece)
+            run_key = (group, segment)
+            continue
+        else:
+            flush()
+            joined.append(_Word(piece, group))
+            continue
+        flush()
+    flush()
     return joined
 
 
@@ -321,6 +347,26 @@ def _ascii(words: Sequence[_Word]) -> tuple[str, ...]:
     return tuple(t for w in words for t in romanised(w.text))
 
 
+def _strip_leading_junk(words: list[_Word]) -> list[_Word]:
+    """Drop what some lists put before a name: "and" (a split list of names, "... and PJSC
+    ASZ"), "the", and "so-called" (names of entities in occupied territories), so that a
+    legal form written first is first."""
+    while len(words) > 1 and words[0].text in ("and", "the"):
+        words = words[1:]
+    if len(words) > 2 and (words[0].text, words[1].text) == ("so", "called"):
+        words = words[2:]
+    return words
+
+
+def _chinese_personal_name(texts: list[str], trailing: list[FoundForm]) -> bool:
+    """True when the one-word "legal form" ending a name is the last syllable of a Chinese
+    personal name: "Wang Ao", "Li Sa" (AO, SA), every word of which is a pinyin syllable."""
+    if len(trailing) != 1 or trailing[0].end - trailing[0].start != 1 or len(texts) > 4:
+        return False
+    syllables = pinyin_syllables()
+    return all(t in syllables for t in texts)
+
+
 def _leading_forms(words: list[_Word], forms: list[FoundForm], stop: int) -> list[FoundForm]:
     kept: list[FoundForm] = []
     position = 0
@@ -343,7 +389,8 @@ def _numbers(tokens: list[str]) -> list[str]:
                 position += size
                 break
         else:
-            out.append(tokens[position])
+            ordinal = _ORDINAL_RE.fullmatch(tokens[position])  # beyond the table: "706th"
+            out.append(ordinal.group(1) if ordinal else tokens[position])
             position += 1
     return out
 
@@ -379,6 +426,7 @@ def _form(
     variant: str,
 ) -> FormV3 | None:
     """One FormV3 from the words of a name (in their own script)."""
+    words = _strip_leading_junk(words)
     texts = [w.text for w in words]
     forms = find_forms(texts)
     trailing, start = _trailing_forms(words, forms)
@@ -391,6 +439,8 @@ def _form(
         texts = repaired
         forms = find_forms(texts)
         trailing, start = _trailing_forms(words, forms)
+    if _chinese_personal_name(texts, trailing):
+        trailing, start = [], len(words)
     leading = _leading_forms(words, forms, start)
     strip = {i for f in trailing + leading for i in range(f.start, f.end)}
     codes = [f.code for f in leading] + list(extra_forms) + [f.code for f in trailing]
