@@ -229,13 +229,13 @@ def _repair(token: str, last: bool) -> str | None:
         )
         # the first letter must agree ("ilimitada", unlimited, is no typo of "limitada"),
         # and a six-letter word may only become a longer one ("limted" -> "limited")
-        hits = [
-            (distance, word)
+        near = [
+            (int(distance), str(word))
             for word, distance, _ in hits
             if word[0] == token[0] and (len(token) > 6 or len(word) > len(token))
         ]
-        if hits:
-            return min(hits)[1]
+        if near:
+            return min(near)[1]
     if last and len(token) >= 6:
         completions = [w for w in _vocabulary_list() if w.startswith(token)]
         if completions:
