@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chainwatch.text.legal_forms_v3 import (
     find_forms,
@@ -434,3 +439,61 @@ def test_v2_normalisation_is_unchanged() -> None:
     # v3 lives beside v2; the released v2 output must not move
     assert name_forms("Siemens Aktiengesellschaft")[0].text == "siemens aktiengesellschaft"
     assert name_forms("Siemens AG")[0].legal_forms == ("GMBH",)
+
+
+# --- properties and the real lists ----------------------------------------------------------
+
+_ALPHABET = st.sampled_from(
+    list("abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789.,&()/-'")
+    + list("äöüéçñßøłş")
+    + list("ООО Общество ограниченной ответственностью")
+    + list("有限公司股份海康威视株式会社주식회사삼성")
+    + list("محمد بن")
+    + list("Ωμέγα שלום")
+)
+
+
+def _check_invariants(name: str) -> None:
+    for form in forms_v3(name):
+        assert form.tokens, name
+        assert all(t and t.isascii() and t.isalnum() and t == t.lower() for t in form.tokens)
+        assert all(s in form.tokens for s in form.series), name
+        words = " ".join(form.tokens)
+        assert all(q in words for q in form.qualifiers), name
+        assert all(code and code.isascii() for code in form.legal_forms), name
+        assert form.variant in ("latin", "pinyin", "translated", "script")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+def test_any_text_gives_well_formed_forms(name: str) -> None:
+    _check_invariants(name)
+    assert forms_v3(name) == forms_v3(name)
+
+
+def test_sec_company_names(shared: type) -> None:
+    """Every SEC 2024 title normalises to well-formed forms, and the common US forms are
+    recognised as codes rather than left as words."""
+    path = shared.path("negatives", "sec_company_tickers-2024-05.json")
+    titles = [row["title"] for row in json.loads(path.read_text()).values()]
+    with_form = 0
+    for title in titles:
+        _check_invariants(title)
+        forms = forms_v3(title)
+        assert forms, title
+        tokens = forms[0].tokens
+        assert not {"inc", "corp", "ltd", "llc", "plc", "adr"} & set(tokens[-1:]), title
+        with_form += bool(forms[0].legal_forms)
+    assert with_form >= 0.8 * len(titles)
+
+
+def test_sdn_names(shared: type) -> None:
+    """Every SDN name normalises to well-formed forms; Russian forms written first are codes."""
+    path = shared.path("lists", "ofac", "sdn-2024-05-03.csv")
+    with path.open(encoding="latin-1") as fh:
+        names = [row[1] for row in csv.reader(fh) if len(row) > 1]
+    for name in names:
+        _check_invariants(name)
+        forms = forms_v3(name)
+        if name.upper().startswith(("OOO ", "AO ", "PJSC ", "LIMITED LIABILITY COMPANY ")):
+            assert forms[0].legal_forms, name
