@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import doctest
+import importlib
 import json
 
 import pytest
@@ -400,6 +402,49 @@ def test_scripts_reach_latin(name: str, tokens: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("name", ["محمد", "שלום", "Ωμέγα", "Роснефть", "삼성", "トヨタ"])
 def test_every_script_gives_ascii_tokens(name: str) -> None:
     assert all(t.isascii() for f in forms_v3(name) for t in f.tokens)
+
+
+@pytest.mark.parametrize(
+    ("hangul", "latin"),
+    [
+        ("김정은", ("kim", "jong", "un")),  # SDN: KIM, Jong Un
+        ("김여정", ("kim", "yo", "jong")),
+        ("리병철", ("ri", "pyong", "chol")),
+        ("최룡해", ("choe", "ryong", "hae")),
+        ("이재용", ("lee", "jaeyong")),
+    ],
+)
+def test_korean_names_in_the_lists_spelling(hangul: str, latin: tuple[str, ...]) -> None:
+    forms = forms_v3(hangul)
+    assert latin in [f.tokens for f in forms]
+    assert all(f.variant == "script" for f in forms)
+
+
+def test_korean_company_words_are_joined() -> None:
+    forms = forms_v3("조선노동당")
+    assert ("josonnodongdang",) in [f.tokens for f in forms]
+    assert forms_v3("삼성전자 주식회사")[0].legal_forms == ("kk",)
+
+
+def test_arabic_script_names() -> None:
+    assert first("محمد بن سلمان").tokens == ("muhammad", "bin", "slman")
+    assert first("عبد الرحمن").tokens == ("abd", "al", "rahman")
+    assert first("أسامة بن لادن").tokens[:2] == ("usama", "bin")
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "chainwatch.text.normalize_v3",
+        "chainwatch.text.legal_forms_v3",
+        "chainwatch.text.persons",
+        "chainwatch.text.romanise_v3",
+    ],
+)
+def test_docstring_examples(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0
+    assert result.failed == 0
 
 
 def test_han_translated_pinyin_and_joined_pinyin() -> None:

@@ -57,7 +57,7 @@ from chainwatch.text.persons import (
     pinyin_syllables,
     wade_giles_to_pinyin,
 )
-from chainwatch.text.romanise_v3 import romanised
+from chainwatch.text.romanise_v3 import hangul_syllables, romanised
 
 __all__ = ["FormV3", "fold_plural", "forms_v3", "person_name_variants"]
 
@@ -565,6 +565,35 @@ def _han(text: str) -> list[FormV3]:
     return out
 
 
+_HANGUL_RE = re.compile(r"[\uac00-\ud7a3]+")
+
+
+def _hangul_forms(text: str) -> list[FormV3]:
+    """Korean names in the lists' spelling (McCune-Reischauer, see romanise_v3): each Hangul
+    word written as one token ("조선노동당" -> "josonnodongdang"), and a personal name of two
+    to four syllables also syllable by syllable and as family name + given name
+    ("김정은" -> "kim jong un", "kim jongun")."""
+    core, cjk = split_cjk_forms(text)
+    codes = [code for code, _ in cjk]
+    romanised_text = _HANGUL_RE.sub(
+        lambda m: " " + "".join(hangul_syllables(m.group(), voiced=True)) + " ", core
+    )
+    out: list[FormV3] = []
+    joined = _form(_words(romanised_text), codes, "script")
+    if joined is not None:
+        out.append(joined)
+    if not codes and _HANGUL_RE.fullmatch(core.strip()) and 2 <= len(core.strip()) <= 4:
+        syllables = hangul_syllables(core.strip())
+        family = _KOREAN_FAMILY_NAMES.get(core.strip()[0], syllables[0])
+        out.append(FormV3((family, *syllables[1:]), (), (), (), "script"))
+        out.append(FormV3((family, "".join(syllables[1:])), (), (), (), "script"))
+    return out
+
+
+# Family names the lists spell otherwise than McCune-Reischauer gives them.
+_KOREAN_FAMILY_NAMES = {"이": "lee", "류": "ryu", "유": "yu", "오": "o"}
+
+
 _PARENTHESES_RE = re.compile(r"\([^()]*\)")
 
 
@@ -595,6 +624,10 @@ def forms_v3(name: str) -> tuple[FormV3, ...]:
     if first is None:
         return ()
     forms.append(first)
+    if _HANGUL_RE.search(text):
+        for form in _hangul_forms(text):
+            if form.tokens not in {f.tokens for f in forms}:
+                forms.append(form)
     if "(" in text:
         without = _form(_words(_PARENTHESES_RE.sub(" ", text)), [], first.variant)
         if (

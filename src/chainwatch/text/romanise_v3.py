@@ -83,3 +83,49 @@ def romanised(word: str) -> tuple[str, ...]:
         return tuple(_ASCII_WORD_RE.findall(word))
     text = _arabic_word(word) if _ARABIC_RE.search(word) else anyascii(word)
     return tuple(_ASCII_WORD_RE.findall(text.casefold().replace("'", "")))
+
+
+# McCune-Reischauer without its diacritics and apostrophes, each syllable written as if it
+# began a word: the spelling the lists give Korean (mostly DPRK) names: 김정은 -> kim jong un,
+# 리병철 -> ri pyong chol, 최룡해 -> choe ryong hae. anyascii gives Revised Romanization run
+# together ("gimjeongeun"), which no list spelling of such a name resembles.
+_HANGUL_INITIALS = [
+    "k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t",
+    "p", "h",
+]  # fmt: skip
+_HANGUL_VOWELS = [
+    "a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo",
+    "we", "wi", "yu", "u", "ui", "i",
+]  # fmt: skip
+_HANGUL_FINALS = [
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p",
+    "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+]  # fmt: skip
+
+
+_VOICED = {"k": "g", "t": "d", "p": "b"}
+
+
+def hangul_syllables(word: str, voiced: bool = False) -> tuple[str, ...]:
+    """The McCune-Reischauer syllables of a word of Hangul; other characters are left out.
+    With `voiced`, k/t/p after a vowel or a nasal become g/d/b, as inside one word
+    ("노동당" -> "nodongdang"); without, every syllable is spelt as if it began a word, as
+    the lists spell the syllables of personal names ("Ri Pyong Chol").
+
+    >>> hangul_syllables("김정은"), hangul_syllables("리병철")
+    (('kim', 'jong', 'un'), ('ri', 'pyong', 'chol'))
+    >>> "".join(hangul_syllables("조선노동당", voiced=True))
+    'josonnodongdang'
+    """
+    out: list[str] = []
+    for char in word:
+        index = ord(char) - 0xAC00
+        if not 0 <= index < 11172:
+            continue
+        initial, rest = divmod(index, 588)
+        vowel, final = divmod(rest, 28)
+        onset = _HANGUL_INITIALS[initial]
+        if voiced and out and onset in _VOICED and out[-1][-1] in "aeiouymng":
+            onset = _VOICED[onset]
+        out.append(onset + _HANGUL_VOWELS[vowel] + _HANGUL_FINALS[final])
+    return tuple(out)
