@@ -360,8 +360,9 @@ def test_transliteration_variants_share_an_extra_canonical_form(one: str, other:
     [
         ("Hsi Chin-p'ing", ("xi", "jin", "ping")),
         ("Teng Hsiao-p'ing", ("deng", "xiao", "ping")),
-        ("Chang", ("zhang",)),
+        ("Chang Ping-yun", ("zhang", "bing", "yun")),
         ("Hsiao", ("xiao",)),
+        ("Wei Hsueh-kang", ("wei", "xue", "gang")),
         ("Chiang Ching-kuo", ("jiang", "jing", "guo")),
     ],
 )
@@ -371,9 +372,14 @@ def test_wade_giles_gives_an_extra_pinyin_form(wade_giles: str, pinyin: tuple[st
     assert forms[0] != pinyin  # the written form comes first and stays
 
 
-@pytest.mark.parametrize("name", ["John Smith", "Kim Jong Un", "Lee Kuan Yew", "Siemens"])
+@pytest.mark.parametrize(
+    "name",
+    ["John Smith", "Kim Jong Un", "Lee Kuan Yew", "Siemens", "Chen Qu", "Ping An", "Chang"],
+)
 def test_non_wade_giles_names_get_no_pinyin_form(name: str) -> None:
-    assert wade_giles_to_pinyin(first(name).tokens) is None
+    # pinyin already, or no Chinese name: no second reading ("Chen" is not "Zhen")
+    assert wade_giles_to_pinyin(first(name).tokens, name.casefold()) is None
+    assert all(f.variant != "pinyin" for f in forms_v3(name))
 
 
 def test_person_name_variants_is_empty_for_plain_names() -> None:

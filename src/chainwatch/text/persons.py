@@ -10,16 +10,19 @@ What is done here, and what is left to the matcher:
   Mohammed bin Awad bin Laden") stay whole and comparable.
 * Transliteration variants get an **extra canonical form** (never replacing the written one):
   given names from data/text/person_variants_v3.csv (Mohammed/Muhammad/Mohamed -> muhammad,
-  Yevgeny/Evgeny/Evgenii -> evgeny ...), the Russian adjective endings -iy/-ii/-yy/-ij -> -y
+  Yevgeny/Evgeny/Evgenii -> evgeny ...), the Russian adjective endings -iy/-ii/-yy -> -y
   ("Dmitriy"/"Dmitrii" -> "dmitry"), "abdul"/"abdel" -> "abd al". Other variants (one letter,
   Moghaddam/Moqadam) are left to the matcher's edit budget and to
   :func:`chainwatch.text.transliteration.romanised_key`.
 * Wade-Giles romanisations of Chinese names get an extra pinyin form when every word is a
-  Wade-Giles syllable whose pinyin exists (Hsi Chin-p'ing -> xi jin ping, Chang -> zhang,
-  Teng Hsiao-p'ing -> deng xiao ping); the apostrophe of an aspirated initial is read when the
-  name has it, otherwise the unaspirated reading is taken.
-* Nicknames (Bill/William, Sasha/Aleksandr) are not expanded: no permissively licensed
-  nickname table is among this project's allowed dependencies (see docs/screening.md).
+  Wade-Giles syllable whose pinyin exists and the name is not pinyin already (a word that is
+  no pinyin syllable, an apostrophe, a hyphenated given name): Hsi Chin-p'ing -> xi jin ping,
+  Chang Ching-kuo -> zhang jing guo, Teng Hsiao-p'ing -> deng xiao ping; "Chen Qu" and
+  "Ping An" get none. The apostrophe of an aspirated initial is read when the name has it,
+  otherwise the unaspirated reading is taken.
+* Nicknames (Bill/William, Sasha/Aleksandr) are not expanded: the one maintained,
+  permissively licensed table on PyPI (``nicknames``, Apache-2.0) is not an approved
+  dependency of this project (see docs/screening.md).
 """
 
 from __future__ import annotations
@@ -114,12 +117,12 @@ def _variants() -> dict[str, tuple[str, ...]]:
     return table
 
 
-_RUSSIAN_ENDING_RE = re.compile(r"(?<=[a-z]{3})(?:iy|ii|yy|ij|yi)$")
+_RUSSIAN_ENDING_RE = re.compile(r"(?<=[a-z]{3})(?:iy|ii|yy)$")
 
 
 def canonical_name_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
     """`tokens` with each given name in its canonical romanisation (person_variants_v3.csv,
-    the Russian -iy/-ii/-yy/-ij endings, "abdul..."/"abdel..." split into "abd al ...").
+    the Russian -iy/-ii/-yy endings, "abdul..."/"abdel..." split into "abd al ...").
 
     >>> canonical_name_tokens(("dmitriy", "abdulrahman", "mohamed"))
     ('dmitry', 'abd', 'al', 'rahman', 'muhammad')
@@ -208,7 +211,6 @@ _WG_FINALS = (
     ("erh", "er"),
     ("ü", "u"),
 )
-_WG_MARKERS = re.compile(r"^(?:hs|ts|tz|ch|k|t|p|j)|ih$|ieh$|ien$|ung$|ueh$|'|ü")
 
 
 def _wg_syllable(syllable: str) -> str | None:
@@ -237,28 +239,37 @@ def _wg_syllable(syllable: str) -> str | None:
 
 
 def wade_giles_to_pinyin(tokens: Sequence[str], raw: str | None = None) -> tuple[str, ...] | None:
-    """The pinyin reading of a name written in Wade-Giles, or None when one of its words is
-    no Wade-Giles syllable (or pair of syllables joined by a hyphen in `raw`) or nothing looks
-    Wade-Giles. Short names only (1 to 4 words), as Chinese personal names are.
+    """The pinyin reading of a name written in Wade-Giles, or None when it is not one.
 
-    >>> wade_giles_to_pinyin(("chang",))
-    ('zhang',)
-    >>> wade_giles_to_pinyin(("smith", "john")) is None
-    True
+    It is one when every word (1 to 4 words, as Chinese personal names have) is a Wade-Giles
+    syllable with a pinyin counterpart, and something shows the name is not already pinyin: a
+    word that is no pinyin syllable ("hsi", "ching", "kuo", "hsueh"), or, in `raw`, an
+    apostrophe of aspiration or a hyphenated given name ("Chang Ping-yun"). "Chen Qu" and
+    "Ping An", pinyin already, get no second reading ("zhen qu" would be another surname).
+
+    >>> wade_giles_to_pinyin(("chang", "ching", "kuo"))
+    ('zhang', 'jing', 'guo')
+    >>> wade_giles_to_pinyin(("chen", "qu")) is None, wade_giles_to_pinyin(("smith",)) is None
+    (True, True)
     """
     if not 1 <= len(tokens) <= 4:
         return None
     syllables: list[str] = list(tokens)
+    styled = False
     if raw is not None:
         written = re.findall(r"[a-zü']+", raw.replace("\u2019", "'"))
         if [w.replace("'", "") for w in written] == list(tokens):
             syllables = written
+            styled = "'" in raw or bool(re.search(r"[a-z]-[a-z]", raw))
+    pinyin_words = pinyin_syllables()
     converted: list[str] = []
-    marked = False
+    not_pinyin = False
     for syllable in syllables:
         pinyin = _wg_syllable(syllable)
         if pinyin is None:
             return None
-        marked = marked or bool(_WG_MARKERS.search(syllable))
+        not_pinyin = not_pinyin or syllable.replace("'", "") not in pinyin_words
         converted.append(pinyin)
-    return tuple(converted) if marked else None
+    if not (not_pinyin or styled) or tuple(converted) == tuple(tokens):
+        return None
+    return tuple(converted)
