@@ -360,7 +360,8 @@ def test_transliteration_variants_share_an_extra_canonical_form(one: str, other:
     [
         ("Hsi Chin-p'ing", ("xi", "jin", "ping")),
         ("Teng Hsiao-p'ing", ("deng", "xiao", "ping")),
-        ("Chang Ping-yun", ("zhang", "bing", "yun")),
+        ("Chang Hsien-yi", ("zhang", "xian", "yi")),
+        ("Chang Kuo-t'ao", ("zhang", "guo", "tao")),
         ("Hsiao", ("xiao",)),
         ("Wei Hsueh-kang", ("wei", "xue", "gang")),
         ("Chiang Ching-kuo", ("jiang", "jing", "guo")),
@@ -374,7 +375,16 @@ def test_wade_giles_gives_an_extra_pinyin_form(wade_giles: str, pinyin: tuple[st
 
 @pytest.mark.parametrize(
     "name",
-    ["John Smith", "Kim Jong Un", "Lee Kuan Yew", "Siemens", "Chen Qu", "Ping An", "Chang"],
+    [
+        "John Smith",
+        "Kim Jong Un",
+        "Lee Kuan Yew",
+        "Siemens",
+        "Chen Qu",
+        "Ping An",
+        "Chang",
+        "Chang Ping-yun",
+    ],
 )
 def test_non_wade_giles_names_get_no_pinyin_form(name: str) -> None:
     # pinyin already, or no Chinese name: no second reading ("Chen" is not "Zhen")

@@ -16,10 +16,9 @@ What is done here, and what is left to the matcher:
   :func:`chainwatch.text.transliteration.romanised_key`.
 * Wade-Giles romanisations of Chinese names get an extra pinyin form when every word is a
   Wade-Giles syllable whose pinyin exists and the name is not pinyin already (a word that is
-  no pinyin syllable, an apostrophe, a hyphenated given name): Hsi Chin-p'ing -> xi jin ping,
-  Chang Ching-kuo -> zhang jing guo, Teng Hsiao-p'ing -> deng xiao ping; "Chen Qu" and
-  "Ping An" get none. The apostrophe of an aspirated initial is read when the name has it,
-  otherwise the unaspirated reading is taken.
+  no pinyin syllable, or an apostrophe of aspiration): Hsi Chin-p'ing -> xi jin ping,
+  Teng Hsiao-p'ing -> deng xiao ping, Chang Ching-kuo -> zhang jing guo; "Chen Qu", "Ping An"
+  and "Chang Ping-yun" (pinyin as written) get none.
 * Nicknames (Bill/William, Sasha/Aleksandr) are not expanded: the one maintained,
   permissively licensed table on PyPI (``nicknames``, Apache-2.0) is not an approved
   dependency of this project (see docs/screening.md).
@@ -242,34 +241,36 @@ def wade_giles_to_pinyin(tokens: Sequence[str], raw: str | None = None) -> tuple
     """The pinyin reading of a name written in Wade-Giles, or None when it is not one.
 
     It is one when every word (1 to 4 words, as Chinese personal names have) is a Wade-Giles
-    syllable with a pinyin counterpart, and something shows the name is not already pinyin: a
-    word that is no pinyin syllable ("hsi", "ching", "kuo", "hsueh"), or, in `raw`, an
-    apostrophe of aspiration or a hyphenated given name ("Chang Ping-yun"). "Chen Qu" and
-    "Ping An", pinyin already, get no second reading ("zhen qu" would be another surname).
+    syllable with a pinyin counterpart, and something shows the name is not pinyin already: a
+    word that is no pinyin syllable ("hsi", "ching", "hsueh", "chih"), or, in `raw`, an
+    apostrophe of aspiration ("Teng Hsiao-p'ing"). "Chen Qu", "Ping An" and "Chang Ping-yun",
+    all of whose words are pinyin as written, get no second reading ("zhen qu" would name
+    someone else). Unmarked initials are read unaspirated, as Wade-Giles writes them.
 
     >>> wade_giles_to_pinyin(("chang", "ching", "kuo"))
     ('zhang', 'jing', 'guo')
+    >>> wade_giles_to_pinyin(("teng", "hsiao", "ping"), "teng hsiao-p'ing")
+    ('deng', 'xiao', 'ping')
     >>> wade_giles_to_pinyin(("chen", "qu")) is None, wade_giles_to_pinyin(("smith",)) is None
     (True, True)
     """
     if not 1 <= len(tokens) <= 4:
         return None
     syllables: list[str] = list(tokens)
-    styled = False
+    aspirated = False
     if raw is not None:
         written = re.findall(r"[a-zü']+", raw.replace("\u2019", "'"))
         if [w.replace("'", "") for w in written] == list(tokens):
             syllables = written
-            styled = "'" in raw or bool(re.search(r"[a-z]-[a-z]", raw))
+            aspirated = "'" in raw
     pinyin_words = pinyin_syllables()
     converted: list[str] = []
-    not_pinyin = False
     for syllable in syllables:
         pinyin = _wg_syllable(syllable)
         if pinyin is None:
             return None
-        not_pinyin = not_pinyin or syllable.replace("'", "") not in pinyin_words
         converted.append(pinyin)
-    if not (not_pinyin or styled) or tuple(converted) == tuple(tokens):
+    wade_giles_only = any(s.replace("'", "") not in pinyin_words for s in syllables)
+    if not (wade_giles_only or aspirated) or tuple(converted) == tuple(tokens):
         return None
     return tuple(converted)
