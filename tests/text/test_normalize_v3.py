@@ -15,6 +15,7 @@ from chainwatch.text.legal_forms_v3 import (
     find_forms,
     form_phrases,
     legal_form_family,
+    legal_forms_conflict,
     split_cjk_forms,
 )
 from chainwatch.text.normalize import name_forms
@@ -179,6 +180,22 @@ def test_legal_form_families_say_which_forms_conflict() -> None:
     assert first("Deutsche Bank AG").tokens == first("Deutsche Bank GmbH").tokens
 
 
+@pytest.mark.parametrize(
+    ("one", "other", "conflict"),
+    [
+        ("Deutsche Bank AG", "Deutsche Bank GmbH", True),
+        ("Siemens AG", "Siemens Aktiengesellschaft", False),
+        ("Siemens AG", "Siemens S.A.", False),  # both stock corporations
+        ("Hikvision Co., Ltd.", "杭州海康威视数字技术股份有限公司", False),
+        ("Acme Ltd", "Acme", False),
+        ("Acme Company", "Acme AG", False),
+        ("Acme LLC", "Acme LP", True),
+    ],
+)
+def test_legal_forms_conflict(one: str, other: str, conflict: bool) -> None:
+    assert legal_forms_conflict(first(one).legal_forms, first(other).legal_forms) is conflict
+
+
 def test_every_listed_phrase_is_a_known_form() -> None:
     for phrase in form_phrases():
         forms = find_forms(phrase.split())
@@ -231,6 +248,7 @@ def test_conjunctions_articles_and_numbers(one: str, other: str) -> None:
         ("BIG MINING CORP /CAN/", ("big", "mining")),
         ("FOO HOLDINGS /FI", ("foo", "holdings")),
         ("ACME CORP CLASS A", ("acme",)),
+        ("GOLDMAN SACHS GROUP INC, THE", ("goldman", "sachs", "group")),
     ],
 )
 def test_exchange_suffixes_and_sec_title_junk(name: str, tokens: tuple[str, ...]) -> None:

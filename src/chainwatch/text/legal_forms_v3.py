@@ -121,6 +121,25 @@ def _rigour_family(matched: str, code: str) -> str:
     return family if family in _COMPANY_FAMILIES else ""
 
 
+def legal_forms_conflict(one: Sequence[str], other: Sequence[str]) -> bool:
+    """True when two names both carry legal forms and no form of one shares a family with a
+    form of the other: counter-evidence that they name different entities ("Deutsche Bank
+    AG" / "Deutsche Bank GmbH"). A name without a form, or with "co", conflicts with none.
+
+    >>> legal_forms_conflict(["ag"], ["gmbh"]), legal_forms_conflict(["ag"], ["sa"])
+    (True, False)
+    >>> legal_forms_conflict(["ltd"], []), legal_forms_conflict(["co"], ["ag"])
+    (False, False)
+    """
+    if not one or not other:
+        return False
+    families = {legal_form_family(code) for code in one}
+    others = {legal_form_family(code) for code in other}
+    if "co" in families or "co" in others or "" in families or "" in others:
+        return False
+    return not families & others
+
+
 def _rigour_forms(tokens: Sequence[str], offset: int) -> list[FoundForm]:
     """Forms rigour finds in a run of plain tokens, located by token index."""
     text = " ".join(tokens)

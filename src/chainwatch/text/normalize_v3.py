@@ -89,7 +89,7 @@ _ASCII_WORD_RE = re.compile(r"[0-9a-z]+")
 _EXCHANGE_SUFFIX_RE = re.compile(
     r"(?:\s*/\s*[a-z]{2,5}\s*/?|\s+-\s*[a-z]{2,3}|\s*-(?:ny|de|ca|md|adr)"
     r"|\s+(?:sponsored\s+)?ad[rs]|\s+class\s+[a-c]|\s+cl\s+[a-c]|\s+ordinary\s+shares"
-    r"|\s+common\s+stock|\s+\(the\))\s*$"
+    r"|\s+common\s+stock|\s+\(the\)|\s*,\s*the)\s*$"
 )
 _STOPWORDS = frozenset({"the", "and", "und", "et"})
 _CONJUNCTIONS_IN_FORMS = frozenset({"y", "e", "ve"})  # Spanish, Portuguese, Turkish "and"
