@@ -190,6 +190,8 @@ def test_legal_form_families_say_which_forms_conflict() -> None:
         ("Acme Ltd", "Acme", False),
         ("Acme Company", "Acme AG", False),
         ("Acme LLC", "Acme LP", True),
+        ("Samsung Electronics Co., Ltd.", "삼성전자 주식회사", False),  # KK/주식회사 agree
+        ("Sony Corporation", "ソニー株式会社", False),
     ],
 )
 def test_legal_forms_conflict(one: str, other: str, conflict: bool) -> None:
