@@ -493,6 +493,25 @@ def test_han_translated_pinyin_and_joined_pinyin() -> None:
     assert forms_v3("杭州海康威視數字技術股份有限公司") == forms
 
 
+@pytest.mark.parametrize(
+    ("han", "translated"),
+    [
+        ("中国北方工业集团有限公司", ("china", "north", "industry", "group")),
+        ("中国银行(香港)有限公司", ("china", "bank", "hong", "kong")),
+        ("中国电子科技集团公司第十四研究所", ("cetc", "company", "14", "research", "institute")),
+    ],
+)
+def test_han_company_words_are_translated(han: str, translated: tuple[str, ...]) -> None:
+    forms = forms_v3(han)
+    assert forms[0].variant == "translated"
+    assert forms[0].tokens == translated
+
+
+def test_han_numerals_inside_names_stay() -> None:
+    # only ordinals written with 第 become digits: 三星 (Samsung) is no "3"
+    assert forms_v3("三星电子")[0].tokens == ("sanxing", "electronic")
+
+
 def test_han_outside_the_curated_table_reaches_pinyin() -> None:
     forms = forms_v3("华大基因")
     assert ("huada", "jiyin") in [f.tokens for f in forms]

@@ -301,6 +301,7 @@ _CJK_FORMS: tuple[tuple[str, str, str], ...] = tuple(
             ("有限责任公司", "llc", "llc"),
             ("有限公司", "ltd", "llc"),
             ("公司", "co", "co"),
+            ("总公司", "co", "co"),
             ("株式会社", "kk", "co"),
             ("有限会社", "yk", "llc"),
             ("合同会社", "gk", "llc"),

@@ -45,8 +45,9 @@ from chainwatch.text.legal_forms_v3 import FoundForm, find_forms, repair_tail, s
 from chainwatch.text.normalize import (
     _ABBREVIATIONS,
     _HONORIFICS,
-    _han_forms,
+    _pinyin_words,
     _t2s,
+    _tables,
     place_aliases,
 )
 from chainwatch.text.persons import (
@@ -520,12 +521,85 @@ def _qualifiers(tokens: list[str], groups: list[int], has_form: bool) -> tuple[s
     return tuple(dict.fromkeys(found))
 
 
+@lru_cache(maxsize=1)
+def _han_table() -> tuple[dict[str, str], int]:
+    """v2's Han tables (curated aliases and han_words.csv, read as they are) and the company
+    words of data/text/han_words_v3.csv, which never override them."""
+    table, _ = _tables()
+    merged = dict(table)
+    path = resources.files("chainwatch.data") / "text" / "han_words_v3.csv"
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        if line.strip() and not line.startswith("#"):
+            han, english = line.split(",", 1)
+            merged.setdefault(han, english.strip())
+    return merged, max(len(k) for k in merged)
+
+
+@lru_cache(maxsize=1)
+def _han_ordinals() -> tuple[tuple[str, str], ...]:
+    """Han ordinals from rigour's ordinal table, longest first: 第十四 -> 14. Only those
+    written with 第, so that 一 or 三 inside a name (三星, Samsung) stay as they are."""
+    from rigour._core import ordinals_dict
+
+    pairs = {
+        spelling: str(number)
+        for number, spellings in ordinals_dict().items()
+        for spelling in spellings
+        if spelling.startswith("第") and _HAN_RE.fullmatch(spelling[1:2] or "x")
+    }
+    return tuple(sorted(pairs.items(), key=lambda pair: -len(pair[0])))
+
+
+def _han_numbers(text: str) -> str:
+    if "第" not in text:
+        return text
+    for spelling, digits in _han_ordinals():
+        text = text.replace(spelling, f" {digits} ")
+    return text
+
+
+def _han_run(run: str) -> tuple[str, str]:
+    """A run of Han characters through the tables (longest word first) and in pinyin: the
+    translated text and the pinyin text, words the tables know kept as one pinyin word.
+
+    >>> _han_run("中国北方工业")
+    ('china north industry', 'zhongguo beifang gongye')
+    """
+    table, longest = _han_table()
+    translated: list[str] = []
+    pinyin: list[str] = []
+    pending = ""
+    position = 0
+    while position < len(run):
+        for size in range(min(longest, len(run) - position), 0, -1):
+            piece = run[position : position + size]
+            if piece in table:
+                if pending:
+                    words = _pinyin_words(pending)
+                    translated.extend(words)
+                    pinyin.extend(words)
+                    pending = ""
+                translated.append(table[piece])
+                pinyin.extend(_pinyin_words(piece))
+                position += size
+                break
+        else:
+            pending += run[position]
+            position += 1
+    if pending:
+        words = _pinyin_words(pending)
+        translated.extend(words)
+        pinyin.extend(words)
+    return " ".join(translated), " ".join(pinyin)
+
+
 def _han(text: str) -> list[FormV3]:
     """Translated, pinyin and joined-pinyin forms of a name with Han characters, and for a
     name of two or three characters (most Chinese personal names) the family name apart from
     the given name: 习近平 -> "xijinping" and "xi jinping"."""
     text = _t2s().convert(text)  # type: ignore[attr-defined]
     core, cjk = split_cjk_forms(text.replace(" ", ""))
+    core = _han_numbers(core)
     codes = [code for code, _ in cjk]
     if not _HAN_RE.search(core):  # kana or Hangul with a Han legal form: ソニー株式会社
         form = _form(_words(core), codes, "script")
@@ -538,7 +612,7 @@ def _han(text: str) -> list[FormV3]:
         other = core[last : match.start()]
         for parts in (translated, pinyin, joined):
             parts.append(other)
-        tr, py = _han_forms(match.group())
+        tr, py = _han_run(match.group())
         translated.append(f" {tr} ")
         pinyin.append(f" {py} ")
         joined.append(f" {py.replace(' ', '')} ")
