@@ -58,6 +58,9 @@ def all_tokens(name: str) -> list[tuple[str, ...]]:
         ("Foo Co., Ltd.", "Foo Company Limited", "ltd"),
         ("Foo Ltd", "Foo Limited", "ltd"),
         ("АО Фоо", "Акционерное общество Фоо", "ao"),
+        ("ТОВ Фоо", "Товариство з обмеженою відповідальністю Фоо", "ooo"),  # Ukrainian
+        ("TOV Foo", "ООО Фоо", "ooo"),  # one code across languages
+        ("ВАТ Фоо", "ОАО Фоо", "oao"),
     ],
 )
 def test_legal_forms_abbreviated_and_in_full_share_one_code(

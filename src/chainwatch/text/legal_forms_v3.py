@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from rigour.names.org_types import extract_org_types, remove_org_types
@@ -68,12 +69,19 @@ _CODE_ALIASES = {
     "disticltd": "ltd",
     "kft.": "kft",
     "sdnbhd": "bhd",
+    # one code per form across languages: the Ukrainian and Belarusian names of the forms
+    # that Russian calls OOO and OAO
+    "tov": "ooo",
+    "taa": "ooo",
+    "vat": "oao",
+    "aat": "oao",
 }
 _FAMILY_OVERRIDES = {"ab": "jsc", "pt": "llc", "pc": "llc", "nl": "jsc", "co": "co"}
 
 
 def _code(raw: str) -> str:
-    code = re.sub(r"[^\w]+", "", raw.casefold())
+    """An ASCII code for rigour's compare form (rigour writes a few in Cyrillic: ват, таа)."""
+    code = re.sub(r"[^0-9a-z]+", "", anyascii(raw).casefold())
     return _CODE_ALIASES.get(code, code)
 
 
