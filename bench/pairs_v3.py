@@ -33,9 +33,11 @@ Matches (label 1), category = group + "_" + relation:
 The relation of a name pair (:func:`relation`) is decided by plain token comparison:
 ``script`` (one side written in a non-Latin script), ``short`` (one side a single word, the
 other several: acronyms, brands, nicknames), ``spelling`` (every word has a counterpart at
-ratio ≥ 80, or the words left over resemble each other), ``partial`` (words added on one side
-only), ``translation`` (each side keeps a word resembling none of the other's leftovers:
-"Bank Melli Iran" / "National Bank of Iran", renamings, translations). Translations are
+ratio ≥ 80, or the words left over resemble each other: ratio ≥ 60 or a prefix),
+``partial`` (words added on one side only), ``translation`` (each side keeps a word
+resembling none of the other's leftovers — "Bank Melli Iran" / "National Bank of Iran",
+renamings, translations — or one side does while less than half of a side's words have a
+counterpart: "KHAN, Mustafa Hajji Muhammad" / "SHAHJI, Ahmad"). Translations are
 reported as their own categories, not dropped.
 
 Non-matches (label 0):
@@ -201,7 +203,10 @@ def relation(name1: str, name2: str) -> str:
         return "partial"
     alone1 = [a for a in left1 if not any(_resembles(a, b) for b in left2)]
     alone2 = [b for b in left2 if not any(_resembles(a, b) for a in left1)]
-    return "translation" if alone1 and alone2 else "spelling"
+    if alone1 and alone2:
+        return "translation"
+    matched = min(1 - len(left1) / len(k1), 1 - len(left2) / len(k2))
+    return "translation" if (alone1 or alone2) and matched < 0.5 else "spelling"
 
 
 #: Legal-form words of one family: "Ltd" and "Limited" agree, "Inc." and "GmbH" do not.
@@ -645,15 +650,12 @@ def sec_negatives(
 # -- the whole set ----------------------------------------------------------------------------
 
 
-def build(
-    shared: Path, *, records: Sequence[Record] | None = None, sec_limit: int | None = None
-) -> tuple[list[dict[str, str]], dict[str, object]]:
-    """All pairs as CSV rows (with their split) and a summary of how they were made.
-
-    `records` (default: :func:`load_records`) and `sec_limit` (the first SEC names only)
-    let a test build a smaller set by the same rules."""
-    rng = random.Random(SEED)
-    records = load_records(shared) if records is None else records
+def split_groups(
+    records: Sequence[Record], rng: random.Random
+) -> tuple[Parties, Parties, list[tuple[str, str]], list[Pair]]:
+    """The parties (same entry id, passport links, equal plain names of two words or more),
+    the split groups (parties joined by the hard negatives they make, up to SPLIT_GROUP_MAX
+    entries), the UN/OFAC links and the hard negatives themselves."""
     parties = Parties()
     for r in records:
         parties.find(r.entry.entry_id)
@@ -666,13 +668,6 @@ def build(
         if len(key.split()) >= 2:
             other = first_by_key.setdefault((r.entry.entity_type, key), r.entry.entry_id)
             parties.union(other, r.entry.entry_id)
-    eval_only = {r.entry.entry_id for r in records if r.feed == "os2026"}
-
-    sec_file = shared / "negatives" / "sec_company_tickers-2024-05.json"
-    sec_rows = json.loads(sec_file.read_text())
-    sec = [(str(row["cik_str"]), row["title"]) for row in sec_rows.values()][:sec_limit]
-    sec_pairs, sec_listed = sec_negatives([r for r in records if full_index_feed(r.feed)], sec)
-
     negatives = [
         *shared_word_negatives(records, parties, rng),
         *family_name_negatives(records, parties, rng),
@@ -683,6 +678,37 @@ def build(
     groups = parties.copy()
     for p in negatives:
         groups.union(p.entry1, p.entry2, max_size=SPLIT_GROUP_MAX)
+    return parties, groups, links, negatives
+
+
+def entry_splits(shared: Path) -> dict[str, str]:
+    """train or eval for every entry id of the lists, exactly as :func:`build` splits them
+    (the OpenSanctions entries: eval)."""
+    records = load_records(shared)
+    _, groups, _, _ = split_groups(records, random.Random(SEED))
+    return {
+        r.entry.entry_id: "eval" if r.feed == "os2026" else split_of(groups.find(r.entry.entry_id))
+        for r in records
+    }
+
+
+def build(
+    shared: Path, *, records: Sequence[Record] | None = None, sec_limit: int | None = None
+) -> tuple[list[dict[str, str]], dict[str, object]]:
+    """All pairs as CSV rows (with their split) and a summary of how they were made.
+
+    `records` (default: :func:`load_records`) and `sec_limit` (the first SEC names only)
+    let a test build a smaller set by the same rules."""
+    rng = random.Random(SEED)
+    records = load_records(shared) if records is None else records
+    _, groups, links, negatives = split_groups(records, rng)
+    eval_only = {r.entry.entry_id for r in records if r.feed == "os2026"}
+
+    sec_file = shared / "negatives" / "sec_company_tickers-2024-05.json"
+    sec_rows = json.loads(sec_file.read_text())
+    sec = [(str(row["cik_str"]), row["title"]) for row in sec_rows.values()][:sec_limit]
+    sec_pairs, sec_listed = sec_negatives([r for r in records if full_index_feed(r.feed)], sec)
+
     pairs: list[Pair] = [
         *alias_pairs(records),
         *cross_pairs(records, links),

@@ -31,6 +31,8 @@ def test_relation_of_two_names() -> None:
     assert pv.relation("Khouzestan Oxin Steel", "Oxin Steel Co") == "partial"
     assert pv.relation("Bank Melli Iran", "National Bank of Iran") == "translation"
     assert pv.relation("Dongguan Oasis Shoes", "Dongguan Lvzhou Shoes") == "translation"
+    assert pv.relation("KHAN, Mustafa Hajji Muhammad", "SHAHJI, Ahmad") == "translation"
+    assert pv.relation("SLEWA, Roodi", "SLAIWAH, Rudi") == "spelling"
 
 
 def test_really_listed_needs_equal_keys_and_agreeing_legal_forms() -> None:
