@@ -8,8 +8,8 @@ Every pair is scored with ``score_pair`` (the anchor: the better of both directi
 chainwatch). Prints, per pair kind (company, person):
 
 * precision, recall, F1 at each matcher's default threshold and ROC-AUC (NumPy), over all
-  pairs and without the ``*_translation`` categories (translations and renamings, which no
-  name comparison relates);
+  pairs and without the ``*_translation`` and ``*_short`` categories (translations,
+  renamings, acronyms and nicknames, which no spelling comparison relates);
 * per category: the pairs and the share each matcher puts at or above its threshold (recall
   for matches, false-positive rate for non-matches);
 * per matcher and category, the false negatives and false positives with their count and the
@@ -113,7 +113,7 @@ def main() -> None:
     say("scoring time: " + ", ".join(f"{n} {timing[n]:.1f} s" for n in names))
 
     kinds = sorted({r["kind"] for r in rows})
-    translation = np.array([r["category"].endswith("_translation") for r in rows])
+    unrelated = np.array([r["category"].endswith(("_translation", "_short")) for r in rows])
     say()
     say(
         "| kind | pairs (matches) | matcher | threshold | precision | recall | F1 | ROC-AUC "
@@ -125,7 +125,7 @@ def main() -> None:
         for name in names:
             t = threshold(name)
             s = evaluate(labels[mask], scores[name][mask], t)
-            keep = mask & ~translation
+            keep = mask & ~unrelated
             s2 = evaluate(labels[keep], scores[name][keep], t)
             say(
                 f"| {kind} | {s.n:,} ({s.positives:,}) | {name} | {t:.2f} | {s.precision:.3f} "
