@@ -117,7 +117,7 @@ def main() -> None:
     say()
     say(
         "| kind | pairs (matches) | matcher | threshold | precision | recall | F1 | ROC-AUC "
-        "| F1 without translations |"
+        "| F1 / ROC-AUC without translations and short forms |"
     )
     say("|---|---|---|---|---|---|---|---|---|")
     for kind in kinds:
@@ -129,7 +129,7 @@ def main() -> None:
             s2 = evaluate(labels[keep], scores[name][keep], t)
             say(
                 f"| {kind} | {s.n:,} ({s.positives:,}) | {name} | {t:.2f} | {s.precision:.3f} "
-                f"| {s.recall:.3f} | {s.f1:.3f} | {s.auc:.3f} | {s2.f1:.3f} |"
+                f"| {s.recall:.3f} | {s.f1:.3f} | {s.auc:.3f} | {s2.f1:.3f} / {s2.auc:.3f} |"
             )
 
     say()
