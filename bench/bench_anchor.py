@@ -32,6 +32,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,6 +68,13 @@ def score_all(
     scorer: Callable[[str, str, str], float], rows: Sequence[dict[str, str]]
 ) -> np.ndarray:
     return np.array([scorer(r["name1"], r["name2"], r["kind"]) for r in rows], dtype=float)
+
+
+def _pair_scorer(matcher: Any) -> Callable[[str, str, str], float]:
+    def score(a: str, b: str, _kind: str) -> float:
+        return float(matcher.score_pair(a, b)[0])
+
+    return score
 
 
 def main() -> None:
@@ -106,7 +114,7 @@ def main() -> None:
         matcher = chainwatch_matcher(name, entries)
         built = time.perf_counter() - start
         start = time.perf_counter()
-        scores[name] = score_all(lambda a, b, _k, m=matcher: m.score_pair(a, b)[0], rows)
+        scores[name] = score_all(_pair_scorer(matcher), rows)
         timing[name] = time.perf_counter() - start
         say(f"{name}: index over {len(entries):,} entries built in {built:.1f} s")
     names = list(scores)
@@ -158,8 +166,8 @@ def main() -> None:
             ("false positives", ~labels & predicted),
         ):
             by_category: dict[tuple[str, str], list[int]] = defaultdict(list)
-            for i in np.flatnonzero(wrong):
-                by_category[(rows[i]["kind"], rows[i]["category"])].append(int(i))
+            for j in np.flatnonzero(wrong).tolist():
+                by_category[(rows[j]["kind"], rows[j]["category"])].append(j)
             total = int(wrong.sum())
             say()
             say(f"### {name}: {total:,} {what}")

@@ -153,8 +153,9 @@ def main() -> None:
                 for choice, _, _ in found
             )
             anchor_rows[(kind, noise_kind)].append(hit)
-        n = sum(len(v) for v in anchor_rows.values())
-        print(f"{ANCHOR_NAME}: {n} sampled queries in {time.perf_counter() - start:.1f} s")
+        sampled_count = sum(len(v) for v in anchor_rows.values())
+        elapsed = time.perf_counter() - start
+        print(f"{ANCHOR_NAME}: {sampled_count} sampled queries in {elapsed:.1f} s")
 
     names = list(results)
     print()
@@ -175,12 +176,12 @@ def main() -> None:
         anchor_cell = f"{sum(sampled) / len(sampled):.0%} of {len(sampled)}" if sampled else "-"
         cells = " | ".join(cell(n, idx) for n in names)
         print(f"| {kind} | {noise_kind} | {len(idx)} | {cells} | {anchor_cell} |")
-    for kind in ("company", "person", None):
-        idx = [i for i, q in enumerate(queries) if kind is None or q[0] == kind]
-        sampled = [h for (k, _), v in anchor_rows.items() if kind is None or k == kind for h in v]
+    for which in ("company", "person", None):
+        idx = [i for i, q in enumerate(queries) if which is None or q[0] == which]
+        sampled = [h for (k, _), v in anchor_rows.items() if which in (None, k) for h in v]
         anchor_cell = f"{sum(sampled) / len(sampled):.0%} of {len(sampled)}" if sampled else "-"
         cells = " | ".join(cell(n, idx) for n in names)
-        print(f"| **{kind or 'all'}** | all | {len(idx)} | {cells} | {anchor_cell} |")
+        print(f"| **{which or 'all'}** | all | {len(idx)} | {cells} | {anchor_cell} |")
     print()
     for name in names:
         hit_all = sum(h for h, _ in results[name]) / len(queries)

@@ -56,9 +56,10 @@ class Anchor:
         from nomenklatura.matching import get_algorithm
 
         self._model = model
-        self._algorithm = get_algorithm("logic-v2")
-        if self._algorithm is None:
+        algorithm = get_algorithm("logic-v2")
+        if algorithm is None:
             raise RuntimeError("nomenklatura has no logic-v2")
+        self._algorithm = algorithm
         self._config = self._algorithm.default_config()
         self._ids = itertools.count()
 
@@ -71,14 +72,14 @@ class Anchor:
     def score_pair(self, name1: str, name2: str, kind: str = "company") -> tuple[float, str]:
         """The better of the two directions' scores, and the name feature's explanation."""
         schema = "Person" if kind == "person" else "Company"
-        best = (0.0, "")
+        best: tuple[float, str] = (0.0, "")
         for a, b in ((name1, name2), (name2, name1)):
             result = self._algorithm.compare(
                 self._entity(schema, a), self._entity(schema, b), self._config
             )
             if result.score > best[0] or not best[1]:
                 detail = result.explanations.get("name_match")
-                best = (float(result.score), detail.detail if detail else "")
+                best = (float(result.score), str(detail.detail or "") if detail else "")
         return best
 
 

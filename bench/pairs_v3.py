@@ -290,11 +290,11 @@ def load_records(shared: Path, *, opensanctions: bool = True) -> list[Record]:
         os_file = shared / "opensanctions" / "targets.simple-ukraine-war-2026-03.csv"
         if os_file.exists():
             sources.append(("os2026", os_file, None, None))
-    records = []
-    for feed, path, fmt, mapping in sources:
+    records: list[Record] = []
+    for feed, path, adapter, mapping_file in sources:
         if not path.exists():
             continue
-        parsed = parse_feed(path, fmt, mapping) if fmt else parse_feed(path)
+        parsed = parse_feed(path, adapter, mapping_file) if adapter else parse_feed(path)
         records.extend(
             Record(feed, e) for e in parsed.entries if e.entity_type in ("company", "person")
         )
