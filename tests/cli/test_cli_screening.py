@@ -172,3 +172,26 @@ def test_batch_on_two_processes_equals_one(env: dict[str, str], tmp_path: Path) 
         outputs.append(out.read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
     assert outputs[0].count("\n") > 1200
+
+
+def test_algorithm_option_selects_a_registered_version(env: dict[str, str], tmp_path: Path) -> None:
+    for algorithm in ("chainwatch-v2", "chainwatch-v3"):
+        result = runner.invoke(
+            app, ["screen", "Hikvision", "--algorithm", algorithm, "--json"], env=env
+        )
+        assert result.exit_code == 0, result.output
+        hits = json.loads(result.output)
+        assert hits and {h["algorithm"] for h in hits} == {algorithm}
+    path = tmp_path / "parties.csv"
+    path.write_text("name,dob,nationality\nHikvision,,\n")
+    out = tmp_path / "hits.csv"
+    result = runner.invoke(
+        app,
+        ["screen", "--file", str(path), "--out", str(out), "--algorithm", "chainwatch-v3"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows and {r["algorithm"] for r in rows} == {"chainwatch-v3"}
+    unknown = runner.invoke(app, ["screen", "Hikvision", "--algorithm", "chainwatch-v0"], env=env)
+    assert unknown.exit_code != 0 and "chainwatch-v2" in unknown.output

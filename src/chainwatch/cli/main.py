@@ -14,7 +14,14 @@ from chainwatch.cli import output
 from chainwatch.cli.output import emit_json, note
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query
-from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
+from chainwatch.screening.registry import ALGORITHMS, DEFAULT_ALGORITHM_NAME
+
+AlgorithmOption = Annotated[
+    str,
+    typer.Option(
+        help=f"Scoring algorithm: {', '.join(ALGORITHMS)} (default {DEFAULT_ALGORITHM_NAME})."
+    ),
+]
 
 app = typer.Typer(
     help="Export-control and sanctions screening, exposure and resilience.",
@@ -403,8 +410,16 @@ def screen(
     name: Annotated[str | None, typer.Argument(help="Name to screen.")] = None,
     country: Annotated[str, typer.Option(help="Country of the party (code or name).")] = "",
     lists: Annotated[str, typer.Option(help="Only these lists, e.g. EL,SDN.")] = "",
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = DEFAULT_THRESHOLD,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Default: the algorithm's own (0.80)."),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="Hits per party at most.")] = 10,
+    algorithm: AlgorithmOption = DEFAULT_ALGORITHM_NAME,
+    dob: Annotated[
+        str, typer.Option("--dob", help="Date of birth of a person (YYYY[-MM[-DD]]).")
+    ] = "",
+    nationality: Annotated[str, typer.Option(help="Nationality of a person (code or name).")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON.")] = False,
     fail_on_hit: Annotated[
         bool,
@@ -477,7 +492,9 @@ def screen(
     try:
         if file is not None and name:
             raise ChainwatchError("give a NAME or --file, not both")
-        screener = Screener(_store(db))
+        screener = Screener(_store(db), algorithm=algorithm)
+        if threshold is None:
+            threshold = screener.default_threshold
         if file is not None:
             any_hit = _screen_file(
                 screener,
@@ -509,7 +526,9 @@ def screen(
             raise ChainwatchError("--out and --out-format are for --file")
         if not name:
             raise ChainwatchError("give a NAME to screen, or --file")
-        query = Query(name=name, country=country, lists=wanted)
+        query = Query(
+            name=name, country=country, lists=wanted, birth_date=dob, nationality=nationality
+        )
         matches = screener.screen(query, threshold=threshold, limit=limit)
     except ChainwatchError as exc:
         _fail(exc)
@@ -599,8 +618,12 @@ def _screen_file(
 @app.command("eval")
 def evaluate(
     pairs: Annotated[Path, typer.Argument(help="CSV: case_group,schema,name1,name2,is_match")],
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = DEFAULT_THRESHOLD,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Default: the algorithm's own (0.80)."),
+    ] = None,
     worst: Annotated[int, typer.Option(help="How many worst errors to list.")] = 10,
+    algorithm: AlgorithmOption = DEFAULT_ALGORITHM_NAME,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -610,7 +633,10 @@ def evaluate(
 
     try:
         labelled = read_pairs(pairs)
-        matcher = Screener(_store(db)).matcher()
+        screener = Screener(_store(db), algorithm=algorithm)
+        if threshold is None:
+            threshold = screener.default_threshold
+        matcher = screener.matcher()
         report = evaluate_pairs(matcher, labelled, threshold)
     except ChainwatchError as exc:
         _fail(exc)

@@ -33,6 +33,7 @@ from chainwatch.lists.reading import label
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import Address, EntityType, Identifier, ListEntry, ParsedFeed
 from chainwatch.text.countries import to_iso2
+from chainwatch.text.spreadsheets import check_xlsx
 
 FORMAT = "au-dfat"
 FEED = "au"
@@ -125,6 +126,7 @@ def parse(path: Path, *, feed: str | None = None) -> ParsedFeed:
     import openpyxl  # an edge dependency: only needed for XLSX input
 
     file = label(path)
+    check_xlsx(path, label=file)  # a zip bomb is refused before openpyxl unpacks it
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -83,6 +83,7 @@ from chainwatch.lists.reading import CsvFile, label, load_json, logical_name
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import Address, EntityType, Identifier, ListEntry, ParsedFeed
 from chainwatch.text.countries import to_iso2
+from chainwatch.text.spreadsheets import check_xlsx
 
 FORMAT = "custom"
 ENTITY_TYPES: tuple[EntityType, ...] = ("company", "person", "vessel", "aircraft", "unknown")
@@ -365,6 +366,7 @@ def _xlsx_records(path: Path, mapping: ListMapping) -> Iterator[tuple[int, Any]]
     import openpyxl  # an edge dependency: only needed for XLSX input
 
     file = label(path)
+    check_xlsx(path, label=file)  # a zip bomb is refused before openpyxl unpacks it
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

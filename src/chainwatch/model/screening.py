@@ -17,6 +17,8 @@ class Query:
     address: str = ""
     identifiers: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()  # restrict to these list codes (EL, SDN ...); empty: all
+    birth_date: str = ""  # of a person: YYYY, YYYY-MM or YYYY-MM-DD (chainwatch-v3 reads it)
+    nationality: str = ""  # of a person: ISO alpha-2 or a country name (chainwatch-v3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from chainwatch.model.network import (
 )
 from chainwatch.network.bom import find_cycle
 from chainwatch.network.covered import OuiRegistry, oui_registry_from_rows
+from chainwatch.text.spreadsheets import check_xlsx
 
 TABLES = (
     "items",
@@ -176,6 +177,7 @@ def read_xlsx(path: str | Path) -> dict[str, Table]:
     file = Path(path)
     if not file.exists():
         raise InputError("file not found", file=str(file))
+    check_xlsx(file)  # a zip bomb is refused before openpyxl unpacks it
     try:
         wb = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a bad file

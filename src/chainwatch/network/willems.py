@@ -49,6 +49,7 @@ from chainwatch.model.network import (
     SupplyNetwork,
 )
 from chainwatch.network.bom import topological_order
+from chainwatch.text.spreadsheets import check_xlsx
 
 CITATION = (
     "Willems, S. P. (2008). Real-World Multiechelon Supply Chains Used for Inventory "
@@ -308,6 +309,7 @@ def load_willems_xlsx(
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=str(path))
+    check_xlsx(path)  # a zip bomb is refused before openpyxl unpacks it
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
 

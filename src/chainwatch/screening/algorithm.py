@@ -109,6 +109,11 @@ class Matcher:
         self.config = config
         self._local = threading.local()
 
+    @property
+    def algorithm_name(self) -> str:
+        """The registry name of this matcher's algorithm (``chainwatch.screening.registry``)."""
+        return self.config.name
+
     # -- query preparation ------------------------------------------------------------------
 
     def _prepare(self, name: str) -> list[_QueryForm]:

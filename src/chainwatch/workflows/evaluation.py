@@ -11,7 +11,7 @@ from pathlib import Path
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import Query
-from chainwatch.screening.algorithm import Matcher
+from chainwatch.screening.registry import MatcherProtocol
 from chainwatch.text.normalize import name_forms
 from chainwatch.text.spreadsheets import csv_row, csv_uncell
 
@@ -107,7 +107,9 @@ def read_pairs(path: Path) -> list[LabelledPair]:
     return pairs
 
 
-def evaluate_pairs(matcher: Matcher, pairs: Sequence[LabelledPair], threshold: float) -> EvalReport:
+def evaluate_pairs(
+    matcher: MatcherProtocol, pairs: Sequence[LabelledPair], threshold: float
+) -> EvalReport:
     """Score every pair; errors sorted worst first (highest-scored false positives etc.)."""
     report = EvalReport(threshold=threshold, n=len(pairs), true_positives=0)
     for pair in pairs:
@@ -234,7 +236,7 @@ def written_variant(name: str, rng: random.Random) -> str:
 def build_labelled_pairs(
     entries: Sequence[ListEntry],
     negatives: Sequence[str],
-    matcher: Matcher,
+    matcher: MatcherProtocol,
     *,
     seed: int = 7,
     max_per_group: int = 3000,

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,14 +20,15 @@ from chainwatch.engine.local import map_chunks
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Match, Query
 from chainwatch.network.scenario import PartyScreener
-from chainwatch.screening.algorithm import (
-    ALGORITHMS,
-    DEFAULT_ALGORITHM,
-    DEFAULT_THRESHOLD,
-    AlgorithmConfig,
-    Matcher,
+from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
+from chainwatch.screening.registry import (
+    DEFAULT_ALGORITHM_NAME,
+    AlgorithmSpec,
+    MatcherProtocol,
+    build_index,
+    make_matcher,
+    spec,
 )
-from chainwatch.screening.index import ScreeningIndex
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.text.spreadsheets import csv_dict
 from chainwatch.workflows.counterparties import Counterparty, read_counterparties
@@ -96,24 +98,31 @@ def _cache_dir() -> Path:
     return Path(os.environ.get("CHAINWATCH_CACHE", user_cache_dir("chainwatch", appauthor=False)))
 
 
-_MEMORY: dict[str, ScreeningIndex] = {}
+_MEMORY: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 
 def load_index(
-    store: ListStore, snapshot: Snapshot, *, use_disk_cache: bool = True
-) -> ScreeningIndex:
-    """The screening index of `snapshot`: from memory, from the disk cache, or built anew.
+    store: ListStore,
+    snapshot: Snapshot,
+    *,
+    use_disk_cache: bool = True,
+    algorithm: str = DEFAULT_ALGORITHM_NAME,
+) -> Any:
+    """The screening index of `snapshot` for `algorithm` (each version builds its own index):
+    from memory, from the disk cache, or built anew.
 
-    The disk cache is keyed by snapshot hash and chainwatch version, written atomically, and
-    only ever read back for the same key, so a stale index is never used.
+    The disk cache is keyed by algorithm, snapshot hash and chainwatch version, written
+    atomically, and only ever read back for the same key, so a stale index is never used.
+    One index per algorithm stays in memory.
     """
-    key = f"{snapshot.content_hash[:32]}-{_code_fingerprint()}"
+    index_type = spec(algorithm).index_type
+    key = f"{algorithm}-{snapshot.content_hash[:32]}-{_code_fingerprint()}"
     with _LOCK:
         if key in _MEMORY:
             return _MEMORY[key]
         path = _cache_dir() / f"index-{key}.pickle"
-        index: ScreeningIndex | None = None
+        index: Any = None
         if use_disk_cache and path.exists():
             import gc
 
@@ -121,14 +130,14 @@ def load_index(
             try:
                 with path.open("rb") as fh:
                     loaded = pickle.load(fh)
-                if isinstance(loaded, ScreeningIndex) and loaded.snapshot == snapshot.content_hash:
+                if isinstance(loaded, index_type) and loaded.snapshot == snapshot.content_hash:
                     index = loaded
             except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
                 index = None
             finally:
                 gc.enable()
         if index is None:
-            index = ScreeningIndex(snapshot_entries(store, snapshot), snapshot.content_hash)
+            index = build_index(algorithm, snapshot_entries(store, snapshot), snapshot.content_hash)
             if use_disk_cache:
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,31 +147,34 @@ def load_index(
                     stale = sorted(
                         path.parent.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime
                     )
-                    for old in stale[:-3]:  # keep the three most recent indexes
+                    for old in stale[:-4]:  # keep the four most recent indexes
                         old.unlink(missing_ok=True)
                 except OSError:
                     pass  # a cache that cannot be written only costs time
-        _MEMORY.clear()
+        for other in [k for k in _MEMORY if k.startswith(f"{algorithm}-")]:
+            del _MEMORY[other]
         _MEMORY[key] = index
         return index
 
 
 @dataclass
 class Screener:
-    """Screens against the active snapshot of a store with a named algorithm."""
+    """Screens against the active snapshot of a store with a named algorithm
+    (:mod:`chainwatch.screening.registry`)."""
 
     store: ListStore
-    algorithm: str = DEFAULT_ALGORITHM.name
+    algorithm: str = DEFAULT_ALGORITHM_NAME
 
     def __post_init__(self) -> None:
-        if self.algorithm not in ALGORITHMS:
-            raise ChainwatchError(
-                f"unknown algorithm {self.algorithm!r}; known: {', '.join(ALGORITHMS)}"
-            )
+        spec(self.algorithm)  # an unknown name fails here, naming the known ones
 
     @property
-    def config(self) -> AlgorithmConfig:
-        return ALGORITHMS[self.algorithm]
+    def spec(self) -> AlgorithmSpec:
+        return spec(self.algorithm)
+
+    @property
+    def default_threshold(self) -> float:
+        return self.spec.default_threshold
 
     def snapshot(self) -> Snapshot:
         snapshot = self.store.active()
@@ -173,8 +185,9 @@ class Screener:
             )
         return snapshot
 
-    def matcher(self) -> Matcher:
-        return Matcher(load_index(self.store, self.snapshot()), self.config)
+    def matcher(self) -> MatcherProtocol:
+        index = load_index(self.store, self.snapshot(), algorithm=self.algorithm)
+        return make_matcher(self.algorithm, index)
 
     def screen(
         self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
@@ -210,7 +223,7 @@ class Screener:
             _BATCH = None
 
 
-_BATCH: tuple[Matcher, float, int] | None = None  # set for the forked batch workers
+_BATCH: tuple[MatcherProtocol, float, int] | None = None  # set for the forked batch workers
 
 
 def _screen_chunk(parties: Sequence[Counterparty]) -> list[list[Match]]:

@@ -1,0 +1,156 @@
+"""The registry of screening algorithms: one place that knows every released version.
+
+An algorithm version is a name plus everything that shapes its scores: how the index is built
+from the list entries, how a matcher scores queries against that index, and the threshold it is
+calibrated for. Callers (workflows, the CLI, the API, the benchmarks) reach matchers only
+through this module, so that a version is chosen by name (``--algorithm chainwatch-v3``) and
+an older one stays selectable and reproducible next to a newer one:
+
+>>> spec = ALGORITHMS["chainwatch-v2"]
+>>> spec.default_threshold
+0.8
+
+``DEFAULT_ALGORITHM_NAME`` is what screening uses when nothing is asked for; it changes only
+when a new version meets its acceptance (docs/screening.md §7 keeps the history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chainwatch.model.errors import ChainwatchError
+from chainwatch.model.lists import ListEntry
+from chainwatch.model.screening import FeatureScore, Match, Query
+
+
+class IndexProtocol(Protocol):
+    """What every algorithm's index offers its callers (the entries it was built from)."""
+
+    entries: tuple[ListEntry, ...]
+    snapshot: str
+
+
+class MatcherProtocol(Protocol):
+    """What every algorithm's matcher offers: screening a query against the index, and
+    scoring a pair of names (``chainwatch eval``, the benchmarks)."""
+
+    @property
+    def algorithm_name(self) -> str:
+        """The registry name of the algorithm this matcher implements."""
+        ...
+
+    def screen(self, query: Query, threshold: float = ..., limit: int = ...) -> list[Match]:
+        """Matches of `query` scoring at least `threshold`, best first, at most `limit`."""
+        ...
+
+    def score_pair(self, name1: str, name2: str) -> tuple[float, tuple[FeatureScore, ...]]:
+        """The score of two names against each other, with its features."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AlgorithmSpec:
+    """One algorithm version: how to build its index and its matcher, and its threshold.
+
+    `build_index(entries, snapshot)` returns the index; `make_matcher(index)` a matcher over
+    it. The index of one version is never handed to another version's matcher:
+    :func:`make_matcher` checks `index_type`.
+    """
+
+    name: str
+    description: str
+    default_threshold: float
+    index_type: type[Any]
+    build_index: Callable[[Sequence[ListEntry], str], Any]
+    make_matcher: Callable[[Any], MatcherProtocol]
+
+
+def _build_v2(entries: Sequence[ListEntry], snapshot: str) -> Any:
+    from chainwatch.screening.index import ScreeningIndex
+
+    return ScreeningIndex(entries, snapshot)
+
+
+def _matcher_v2(index: Any) -> MatcherProtocol:
+    from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, Matcher
+
+    return Matcher(index, DEFAULT_ALGORITHM)
+
+
+def _build_v3(entries: Sequence[ListEntry], snapshot: str) -> Any:
+    from chainwatch.screening.v3 import V3Index
+
+    return V3Index(entries, snapshot)
+
+
+def _matcher_v3(index: Any) -> MatcherProtocol:
+    from chainwatch.screening.v3 import V3Matcher
+
+    return V3Matcher(index)
+
+
+def _index_types() -> tuple[type, type]:
+    from chainwatch.screening.index import ScreeningIndex
+    from chainwatch.screening.v3 import V3Index
+
+    return ScreeningIndex, V3Index
+
+
+_V2_INDEX, _V3_INDEX = _index_types()
+
+ALGORITHMS: dict[str, AlgorithmSpec] = {
+    "chainwatch-v2": AlgorithmSpec(
+        name="chainwatch-v2",
+        description="weighted token alignment, RapidFuzz typo and Metaphone matches "
+        "(released; scores frozen)",
+        default_threshold=0.80,
+        index_type=_V2_INDEX,
+        build_index=_build_v2,
+        make_matcher=_matcher_v2,
+    ),
+    "chainwatch-v3": AlgorithmSpec(
+        name="chainwatch-v3",
+        description="Damerau-Levenshtein token similarity with exact retrieval of similar "
+        "vocabulary, safe-bound pruning, fitted feature table",
+        default_threshold=0.80,
+        index_type=_V3_INDEX,
+        build_index=_build_v3,
+        make_matcher=_matcher_v3,
+    ),
+}
+
+DEFAULT_ALGORITHM_NAME = "chainwatch-v2"
+
+
+def spec(name: str) -> AlgorithmSpec:
+    """The registered algorithm called `name`; a ChainwatchError names the known ones."""
+    try:
+        return ALGORITHMS[name]
+    except KeyError:
+        raise ChainwatchError(
+            f"unknown algorithm {name!r}; known: {', '.join(ALGORITHMS)}"
+        ) from None
+
+
+def build_index(name: str, entries: Sequence[ListEntry], snapshot: str = "") -> Any:
+    """The index algorithm `name` screens against, built over `entries` of `snapshot`."""
+    return spec(name).build_index(entries, snapshot)
+
+
+def make_matcher(name: str, index: Any) -> MatcherProtocol:
+    """A matcher of algorithm `name` over `index` (built by :func:`build_index` for the same
+    algorithm)."""
+    algorithm = spec(name)
+    if not isinstance(index, algorithm.index_type):
+        raise ChainwatchError(
+            f"{name} needs an index of type {algorithm.index_type.__name__}, "
+            f"got {type(index).__name__}"
+        )
+    return algorithm.make_matcher(index)
+
+
+def default_threshold(name: str) -> float:
+    """The threshold algorithm `name` is calibrated for."""
+    return spec(name).default_threshold
