@@ -356,6 +356,7 @@ def screen_file_streaming(
         "chunk_size": chunk_size,
         "format": fmt,
     }
+    settings = json.loads(json.dumps(settings))  # as the state file holds them (tuples: lists)
     partial, state_path = partial_paths(out)
     start = _resume_point(state_path, partial, settings, out) if resume else None
     source = open_source(path, columns, encoding=encoding, sheet=sheet, lines=lines)
