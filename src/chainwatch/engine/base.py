@@ -128,20 +128,25 @@ class Engine(ABC):
 
     @final
     def map_items(
-        self, function: Callable[[Sequence[T]], list[R]], items: Sequence[T], chunk_size: int
+        self,
+        function: Callable[..., list[R]],
+        items: Sequence[Any],
+        chunk_size: int,
+        shared: Shared | None = None,
     ) -> Iterator[R]:
         """The results of `function` over `items`, flat, in order (the ``mapper`` shape that
         :mod:`chainwatch.resilience` takes)."""
-        for results in self.map_chunks(function, chunked(items, chunk_size)):
+        for results in self.map_chunks(function, chunked(items, chunk_size), shared):
             yield from results
 
-    def mapper(self, parts_per_worker: int = 4) -> Callable[[Any, Any], Iterator[Any]]:
-        """A ``mapper(function, items)`` that cuts `items` into about `parts_per_worker`
-        chunks per worker (small enough to balance, big enough to amortise a task)."""
+    def mapper(self, parts_per_worker: int = 4) -> Callable[..., Iterator[Any]]:
+        """A ``mapper(function, items, shared=None)`` that cuts `items` into about
+        `parts_per_worker` chunks per worker (small enough to balance, big enough to amortise
+        a task)."""
 
-        def mapper(function: Any, items: Any) -> Iterator[Any]:
+        def mapper(function: Any, items: Any, shared: Shared | None = None) -> Iterator[Any]:
             size = max(1, len(items) // (parts_per_worker * max(self.workers, 1)) + 1)
-            return self.map_items(function, items, size)
+            return self.map_items(function, items, size, shared)
 
         return mapper
 

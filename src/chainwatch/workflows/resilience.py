@@ -405,7 +405,11 @@ def run_stockpile_plan(
     return out
 
 
-def _mapper(workers: int) -> Any:
+def _mapper(workers: int, engine: Any = None) -> Any:
+    if engine is not None:  # a chainwatch.engine.base.Engine: local pool or Dask
+        from chainwatch.workflows.resilience_engine import engine_mapper
+
+        return engine_mapper(engine)
     if workers <= 1:
         return None
     from chainwatch.engine.local import map_chunks
@@ -427,8 +431,14 @@ def run_sweep(
     params: ResilienceParams,
     chart_dir: Path | None = None,
     top: int = 20,
+    engine: Any = None,
 ) -> dict[str, Any]:
-    result = sweep(problem, horizon_days=params.horizon_days, ttr_quantile=params.ttr_quantile)
+    result = sweep(
+        problem,
+        horizon_days=params.horizon_days,
+        ttr_quantile=params.ttr_quantile,
+        mapper=_mapper(1, engine),
+    )
     out = result.as_dict()
     if chart_dir is not None:
         chart_dir.mkdir(parents=True, exist_ok=True)
@@ -463,9 +473,11 @@ def run_monte_carlo(
     risk: RiskParams | None = None,
     workers: int = 1,
     model: DesignationModel | None = None,
+    engine: Any = None,
 ) -> dict[str, Any]:
     """Monte Carlo of the lost margin (plain or importance sampling), with the standard
-    errors of the mean, P95 and ES95; ``workers`` processes over independent groups.
+    errors of the mean, P95 and ES95; ``workers`` processes (or `engine`, a
+    :class:`chainwatch.engine.base.Engine`) over independent groups.
     ``model`` (e.g. estimated from the lists' history) replaces the uniform probability."""
     risk = risk or RiskParams()
     problem = risk.apply(problem)
@@ -483,7 +495,12 @@ def run_monte_carlo(
             dm.no_country,
         )
     mc = monte_carlo(
-        problem, model=dm, n_samples=samples, seed=seed, scheme=scheme, mapper=_mapper(workers)
+        problem,
+        model=dm,
+        n_samples=samples,
+        seed=seed,
+        scheme=scheme,
+        mapper=_mapper(workers, engine),
     )
     out: dict[str, Any] = mc.as_dict()
     out["assumptions"] = list(out["assumptions"]) + _assumptions(risk.assumptions())
