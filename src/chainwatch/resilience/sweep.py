@@ -148,7 +148,9 @@ def sweep(
         )
         for u, tts, ttr_days, pi, lost in raw
     ]
-    results.sort(key=lambda r: (-r.lost_margin, r.tts_days, r.name))
+    # equal up to solver noise (warm starts differ between processes): ranked as ties, by TTS
+    # then name, so a sweep on several workers ranks like one on one process
+    results.sort(key=lambda r: (-round(r.lost_margin, 6), round(r.tts_days, 9), r.name))
     extra = (
         Assumption("sweep.horizon_days", horizon_days, "upper bound on time-to-survive"),
         Assumption(
