@@ -177,3 +177,55 @@ def test_a_killed_screening_worker_costs_only_its_chunk(
     assert [[(m.entry_id, m.score) for m in ms] for ms in got] == [
         [(m.entry_id, m.score) for m in ms] for ms in expected
     ]
+
+
+def test_a_bad_row_names_file_row_field_and_leaves_nothing(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,country\n" + "Acme Ltd,US\n" * 60 + ",US\n", encoding="utf-8")
+    out = tmp_path / "hits.csv"
+    with open_engine("local", workers=1) as inline, pytest.raises(InputError) as caught:
+        screen_file_streaming(
+            Screener(world["store"]), bad, out, engine=inline, threshold=0.8, chunk_size=25
+        )
+    assert "bad.csv" in str(caught.value) and "row 62" in str(caught.value)
+    assert "empty name" in str(caught.value) and "name" in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def _write_inputs(tmp_path: Path) -> list[Path]:
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [["Kunde", "Name 1", "Land"], ["100234", "Müller Maschinenbau GmbH", "DE"]]
+    rows += [[str(200000 + i), f"Société Générale {i}", "FR"] for i in range(30)]
+    latin = tmp_path / "kna1.csv"
+    latin.write_bytes(("\n\n" + "\n".join(";".join(r) for r in rows) + "\n").encode("cp1252"))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for r in rows:
+        sheet.append(r)
+    xlsx = tmp_path / "kna1.xlsx"
+    book.save(xlsx)
+    parquet = tmp_path / "kna1.parquet"
+    pq.write_table(pa.table({h: [r[i] for r in rows[1:]] for i, h in enumerate(rows[0])}), parquet)
+    return [latin, xlsx, parquet]
+
+
+def test_the_streaming_reader_reads_like_the_in_memory_one(tmp_path: Path) -> None:
+    from chainwatch.workflows.counterparties import ColumnMap, read_counterparty_file
+    from chainwatch.workflows.streaming import open_source
+
+    columns = ColumnMap(name="Name 1", reference="Kunde")
+    for path in _write_inputs(tmp_path):
+        whole = read_counterparty_file(path, columns)
+        source = open_source(path, columns)
+        assert list(source.parties()) == whole.parties, path.name
+        assert (source.encoding, source.delimiter, source.note) == (
+            whole.encoding,
+            whole.delimiter,
+            whole.note,
+        ), path.name

@@ -18,7 +18,9 @@ point, the counts so far, the input's SHA-256 and every setting that shapes the 
 algorithm, threshold, limit, lists, columns, chunk size, format). ``resume=True`` checks them,
 cuts the output back to the recorded length (a chunk half-written when the run died goes),
 skips the finished chunks without screening them, and appends the rest. A finished run renames
-``OUT.partial`` to ``OUT`` and removes the state file, so ``OUT`` is never half-written.
+``OUT.partial`` to ``OUT`` and removes the state file, so ``OUT`` is never half-written. A bad
+row (file, row and field named) removes both: the file has to change, and a changed file
+cannot be resumed.
 """
 
 from __future__ import annotations
@@ -427,6 +429,11 @@ def screen_file_streaming(
                 )
                 if progress is not None:
                     progress.advance(len(parties))
+    except InputError:
+        # a bad row: the file must change before a new run, so there is nothing to resume
+        partial.unlink(missing_ok=True)
+        state_path.unlink(missing_ok=True)
+        raise
     finally:
         if source.close is not None:
             source.close()
