@@ -53,13 +53,15 @@ class DaskEngine(Engine):
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int = 2) -> None:
+    def __init__(
+        self, scheduler: str | None = None, workers: int = 2, *, timeout: str = CONNECT_TIMEOUT
+    ) -> None:
         distributed = _distributed()
         self.scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
         self._cluster: Any = None
         try:
             if self.scheduler:
-                self._client = distributed.Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+                self._client = distributed.Client(self.scheduler, timeout=timeout)
             else:
                 self._cluster = distributed.LocalCluster(
                     n_workers=max(workers, 1),
