@@ -17,13 +17,15 @@ time to first result (the first chunk of hits on disk), and the peak resident me
 snapshot; its index is in the disk cache before the runs (a first ``screen NAME``), as on a
 machine that screens every night.
 
-Run: ``nice .venv/bin/python bench/bench_batch_scale.py --n 100000 [--modes inline,local2,dask2]``
+Run: ``nice .venv/bin/python bench/bench_batch_scale.py --sizes 100000,1000000``
+(``--modes inline,local2,dask2`` by default)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import platform
@@ -185,7 +187,9 @@ def run_mode(mode: str, counterparties: Path, out: Path, env: dict[str, str]) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
-    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument(
+        "--sizes", default="100000", help="counterparties per file, comma-separated (one run each)"
+    )
     parser.add_argument("--modes", default="inline,local2,dask2")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -211,9 +215,6 @@ def main() -> None:
     )
     sec_file = args.shared / "negatives" / "sec_company_tickers-2024-05.json"
     sec = sorted({row["title"] for row in json.loads(sec_file.read_text()).values()})
-    counterparties = work / f"counterparties-{args.n}.csv"
-    if not counterparties.exists():
-        generate(counterparties, args.n, sec, listed)
     warm = subprocess.run(
         [sys.executable, "-c", CLI, "--quiet", "screen", "Hikvision"],
         env=env,
@@ -221,30 +222,35 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )
     assert warm.returncode in (0, 3), "index warm-up failed"
-    load = os.getloadavg()
-    results = []
-    for mode in args.modes.split(","):
-        result = run_mode(mode, counterparties, work / f"hits-{mode}-{args.n}.csv", env)
-        print(json.dumps(result), flush=True)
-        results.append(result)
-    outputs = {r["mode"]: (work / f"hits-{r['mode']}-{args.n}.csv").read_bytes() for r in results}
-    same = len(set(outputs.values())) == 1
-    summary = {
+    summary: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()}-core {cpu_model()}, Python {platform.python_version()}",
-        "load_average_before": [round(x, 2) for x in load],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "n": args.n,
         "sec_names": len(sec),
         "listed_names": len(listed),
-        "identical_outputs": same,
-        "results": results,
+        "runs": [],
     }
+    different = []
+    for n in (int(x) for x in args.sizes.split(",")):
+        counterparties = work / f"counterparties-{n}.csv"
+        if not counterparties.exists():
+            generate(counterparties, n, sec, listed)
+        digests = set()
+        for mode in args.modes.split(","):
+            load = os.getloadavg()
+            out = work / f"hits-{mode}-{n}.csv"
+            result = run_mode(mode, counterparties, out, env)
+            result["load_average"] = [round(x, 2) for x in (*load, *os.getloadavg())]
+            digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
+            print(json.dumps(result), flush=True)
+            summary["runs"].append(result)
+        if len(digests) != 1:
+            different.append(n)
+    summary["identical_outputs"] = not different
     print(json.dumps(summary, indent=1))
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1))
-    if not same:
-        raise SystemExit("the engines wrote different hits")
+    if different:
+        raise SystemExit(f"the engines wrote different hits for {different} counterparties")
 
 
 if __name__ == "__main__":
