@@ -229,3 +229,29 @@ def test_the_streaming_reader_reads_like_the_in_memory_one(tmp_path: Path) -> No
             whole.delimiter,
             whole.note,
         ), path.name
+
+
+@pytest.mark.postgres
+def test_dask_workers_open_a_postgresql_store_themselves(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    from conftest import fresh_store_url
+
+    with fresh_store_url("postgres", tmp_path) as url:
+        store = store_for(url)
+        load_path(store, FIXTURES / "csl" / "consolidated-sample.csv")
+        texts = []
+        with open_engine("local", workers=1) as inline:
+            for engine in (inline, world["cluster"]):
+                out = tmp_path / f"hits-{engine.name}.csv"
+                screen_file_streaming(
+                    Screener(store),
+                    world["parties"],
+                    out,
+                    engine=engine,
+                    threshold=0.8,
+                    chunk_size=60,
+                )
+                texts.append(out.read_text(encoding="utf-8"))
+        store.engine.dispose()
+    assert texts[0] == texts[1] and texts[0].count("\n") > 300
