@@ -157,18 +157,21 @@ def _open_csv(path: Path, columns: ColumnMap, encoding: str | None, total: int |
                 row=state["records"] + 1,
             ) from None
 
-    rows = records()
-    return _source(
-        path,
-        columns,
-        rows,
-        total,
-        codec=codec,
-        delimiter=delimiter,
-        note=note,
-        close=text.close,
-        encoding=codec.replace("-sig", ""),
-    )
+    try:
+        return _source(
+            path,
+            columns,
+            records(),
+            total,
+            codec=codec,
+            delimiter=delimiter,
+            note=note,
+            close=text.close,
+            encoding=codec.replace("-sig", ""),
+        )
+    except BaseException:
+        text.close()
+        raise
 
 
 def _source(
@@ -236,11 +239,29 @@ def open_source(
             workbook = load_workbook(path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise InputError(f"not a readable XLSX workbook: {exc}", file=str(path)) from exc
-        chosen = choose_sheet(workbook, sheet, path)
-        cells = ([_cell_text(v) for v in values] for values in chosen.iter_rows(values_only=True))
-        return _source(
-            path, columns, cells, chosen.max_row, title=str(chosen.title), close=workbook.close
-        )
+        try:
+            chosen = choose_sheet(workbook, sheet, path)
+
+            def cells() -> Iterator[list[str]]:
+                try:
+                    for values in chosen.iter_rows(values_only=True):
+                        yield [_cell_text(v) for v in values]
+                except (zipfile.BadZipFile, KeyError, OSError) as exc:
+                    raise InputError(
+                        f"not a readable XLSX workbook: {exc}", file=str(path)
+                    ) from exc
+
+            return _source(
+                path,
+                columns,
+                cells(),
+                chosen.max_row,
+                title=str(chosen.title),
+                close=workbook.close,
+            )
+        except BaseException:
+            workbook.close()
+            raise
     if suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
