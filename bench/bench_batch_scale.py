@@ -107,6 +107,18 @@ def _hwm_mb(pid: int) -> tuple[str, float] | None:
     return None
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of one process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
 def _pss_mb(pid: int) -> float | None:
     """Proportional set size: pages shared with other processes (a forked worker's
     copy-on-write index) counted in shares, so the sum over a tree is its real footprint."""
@@ -125,6 +137,7 @@ def run_mode(mode: str, counterparties: Path, out: Path, env: dict[str, str]) ->
     partial = out.with_name(out.name + ".partial")
     peaks: dict[int, tuple[str, float]] = {}
     pss: dict[int, float] = {}
+    cpu_of: dict[int, float] = {}
     pss_total = [0.0]
     first: list[float] = []
     import resource
@@ -143,6 +156,7 @@ def run_mode(mode: str, counterparties: Path, out: Path, env: dict[str, str]) ->
                 got = _hwm_mb(pid)
                 if got is not None and "python" in got[0] and "resource_tracker" not in got[0]:
                     peaks[pid] = (got[0], max(got[1], peaks.get(pid, ("", 0.0))[1]))
+                    cpu_of[pid] = _cpu_seconds(pid) or cpu_of.get(pid, 0.0)
                     if tick % 10 == 0:
                         share = _pss_mb(pid) or 0.0
                         pss[pid] = max(share, pss.get(pid, 0.0))
@@ -167,10 +181,10 @@ def run_mode(mode: str, counterparties: Path, out: Path, env: dict[str, str]) ->
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     rows = sum(1 for _ in counterparties.open(encoding="utf-8")) - 1
-    by_role: list[tuple[str, float, float]] = []
+    by_role: list[tuple[str, float, float, float]] = []
     for pid, (cmd, mb) in sorted(peaks.items()):
         role = "main" if pid == proc.pid else ("dask worker" if "spawn" in cmd else "worker")
-        by_role.append((role, round(mb), round(pss.get(pid, 0.0))))
+        by_role.append((role, round(mb), round(pss.get(pid, 0.0)), round(cpu_of[pid], 1)))
     return {
         "mode": mode,
         "rows": rows,
@@ -178,7 +192,8 @@ def run_mode(mode: str, counterparties: Path, out: Path, env: dict[str, str]) ->
         "names_per_second": round(rows / elapsed),
         "cpu_seconds": round(cpu, 1),  # of the whole process tree (waited-for processes)
         "first_result_seconds": round(first[0], 2) if first else None,
-        "peak_rss_pss_mb": by_role,  # (process, peak RSS, peak PSS sampled every 0.5 s)
+        # (process, peak RSS MB, peak PSS MB sampled every 0.5 s, CPU s at the last sample)
+        "processes": by_role,
         "peak_tree_pss_mb": round(pss_total[0]),
         "hits_bytes": out.stat().st_size,
     }
