@@ -59,3 +59,47 @@ def test_resume_and_dask_need_a_streamed_file(env: dict[str, str], tmp_path: Pat
         env=env,
     )
     assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_a_killed_run_resumes_to_the_same_file(env: dict[str, str], tmp_path: Path) -> None:
+    """The whole command killed (SIGKILL) mid-run, then `--resume`: the output equals an
+    uninterrupted run's, and the finished chunks were not screened again."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "many.csv"
+    path.write_text("name\n" + "\n".join(f"Hikvision Digital {i}" for i in range(1500)) + "\n")
+    clean, out = tmp_path / "clean.csv", tmp_path / "hits.csv"
+    state = tmp_path / "hits.csv.resume.json"
+    command = [sys.executable, "-c", "from chainwatch.cli.main import main; main()", "--quiet"]
+    command += ["screen", "--file", str(path), "--chunk-size", "25", "--workers", "1"]
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    environment = {**os.environ, **env, "PYTHONPATH": src}
+    args = ["screen", "--file", str(path), "--chunk-size", "25", "--workers", "1"]
+    made = runner.invoke(app, [*args, "--out", str(clean)], env=env)
+    assert made.exit_code == 0, made.output
+    proc = subprocess.Popen([*command, "--out", str(out)], env=environment)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if state.exists() and json.loads(state.read_text())["chunks_done"] >= 3:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = json.loads(state.read_text())["chunks_done"]
+    assert 3 <= done < 60 and not out.exists()
+    loud = [c for c in command if c != "--quiet"]
+    result = subprocess.run(
+        [*loud, "--out", str(out), "--resume"],
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert f"resumed: {done} of 60 chunks were already done" in result.stderr
+    assert out.read_text(encoding="utf-8") == clean.read_text(encoding="utf-8")
+    assert not state.exists()
