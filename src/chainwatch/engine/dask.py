@@ -35,6 +35,7 @@ R = TypeVar("R")
 
 SCHEDULER_ENV = "CHAINWATCH_SCHEDULER"
 CONNECT_TIMEOUT = "15s"
+TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
 def _distributed() -> Any:
@@ -63,14 +64,20 @@ class DaskEngine(Engine):
             if self.scheduler:
                 self._client = distributed.Client(self.scheduler, timeout=timeout)
             else:
-                self._cluster = distributed.LocalCluster(
-                    n_workers=max(workers, 1),
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                import dask
+
+                # The nanny's default MALLOC_TRIM_THRESHOLD_=65536 makes glibc give memory
+                # back on nearly every free: the matcher then ran 3 times slower (CPU) in a
+                # worker than in one process (docs/batch.md). Workers keep glibc's default.
+                with dask.config.set({TRIM_KEY: None}):
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=max(workers, 1),
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 self._client = distributed.Client(self._cluster)
         except (OSError, TimeoutError, RuntimeError) as exc:
             self.close()
