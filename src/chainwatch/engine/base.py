@@ -18,6 +18,7 @@ few hundred bytes.
 
 from __future__ import annotations
 
+import gc
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -65,15 +66,24 @@ def prime(shared: Shared, state: Any) -> None:
             _CACHE.popitem(last=False)
 
 
-def resolve(shared: Shared) -> Any:
+def resolve(shared: Shared, *, freeze: bool = False) -> Any:
     """The state of `shared` in this process: built on first use, then cached (the lock keeps
-    a threaded Dask worker from building it twice)."""
+    a threaded Dask worker from building it twice).
+
+    `freeze` (in a process that only serves the engine): move everything alive after the
+    build into the collector's permanent generation (:func:`gc.freeze`). A screening index is
+    millions of references; every full collection walked them again (0.47 s per collection
+    in a Dask worker, a third of its screening time on 5,000 names).
+    """
     with _CACHE_LOCK:
         key = shared.cache_key
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
         state = shared.build()
+        if freeze:
+            gc.collect()
+            gc.freeze()
         _CACHE[key] = state
         while len(_CACHE) > MAX_CACHED:
             _CACHE.popitem(last=False)
@@ -81,12 +91,16 @@ def resolve(shared: Shared) -> Any:
 
 
 def run_chunk(
-    function: Callable[..., list[R]], chunk: Sequence[Any], shared: Shared | None
+    function: Callable[..., list[R]],
+    chunk: Sequence[Any],
+    shared: Shared | None,
+    freeze: bool = False,
 ) -> list[R]:
-    """What a worker runs: `function(chunk)`, or `function(chunk, state)` with shared state."""
+    """What a worker runs: `function(chunk)`, or `function(chunk, state)` with shared state
+    (`freeze`: see :func:`resolve`)."""
     if shared is None:
         return function(chunk)
-    return function(chunk, resolve(shared))
+    return function(chunk, resolve(shared, freeze=freeze))
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:

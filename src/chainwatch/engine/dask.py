@@ -111,7 +111,7 @@ class DaskEngine(Engine):
                     return
                 number, chunk = item
                 future = self._client.submit(
-                    run_chunk, function, chunk, shared, pure=False, priority=-number
+                    run_chunk, function, chunk, shared, True, pure=False, priority=-number
                 )
                 pending.append((number, future))
 

@@ -15,6 +15,7 @@ at :data:`MAX_ATTEMPTS` breaks in a row is taken to be the cause and the run sto
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -59,7 +60,9 @@ class LocalEngine(Engine):
     def _start(self) -> ProcessPoolExecutor:
         self.close()
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=gc.freeze,  # the inherited index: never walked, never copied by gc
         )
         return self._pool
 
