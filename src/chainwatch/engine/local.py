@@ -80,13 +80,23 @@ class LocalEngine(Engine):
         # (chunk number, chunk, future, pool breaks while in flight)
         pending: deque[tuple[int, Sequence[Any], Future[list[R]], int]] = deque()
 
+        def submit(chunk: Sequence[Any]) -> Future[list[R]]:
+            """The chunk's future; on a pool that broke since the last result, one that
+            fails like the others in flight, so that they are all submitted again."""
+            try:
+                return pool.submit(run_chunk, function, chunk, shared)
+            except BrokenProcessPool as exc:
+                failed: Future[list[R]] = Future()
+                failed.set_exception(exc)
+                return failed
+
         def fill() -> None:
             while len(pending) < window:
                 item = next(source, None)
                 if item is None:
                     return
                 number, chunk = item
-                pending.append((number, chunk, pool.submit(run_chunk, function, chunk, shared), 0))
+                pending.append((number, chunk, submit(chunk), 0))
 
         try:
             fill()
@@ -106,7 +116,7 @@ class LocalEngine(Engine):
                     self.restarts += 1
                     pool = self._start()
                     for n, c, _, b in lost:
-                        pending.append((n, c, pool.submit(run_chunk, function, c, shared), b + 1))
+                        pending.append((n, c, submit(c), b + 1))
                     continue
                 pending.popleft()
                 fill()
