@@ -20,7 +20,7 @@ from tests.service.data import BASE, DJI, HUAWEI, changed, filler, write_entries
 
 from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
-from chainwatch.store.service import counterparty_tokens
+from chainwatch.store.schema import counterparty_tokens
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService, name_tokens
 from chainwatch.workflows.monitor import (

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from chainwatch.store.service import cases, counterparties
+from chainwatch.store.schema import cases, counterparties
 
 SORTS = {
     "newest": (cases.c.id.desc(),),

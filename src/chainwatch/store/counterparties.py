@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query
-from chainwatch.store.service import cases, counterparties, counterparty_tokens
+from chainwatch.store.schema import cases, counterparties, counterparty_tokens
 
 Tokens = Callable[[str], set[str]]
 

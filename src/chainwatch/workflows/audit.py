@@ -28,8 +28,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from chainwatch.store.schema import state
-from chainwatch.store.service import audit_log
+from chainwatch.store.schema import audit_log, state
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"

@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.store.service import api_keys, login_failures, sessions, users
+from chainwatch.store.schema import api_keys, login_failures, sessions, users
 from chainwatch.workflows.audit import AuditLog
 
 

@@ -50,7 +50,7 @@ from chainwatch.store.counterparties import (
     replace_tokens,
 )
 from chainwatch.store.lists import entry_json
-from chainwatch.store.service import case_events, cases
+from chainwatch.store.schema import case_events, cases
 from chainwatch.text.normalize import name_forms
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.screening import match_to_dict

@@ -51,8 +51,7 @@ from chainwatch.model.screening import Match, Query
 from chainwatch.network.scenario import PartyScreener
 from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD, Matcher
 from chainwatch.store.lists import ListStore, Snapshot
-from chainwatch.store.schema import state
-from chainwatch.store.service import alerts, jobs, notifications, results
+from chainwatch.store.schema import alerts, jobs, notifications, results, state
 from chainwatch.store.supersede import publication_day, superseded
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import HIT_LIMIT, CaseService, entry_tokens
