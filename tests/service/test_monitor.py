@@ -23,12 +23,12 @@ from chainwatch.store.lists import ListStore
 from chainwatch.store.schema import counterparty_tokens
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService, name_tokens
-from chainwatch.workflows.monitor import (
+from chainwatch.workflows.live import LiveScreener
+from chainwatch.workflows.notify import Notices
+from chainwatch.workflows.refresh import (
     ALGORITHM_KEY,
     ListSource,
-    LiveScreener,
     Refresher,
-    ServiceState,
     default_parser,
     files_fetcher,
 )
@@ -42,8 +42,8 @@ class Service:
         self.store = ListStore(self.engine)
         self.audit = AuditLog(self.engine)
         self.cases = CaseService(self.engine, self.audit)
-        self.state = ServiceState(self.engine, self.audit)
-        self.refresher = Refresher(self.store, self.cases, self.state, **kwargs)
+        self.notices = Notices(self.engine, self.audit)
+        self.refresher = Refresher(self.store, self.cases, self.notices, self.audit, **kwargs)
 
     def refresh(self, path: Path) -> Any:
         return self.refresher.refresh(
@@ -79,7 +79,7 @@ def test_refresh_rescreens_only_affected_counterparties(db_url: str, tmp_path: P
     assert opened["EL:dji"]["counterparty_id"] == ids[0]
     assert opened["EL:huawei"]["counterparty_id"] == ids[3]
     # the dashboard is told, and the audit log has the list change
-    assert svc.state.notifications()[0]["kind"] == "refresh"
+    assert svc.notices.notifications()[0]["kind"] == "refresh"
     assert "lists.loaded" in [r["action"] for r in svc.audit.records(limit=1000)]
     # nothing new: nothing re-screened
     again = svc.refresh(write_entries(tmp_path / "v2-again.json", v2))
@@ -144,7 +144,7 @@ def test_webhook_is_signed(db_url: str, tmp_path: Path) -> None:
     payload = json.loads(body)
     assert payload["event"] == "lists.refreshed"
     assert payload["new_cases"] == report.new_cases and payload["added"] == 1
-    assert svc.state.notifications()[0]["delivered"] == "204"
+    assert svc.notices.notifications()[0]["delivered"] == "204"
 
 
 def test_failed_refresh_keeps_snapshot_and_alerts(db_url: str, tmp_path: Path) -> None:
@@ -156,7 +156,7 @@ def test_failed_refresh_keeps_snapshot_and_alerts(db_url: str, tmp_path: Path) -
     report = svc.refresh(broken)
     assert report.status == "failed" and "not a chainwatch entries file" in report.message
     assert svc.store.active() == before
-    [alert] = svc.state.alerts()
+    [alert] = svc.notices.alerts()
     assert "list refresh failed" in alert["message"] and before is not None
     assert before.content_hash[:12] in alert["message"]
     missing = svc.refresher.refresh(

@@ -18,17 +18,18 @@ from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService
-from chainwatch.workflows.monitor import Refresher, ServiceState, download_fetcher
+from chainwatch.workflows.notify import Notices
+from chainwatch.workflows.refresh import Refresher, download_fetcher
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
 SOURCES = ["ofac-sdn", "bis-dpl"]
 
 
-def _services(db_url: str) -> tuple[Refresher, ListStore, CaseService, ServiceState]:
+def _services(db_url: str) -> tuple[Refresher, ListStore, CaseService, Notices]:
     engine = open_engine(db_url)
     store, audit = ListStore(engine), AuditLog(engine)
-    cases, state = CaseService(engine, audit), ServiceState(engine, audit)
-    return Refresher(store, cases, state), store, cases, state
+    cases, notices = CaseService(engine, audit), Notices(engine, audit)
+    return Refresher(store, cases, notices, audit), store, cases, notices
 
 
 def test_refresh_downloads_loads_and_survives_a_failing_source(

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -33,8 +32,9 @@ from chainwatch import __version__
 from chainwatch.api.deps import CsrfError, Forbidden, Services
 from chainwatch.api.settings import ServiceSettings
 from chainwatch.model.errors import ChainwatchError
+from chainwatch.store import state as state_store
+from chainwatch.store.engine import Engine, StoreBusy, StoreError
 from chainwatch.store.lists import ListStore
-from chainwatch.store.schema import state
 from chainwatch.text.checks import text_problem
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.auth import AuthError, AuthService
@@ -44,14 +44,15 @@ from chainwatch.workflows.cases import (
     SecondReviewerNeeded,
     StaleDecision,
 )
-from chainwatch.workflows.monitor import (
+from chainwatch.workflows.documents import ResultDocuments
+from chainwatch.workflows.jobs import JobRunner
+from chainwatch.workflows.live import LiveScreener, NoActiveSnapshot
+from chainwatch.workflows.notify import Notices
+from chainwatch.workflows.refresh import (
     Fetcher,
     ListSource,
-    LiveScreener,
-    NoActiveSnapshot,
     Refresher,
     Scheduler,
-    ServiceState,
     default_parser,
     download_fetcher,
     files_fetcher,
@@ -257,14 +258,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def four_eyes(request: Request, exc: SecondReviewerNeeded) -> Response:
         return _error(409, str(exc))
 
-    @app.exception_handler(sa.exc.SQLAlchemyError)
-    async def database_error(request: Request, exc: sa.exc.SQLAlchemyError) -> Response:
+    @app.exception_handler(StoreError)
+    async def database_error(request: Request, exc: StoreError) -> Response:
         reference = uuid.uuid4().hex[:12]
         log.error(
             "database error %s on %s %s: %s", reference, request.method, request.url.path, exc
         )
         return _error(
-            503 if isinstance(exc, sa.exc.OperationalError) else 500,
+            503 if isinstance(exc, StoreBusy) else 500,
             f"the store could not complete the request (reference {reference}); try again or "
             "tell the team",
         )
@@ -354,10 +355,10 @@ def session_secret(settings: ServiceSettings) -> str:
     raise ChainwatchError(f"session secret file {path} holds no secret of 32+ characters")
 
 
-def forget_stored_secret(engine: sa.Engine) -> None:
+def forget_stored_secret(engine: Engine) -> None:
     """Older versions kept the secret in the store: delete it (it signs nothing any more)."""
     with engine.begin() as conn:
-        conn.execute(state.delete().where(state.c.key == "session_secret"))
+        state_store.delete(conn, "session_secret")
 
 
 def fetcher_from_settings(settings: ServiceSettings) -> Fetcher:
@@ -386,7 +387,8 @@ def build_services(
     store = ListStore(engine)
     audit = AuditLog(engine)
     cases = CaseService(engine, audit)
-    service_state = ServiceState(engine, audit)
+    notices = Notices(engine, audit)
+    executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="chainwatch-job")
     live = LiveScreener(
         store,
         settings.max_snapshot_age_hours,
@@ -396,7 +398,8 @@ def build_services(
     refresher = Refresher(
         store,
         cases,
-        service_state,
+        notices,
+        audit,
         threshold=settings.threshold,
         webhook_url=settings.webhook_url,
         webhook_secret=settings.webhook_secret,
@@ -409,11 +412,13 @@ def build_services(
         audit=audit,
         auth=AuthService(engine, audit),
         cases=cases,
-        state=service_state,
+        jobs=JobRunner(engine, executor),
+        notices=notices,
+        results=ResultDocuments(engine, audit),
         live=live,
         refresher=refresher,
         fetcher=fetcher or fetcher_from_settings(settings),
-        executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="chainwatch-job"),
+        executor=executor,
     )
 
 
@@ -429,7 +434,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         svc.live.warm()  # the screening index is built once per worker, here
-        svc.state.fail_orphaned_jobs()  # jobs a killed worker left "running"
+        svc.jobs.fail_orphaned_jobs()  # jobs a killed worker left "running"
         scheduler = None
         if settings.refresh_interval_seconds > 0 and svc.fetcher is not None:
             fetch = svc.fetcher

@@ -144,7 +144,7 @@ def confirm(
 
 
 def _job(svc: Services, job_id: str) -> dict[str, Any]:
-    job = svc.state.job(job_id)
+    job = svc.jobs.job(job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id}")
     return job

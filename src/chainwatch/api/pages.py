@@ -43,7 +43,7 @@ from chainwatch.workflows.exports import (
     tables_xlsx,
 )
 from chainwatch.workflows.lists import diff_snapshots
-from chainwatch.workflows.monitor import NoActiveSnapshot
+from chainwatch.workflows.live import NoActiveSnapshot
 from chainwatch.workflows.results import store_network
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -73,7 +73,7 @@ def render(
         "who": who,
         "csrf": csrf_token(request),
         "freshness": freshness,
-        "alerts": svc.state.alerts() if who is not None else [],
+        "alerts": svc.notices.alerts() if who is not None else [],
     }
     return templates.TemplateResponse(request, name, {**base, **context})
 
@@ -220,7 +220,7 @@ def dashboard(
         result=result,
         error=error,
         counts=svc.cases.counts(),
-        notifications=svc.state.notifications(8),
+        notifications=svc.notices.notifications(8),
     )
 
 
@@ -249,8 +249,8 @@ def networks_page(
 ) -> HTMLResponse:
     """Stored networks; analysts upload networks and run exposure and resilience here."""
     networks = []
-    for item in svc.state.results("network"):
-        found = svc.state.result("network", item["name"])
+    for item in svc.results.results("network"):
+        found = svc.results.result("network", item["name"])
         summary = found["document"].get("summary", {}) if found else {}
         networks.append({**item, "summary": summary})
     return render(request, "networks.html", svc, who, networks=networks, error=error[:2000])
@@ -267,7 +267,7 @@ def network_upload(
     try:
         data = read_network_upload(svc, file)
         store_network(
-            svc.state, _safe_name(name.strip()), data, file.filename or "network.zip", who.name
+            svc.results, _safe_name(name.strip()), data, file.filename or "network.zip", who.name
         )
     except (HTTPException, ChainwatchError) as exc:
         message = exc.detail if isinstance(exc, HTTPException) else str(exc)
@@ -330,11 +330,11 @@ def _results_page(
     request: Request, svc: Services, who: Principal, kind: str, title: str, name: str
 ) -> HTMLResponse:
     """One stored result (the named one, else the newest): its images, figures and tables."""
-    listed = svc.state.results(kind)
+    listed = svc.results.results(kind)
     chosen = name if name and any(r["name"] == name for r in listed) else ""
     if not chosen and listed:
         chosen = listed[0]["name"]
-    latest = svc.state.result(kind, chosen) if chosen else None
+    latest = svc.results.result(kind, chosen) if chosen else None
     return render(
         request,
         "results.html",
@@ -358,7 +358,7 @@ def result_download(
     who: Principal = VIEWER,
 ) -> Response:
     """A stored result's tables: all as one XLSX, or one (`table`) as CSV."""
-    found = svc.state.result(kind, _safe_name(name))
+    found = svc.results.result(kind, _safe_name(name))
     if found is None:
         raise HTTPException(404, f"no {kind} result {name!r}")
     tables = found["document"].get("tables", {}) or {}
@@ -391,7 +391,7 @@ def result_image(
     """One stored picture (PNG or SVG, as the workflow made it), as a download."""
     import base64
 
-    found = svc.state.result(kind, _safe_name(name))
+    found = svc.results.result(kind, _safe_name(name))
     images = (found or {}).get("document", {}).get("images", []) if found else []
     if index >= len(images):
         raise HTTPException(404, "no such image")

@@ -29,14 +29,12 @@ from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.screening.algorithm import DEFAULT_ALGORITHM
 from chainwatch.workflows.auth import Principal
+from chainwatch.workflows.batch_job import run_batch
 from chainwatch.workflows.counterparties import TooManyRows, read_counterparties
+from chainwatch.workflows.documents import RESULT_KINDS
+from chainwatch.workflows.jobs import JobOutcome, Progress
 from chainwatch.workflows.lists import diff_snapshots, snapshot_status
-from chainwatch.workflows.monitor import (
-    RESULT_KINDS,
-    ListSource,
-    default_parser,
-    run_batch,
-)
+from chainwatch.workflows.refresh import ListSource, default_parser
 from chainwatch.workflows.results import (
     ResilienceRequest,
     run_exposure_result,
@@ -133,26 +131,28 @@ def submit_batch(
     """Queue the screening of uploaded counterparties as a background job; its id."""
     shown = Path(filename or "file").name[:100]
     origin = f"upload {shown} by {who.name}"
-    job_id = svc.state.new_job("batch", len(parties), who.name)
+    job_id = svc.jobs.new_job("batch", len(parties), who.name)
     svc.audit.append(
         who.name,
         "batch.uploaded",
         f"job:{job_id}",
         {"file": shown, "rows": len(parties), "snapshot": svc.live.snapshot().content_hash},
     )
-    svc.executor.submit(
-        run_batch,
-        job_id,
-        parties,
-        references,
-        origin,
-        svc.live,
-        svc.cases,
-        svc.state,
-        who.name,
-        svc.settings.threshold,
-        filename=shown,
-    )
+
+    def work(progress: Progress) -> JobOutcome:
+        return run_batch(
+            progress,
+            parties,
+            references,
+            origin,
+            svc.live,
+            svc.cases,
+            who.name,
+            svc.settings.threshold,
+            filename=shown,
+        )
+
+    svc.jobs.start(job_id, work)
     return job_id
 
 
@@ -234,7 +234,7 @@ def read_upload(
 @router.get("/jobs/{job_id}", tags=["screening"])
 def job(job_id: JobIdParam, svc: Svc, who: Principal = VIEWER) -> Any:
     """Status and progress of a background job; its result when done."""
-    found = svc.state.job(job_id)
+    found = svc.jobs.job(job_id)
     if found is None:
         raise HTTPException(404, f"no job {job_id}")
     return found
@@ -311,21 +311,13 @@ def lists_refresh(svc: Svc, who: Principal = ADMIN) -> dict[str, Any]:
     fetcher = svc.fetcher
     if fetcher is None:
         raise HTTPException(409, "no list sources are configured for refresh")
-    job_id = svc.state.new_job("refresh", 1, who.name)
 
-    def work() -> None:
-        svc.state.update_job(job_id, status="running")
+    def work(_progress: Progress) -> JobOutcome:
         report = svc.refresher.refresh(fetcher, default_parser, actor=who.name)
         svc.live.invalidate()
-        svc.state.update_job(
-            job_id,
-            status="failed" if report.status == "failed" else "done",
-            done=1,
-            message=report.message,
-            result=report.as_dict(),
-        )
+        return JobOutcome(report.message, report.as_dict(), failed=report.status == "failed")
 
-    svc.executor.submit(work)
+    job_id = svc.jobs.submit("refresh", 1, who.name, work)
     return {"job_id": job_id, "status": "queued", "status_url": f"/api/v1/jobs/{job_id}"}
 
 
@@ -337,13 +329,13 @@ def list_alerts(
     svc: Svc, include_acknowledged: bool = False, who: Principal = VIEWER
 ) -> list[dict[str, Any]]:
     """Open alerts (failed refreshes ...), newest first."""
-    return svc.state.alerts(include_acknowledged)
+    return svc.notices.alerts(include_acknowledged)
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=Message, tags=["monitoring"])
 def ack_alert(alert_id: IdParam, svc: Svc, who: Principal = ADMIN) -> dict[str, str]:
     """Acknowledge an alert (audited)."""
-    svc.state.acknowledge(alert_id, who.name)
+    svc.notices.acknowledge(alert_id, who.name)
     return {"message": f"alert {alert_id} acknowledged"}
 
 
@@ -354,7 +346,7 @@ def list_notifications(
     who: Principal = VIEWER,
 ) -> list[dict[str, Any]]:
     """What the monitor reported (refreshes, new cases), newest first."""
-    return svc.state.notifications(limit)
+    return svc.notices.notifications(limit)
 
 
 # -- audit -------------------------------------------------------------------------------------
@@ -438,7 +430,7 @@ def revoke_key(key_id: NameParam, svc: Svc, who: Principal = ADMIN) -> dict[str,
 @router.get("/results/{kind}", tags=["results"])
 def list_results(kind: KindParam, svc: Svc, who: Principal = VIEWER) -> list[dict[str, Any]]:
     """Stored results of one kind (network, exposure, resilience), newest first."""
-    return svc.state.results(kind)
+    return svc.results.results(kind)
 
 
 @router.get("/results/{kind}/{name}", tags=["results"])
@@ -446,7 +438,7 @@ def get_result(
     kind: KindParam, name: NameParam, svc: Svc, who: Principal = VIEWER
 ) -> dict[str, Any]:
     """One result document."""
-    found = svc.state.result(kind, _safe_name(name))
+    found = svc.results.result(kind, _safe_name(name))
     if found is None:
         raise HTTPException(404, f"no {kind} result {name!r}")
     return found
@@ -463,7 +455,7 @@ def put_result(
     """Store a result document (what the network and resilience workflows produce)."""
     if kind == "network":
         raise HTTPException(400, "networks are stored by uploading them: POST /api/v1/networks")
-    svc.state.put_result(kind, _safe_name(name), body.document, who.name)
+    svc.results.put_result(kind, _safe_name(name), body.document, who.name)
     return {"message": f"{kind} result {name} stored"}
 
 
@@ -495,7 +487,7 @@ def upload_network(
     problem is a 400 naming `file`, `row` and `field`. Replaces a network of the same name."""
     data = read_network_upload(svc, file)
     summary = store_network(
-        svc.state, _safe_name(name), data, file.filename or "network.zip", who.name
+        svc.results, _safe_name(name), data, file.filename or "network.zip", who.name
     )
     return {"name": name, "summary": summary}
 
@@ -503,13 +495,13 @@ def upload_network(
 @router.get("/networks", tags=["networks"])
 def list_networks(svc: Svc, who: Principal = VIEWER) -> list[dict[str, Any]]:
     """Stored networks, newest first."""
-    return svc.state.results("network")
+    return svc.results.results("network")
 
 
 @router.get("/networks/{name}", tags=["networks"])
 def get_network(name: NameParam, svc: Svc, who: Principal = VIEWER) -> dict[str, Any]:
     """A stored network's counts (the upload itself is not returned)."""
-    found = svc.state.result("network", _safe_name(name))
+    found = svc.results.result("network", _safe_name(name))
     if found is None:
         raise HTTPException(404, f"no network {name!r}")
     found["document"] = _strip_upload(found["document"])
@@ -520,7 +512,7 @@ def exposure_for(svc: Services, name: str, body: ExposureIn, actor: str) -> dict
     screener = svc.live.party_screener(svc.settings.threshold) if body.screen else None
     snapshot = svc.live.snapshot().content_hash if body.screen else ""
     return run_exposure_result(
-        svc.state,
+        svc.results,
         _safe_name(name),
         actor,
         screener=screener,
@@ -547,7 +539,7 @@ def run_exposure(
 
 def start_resilience(svc: Services, name: str, body: ResilienceIn, actor: str) -> str:
     name = _safe_name(name)
-    if svc.state.result("network", name) is None:
+    if svc.results.result("network", name) is None:
         raise HTTPException(404, f"no network {name!r}: upload it first")
     request = ResilienceRequest(
         probability=body.probability,
@@ -559,32 +551,18 @@ def start_resilience(svc: Services, name: str, body: ResilienceIn, actor: str) -
         overrides=dict(body.overrides),
         max_nodes=svc.settings.resilience_max_nodes,
     )
-    job_id = svc.state.new_job("resilience", 1, actor)
 
-    def work() -> None:
-        svc.state.update_job(job_id, status="running", message=f"resilience of {name}")
-        try:
-            result = run_resilience_result(
-                svc.state, name, actor, request, svc.settings.resilience_timeout_seconds
-            )
-        except ChainwatchError as exc:
-            svc.state.update_job(job_id, status="failed", message=str(exc)[:2000], result={})
-            return
-        except Exception as exc:
-            svc.state.update_job(
-                job_id, status="failed", message=f"internal error: {type(exc).__name__}"
-            )
-            raise
-        svc.state.update_job(
-            job_id,
-            status="done",
-            done=1,
-            message=f"resilience of {name} stored",
-            result={"kind": "resilience", "name": name, "summary": result["summary"]},
+    def work(progress: Progress) -> JobOutcome:
+        progress.say(f"resilience of {name}")
+        result = run_resilience_result(
+            svc.results, name, actor, request, svc.settings.resilience_timeout_seconds
+        )
+        return JobOutcome(
+            f"resilience of {name} stored",
+            {"kind": "resilience", "name": name, "summary": result["summary"]},
         )
 
-    svc.executor.submit(work)
-    return job_id
+    return svc.jobs.submit("resilience", 1, actor, work)
 
 
 @router.post("/networks/{name}/resilience", status_code=202, tags=["networks"])

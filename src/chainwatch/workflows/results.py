@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from chainwatch.model.errors import ChainwatchError, InputError
 from chainwatch.model.network import SupplyNetwork
@@ -35,7 +35,15 @@ from chainwatch.network.draw import render
 from chainwatch.network.io import TABLES, load_network
 from chainwatch.network.scenario import PartyScreener
 from chainwatch.text.spreadsheets import check_xlsx
-from chainwatch.workflows.monitor import ServiceState
+
+
+class Documents(Protocol):
+    """Where results are kept (:class:`chainwatch.workflows.documents.ResultDocuments`)."""
+
+    def put_result(self, kind: str, name: str, document: dict[str, Any], actor: str) -> None: ...
+
+    def result(self, kind: str, name: str) -> dict[str, Any] | None: ...
+
 
 MAX_TABLE_ROWS = 2000  # rows of each table kept in a stored result
 MAX_ZIP_MEMBERS = 200
@@ -139,7 +147,7 @@ def network_summary(net: SupplyNetwork) -> dict[str, Any]:
 
 
 def store_network(
-    state: ServiceState, name: str, data: bytes, filename: str, actor: str
+    state: Documents, name: str, data: bytes, filename: str, actor: str
 ) -> dict[str, Any]:
     """Validate an uploaded network completely, then keep it (replacing one of that name)."""
     original = Path(filename).name[:200] or "network"
@@ -159,7 +167,7 @@ def store_network(
 class StoredNetwork:
     """A stored network unpacked into a temporary directory (deleted on exit)."""
 
-    state: ServiceState
+    state: Documents
     name: str
     path: Path = field(init=False)
     network: SupplyNetwork = field(init=False)
@@ -199,7 +207,7 @@ def _cap(tables: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, Any], dict[
 
 
 def run_exposure_result(
-    state: ServiceState,
+    state: Documents,
     name: str,
     actor: str,
     *,
@@ -335,7 +343,7 @@ def _compute_resilience(path: Path, request: ResilienceRequest) -> dict[str, Any
 
 
 def run_resilience_result(
-    state: ServiceState,
+    state: Documents,
     name: str,
     actor: str,
     request: ResilienceRequest,
