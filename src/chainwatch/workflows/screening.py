@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from chainwatch import __version__
 from chainwatch.engine.local import map_chunks
 from chainwatch.model.errors import ChainwatchError
@@ -29,6 +27,7 @@ from chainwatch.screening.registry import (
     make_matcher,
     spec,
 )
+from chainwatch.store.engine import Engine
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.text.spreadsheets import csv_dict
 from chainwatch.workflows.counterparties import Counterparty, read_counterparties
@@ -324,7 +323,7 @@ def database_url(explicit: str | None = None) -> str:
     return default_sqlite_url()
 
 
-def engine_for(url: str) -> sa.Engine:
+def engine_for(url: str) -> Engine:
     from chainwatch.store.engine import open_engine
 
     return open_engine(url)
