@@ -44,8 +44,8 @@ from chainwatch.store.cases import (
 )
 from chainwatch.store.counterparties import (
     affected_ids,
-    counterparty_dict,
-    counterparty_dicts,
+    counterparty,
+    counterparty_page,
     counterparty_queries,
     insert_counterparties,
     replace_tokens,
@@ -158,11 +158,11 @@ class CaseService:
 
     def counterparty(self, counterparty_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            return counterparty_dict(conn, counterparty_id)
+            return counterparty(conn, counterparty_id).as_dict()
 
     def counterparties(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return counterparty_dicts(conn, limit, offset)
+            return [c.as_dict() for c in counterparty_page(conn, limit, offset)]
 
     def queries(self, ids: Iterable[int] | None = None) -> list[tuple[int, Query]]:
         """(id, query) of the given counterparties, or of all of them."""
