@@ -24,15 +24,11 @@ from chainwatch.api.deps import (
     csrf_token,
     services,
 )
-from chainwatch.api.routes import (
-    _safe_name,
-    exposure_for,
-    read_network_upload,
-    screen_party,
-    start_resilience,
-    status_payload,
-)
+from chainwatch.api.params import safe_name
+from chainwatch.api.routes.networks import exposure_for, resilience_job
+from chainwatch.api.routes.screening import screen_party
 from chainwatch.api.schemas import ExposureIn, ResilienceIn, ScreenRequest
+from chainwatch.api.uploads import read_network_upload
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.workflows.auth import AuthError, Principal, TooManyAttempts
 from chainwatch.workflows.exports import (
@@ -45,6 +41,7 @@ from chainwatch.workflows.exports import (
 from chainwatch.workflows.lists import diff_snapshots
 from chainwatch.workflows.live import NoActiveSnapshot
 from chainwatch.workflows.results import store_network
+from chainwatch.workflows.service import status_payload
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -227,7 +224,7 @@ def dashboard(
 @router.get("/lists", response_class=HTMLResponse)
 def lists_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
     """List status, and the diff between the previous snapshot and the active one."""
-    status = status_payload(svc)
+    status = status_payload(svc.store, svc.live)
     snapshots = svc.store.snapshots()
     diff = None
     active = status["active"]
@@ -267,7 +264,7 @@ def network_upload(
     try:
         data = read_network_upload(svc, file)
         store_network(
-            svc.results, _safe_name(name.strip()), data, file.filename or "network.zip", who.name
+            svc.results, safe_name(name.strip()), data, file.filename or "network.zip", who.name
         )
     except (HTTPException, ChainwatchError) as exc:
         message = exc.detail if isinstance(exc, HTTPException) else str(exc)
@@ -288,7 +285,7 @@ def network_exposure(
         designate=[p.strip() for p in designate.split(",") if p.strip()][:200],
     )
     exposure_for(svc, name, body, who.name)
-    return RedirectResponse(f"/exposure?name={_safe_name(name)}", status_code=303)
+    return RedirectResponse(f"/exposure?name={safe_name(name)}", status_code=303)
 
 
 @router.post("/networks/{name}/resilience")
@@ -300,7 +297,7 @@ def network_resilience(
     who: Principal = ANALYST,
 ) -> Response:
     body = ResilienceIn(probability=probability, scenarios=scenarios)
-    job_id = start_resilience(svc, name, body, who.name)
+    job_id = resilience_job(svc, name, body, who.name)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
@@ -358,7 +355,7 @@ def result_download(
     who: Principal = VIEWER,
 ) -> Response:
     """A stored result's tables: all as one XLSX, or one (`table`) as CSV."""
-    found = svc.results.result(kind, _safe_name(name))
+    found = svc.results.result(kind, safe_name(name))
     if found is None:
         raise HTTPException(404, f"no {kind} result {name!r}")
     tables = found["document"].get("tables", {}) or {}
@@ -391,7 +388,7 @@ def result_image(
     """One stored picture (PNG or SVG, as the workflow made it), as a download."""
     import base64
 
-    found = svc.results.result(kind, _safe_name(name))
+    found = svc.results.result(kind, safe_name(name))
     images = (found or {}).get("document", {}).get("images", []) if found else []
     if index >= len(images):
         raise HTTPException(404, "no such image")
