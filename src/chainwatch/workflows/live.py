@@ -18,7 +18,8 @@ from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import Match, Query
 from chainwatch.network.scenario import PartyScreener
-from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD, Matcher
+from chainwatch.screening import registry
+from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.store.supersede import publication_day, superseded
 from chainwatch.workflows.screening import load_index
@@ -49,7 +50,7 @@ class Freshness:
 @dataclass
 class _Live:
     snapshot: Snapshot
-    matcher: Matcher
+    matcher: registry.MatcherProtocol
     entries: dict[str, ListEntry]
 
 
@@ -91,10 +92,11 @@ class LiveScreener:
                     "no list snapshot is active: an admin must load the lists first"
                 )
             if self._live is None or self._live.snapshot.content_hash != snapshot.content_hash:
-                index = load_index(self.store, snapshot)
+                algorithm = registry.DEFAULT_ALGORITHM_NAME
+                index = load_index(self.store, snapshot, algorithm=algorithm)
                 self._live = _Live(
                     snapshot,
-                    Matcher(index, DEFAULT_ALGORITHM),
+                    registry.make_matcher(algorithm, index),
                     {e.entry_id: e for e in index.entries},
                 )
             self._fresh = self._freshness(snapshot)

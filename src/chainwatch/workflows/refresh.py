@@ -38,7 +38,8 @@ from typing import Any, Protocol
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, ParsedFeed
 from chainwatch.model.screening import Match, Query
-from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, DEFAULT_THRESHOLD, Matcher
+from chainwatch.screening import registry
+from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
 from chainwatch.store import state as state_store
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.workflows.cases import HIT_LIMIT, entry_tokens
@@ -348,7 +349,8 @@ class Refresher:
         if current is None:
             return RefreshReport("unchanged", message="no snapshot is active")
         screened = self._screened()
-        new_algorithm = self._state(ALGORITHM_KEY) != DEFAULT_ALGORITHM.name
+        algorithm = registry.DEFAULT_ALGORITHM_NAME  # read now: an upgrade changes it
+        new_algorithm = self._state(ALGORITHM_KEY) != algorithm
         if screened == current.content_hash and not new_algorithm:
             return RefreshReport("unchanged", current.content_hash, screened or "")
         step("diffing")
@@ -373,15 +375,15 @@ class Refresher:
             affected = self.cases.affected(tokens, (change.entry_id for change in changed))
             to_screen = self.cases.queries(affected)
         step(f"re-screening {len(to_screen)} counterparties")
-        index = load_index(self.store, current)
-        matcher = Matcher(index, DEFAULT_ALGORITHM)
+        index = load_index(self.store, current, algorithm=algorithm)
+        matcher = registry.make_matcher(algorithm, index)
         by_id = {e.entry_id: e for e in index.entries}
         new_cases: list[int] = []
         for counterparty_id, query in to_screen:
             matches = matcher.screen(query, threshold=self.threshold, limit=HIT_LIMIT)
             new_cases.extend(self.cases.record_hits(counterparty_id, matches, by_id, actor))
         self._set_screened(current.content_hash)
-        self._set_state(ALGORITHM_KEY, DEFAULT_ALGORITHM.name)
+        self._set_state(ALGORITHM_KEY, algorithm)
         report = RefreshReport(
             "updated",
             current.content_hash,
@@ -399,7 +401,7 @@ class Refresher:
             f"re-screened, {len(new_cases)} new or reopened cases"
         )
         if new_algorithm:
-            message += f" (every counterparty: the algorithm is now {DEFAULT_ALGORITHM.name})"
+            message += f" (every counterparty: the algorithm is now {algorithm})"
         report.message = message
         payload = {"event": "lists.refreshed", "at": now_iso(), **report.as_dict()}
         notification = self.notices.notify("refresh", message, payload)
