@@ -39,13 +39,12 @@ _LOADED: dict[int, object] = {}  # pid -> the SubLp whose model the process's Hi
 
 def _process_highs() -> highspy.Highs:
     """One ``Highs`` object per process (a forked worker makes its own: a solver object
-    inherited from the parent is not shared safely)."""
+    inherited from the parent is not used, nor destroyed, in the child)."""
     pid = os.getpid()
     h = _HIGHS.get(pid)
     if h is None:
         h = _new_highs()
         h.setOptionValue("presolve", "off")  # one-off small LPs: presolve costs more than it saves
-        _HIGHS.clear()
         _HIGHS[pid] = h
     return h
 
@@ -165,7 +164,7 @@ class SubLp:
         self._run()
         return float(self.h.getInfo().objective_function_value)
 
-    def _load(self, t: float) -> None:
+    def _load(self, t: float, guess: bool = True) -> None:
         col_up, row_up = self._bounds(t)
         nd, n_col = len(self.stock), len(col_up)
         cost = np.zeros(n_col)
@@ -190,13 +189,14 @@ class SubLp:
         if status != highspy.HighsStatus.kOk:
             raise SolverError(f"HiGHS refused a component LP: {status}")
         _LOADED[os.getpid()] = self
-        self.h.setBasis(self._start_basis())
+        if guess:
+            self.h.setBasis(self._start_basis())
 
-    def _prepare(self, t: float) -> None:
+    def _prepare(self, t: float, guess: bool = True) -> None:
         """Load the model at ``t``, or, if it is the one loaded, change its bounds to ``t``
         (the basis of the last solve stays: a warm start)."""
         if _LOADED.get(os.getpid()) is not self:
-            self._load(t)
+            self._load(t, guess)
             return
         col_up, row_up = self._bounds(t)
         n_col, nd = len(col_up), len(row_up)
@@ -211,7 +211,7 @@ class SubLp:
         """Lost margin, stock value per unit of every node (minus its row dual: the
         subgradient the L-shaped cuts use) and the optimal basis, started from ``basis``
         (an earlier optimum of this LP at other stock levels) when given."""
-        self._prepare(float(t_days))
+        self._prepare(float(t_days), guess=basis is None)
         if basis is not None:
             self.h.setBasis(basis)
         self._run()

@@ -501,7 +501,11 @@ def plan_stockpile(
        the budget (on the candidate's sample), each validated (expected loss, CVaR) on the
        validation sample.
     """
-    from chainwatch.resilience.benders import benders_stockpile, objective_value
+    from chainwatch.resilience.benders import (
+        benders_stockpile,
+        objective_value,
+        solve_replications,
+    )
     from chainwatch.resilience.sampling import (
         LossEvaluator,
         draw_weighted,
@@ -530,8 +534,15 @@ def plan_stockpile(
     lbs: list[float] = []
     objs: list[float] = []
     for r in range(replications):
-        hz = draw_weighted(units, model, scenarios, scheme="stratified", seed=seeds[r])
-        samples.append(hz)
+        samples.append(draw_weighted(units, model, scenarios, scheme="stratified", seed=seeds[r]))
+    solved = (
+        []
+        if objective == "service"
+        else solve_replications(
+            problem, samples, ev, mapper, objective=objective, level=level, budget=budget
+        )
+    )
+    for r, hz in enumerate(samples):
         if objective == "service":
             assert service_level is not None
             scen = [
@@ -555,9 +566,7 @@ def plan_stockpile(
                 }
             )
         else:
-            res = benders_stockpile(
-                problem, hz, evaluator=ev, objective=objective, level=level, budget=budget
-            )
+            res = solved[r]
             x, val, lb_r, obj_r = (
                 res.extra_stock_units,
                 res.value_per_unit,
@@ -577,6 +586,7 @@ def plan_stockpile(
                     "lp_solves": res.lp_solves,
                     "converged": res.converged,
                     "seconds": res.seconds,
+                    "master_seconds": res.master_seconds,
                 }
             )
         plans.append(x)
