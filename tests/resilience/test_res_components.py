@@ -98,3 +98,21 @@ def test_lshaped_on_component_lps_matches_the_whole_network_lp() -> None:
         by_definition(p, hz, res.extra_stock_units), rel=1e-7, abs=1e-6
     )
     assert float(np.dot(hz.weight, res.losses)) + res.holding_cost == pytest.approx(res.objective)
+
+
+def test_replications_on_two_processes_equal_the_serial_ones() -> None:
+    from chainwatch.engine.local import map_chunks
+    from chainwatch.resilience.benders import solve_replications
+
+    p = assembly_network(3)
+    dm = DesignationModel.uniform(p.suppliers, 0.1)
+    samples = [draw_weighted(p.suppliers, dm, 40, scheme="stratified", seed=s) for s in (1, 2)]
+
+    def mapper(function, items):  # type: ignore[no-untyped-def]
+        return map_chunks(function, items, workers=2, chunk_size=1)
+
+    serial = solve_replications(p, samples, LossEvaluator(p))
+    forked = solve_replications(p, samples, LossEvaluator(p), mapper)
+    for a, b in zip(serial, forked, strict=True):
+        assert b.objective == pytest.approx(a.objective, rel=1e-9)
+        assert b.extra_stock_units == pytest.approx(a.extra_stock_units, rel=1e-6, abs=1e-6)
