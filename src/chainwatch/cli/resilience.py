@@ -187,7 +187,9 @@ def stockpile_cmd(
     previous: Path | None = typer.Option(None, help="the previous plan (plan.csv) to beat"),
     out: Path | None = typer.Option(None, help="folder for plan.csv, orders.csv, plan.xlsx"),
     needed_by: str | None = typer.Option(None, help="date the stock must be in place (ISO)"),
-    workers: int = typer.Option(1, help="processes for the validation's loss evaluations"),
+    workers: int = typer.Option(
+        1, help="processes for the replications and the validation's loss evaluations"
+    ),
     top: int = typer.Option(25, help="plan rows to print (the files hold all)"),
     frontier: int = typer.Option(
         0, help="cost-vs-risk frontier: budgets from 0 to the plan's holding cost (0: none)"
