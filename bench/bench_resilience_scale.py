@@ -36,7 +36,7 @@ from chainwatch.resilience.benders import restrict_stock
 from chainwatch.resilience.lp import PiModel
 from chainwatch.resilience.montecarlo import DesignationModel, monte_carlo
 from chainwatch.resilience.network_adapter import from_network
-from chainwatch.resilience.validation import plan_stockpile
+from chainwatch.resilience.scale_plan import plan_stockpile
 
 print = functools.partial(print, flush=True)
 

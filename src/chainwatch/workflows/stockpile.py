@@ -19,7 +19,8 @@ from chainwatch.resilience import charts
 from chainwatch.resilience.lp import PiModel
 from chainwatch.resilience.montecarlo import DesignationModel, monte_carlo
 from chainwatch.resilience.problem import FloatArray, ResilienceProblem
-from chainwatch.resilience.validation import plan_stockpile, validated_stockpile
+from chainwatch.resilience.scale_plan import plan_stockpile
+from chainwatch.resilience.validation import validated_stockpile
 from chainwatch.workflows.resilience import RiskParams, assumption_rows, workers_mapper
 
 __all__ = ["plan_rows", "read_plan", "run_stockpile", "run_stockpile_plan", "write_plan"]
