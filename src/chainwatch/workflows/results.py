@@ -8,10 +8,11 @@
   live matcher), adds names and what-if designations, runs
   :func:`chainwatch.workflows.network.run_exposure` and stores summary, tables and the SVG
   network picture as an ``exposure`` result.
-* A resilience run (sweep and stockpile of :mod:`chainwatch.workflows.resilience`) runs in a
-  child process with a time limit, so a request cannot run away: on timeout the child is
-  killed and the job fails. It stores the sweep table, the stock plan, the frontier and the
-  SVG charts (exposure bars, survival curves, stockpile frontier) as a ``resilience`` result.
+* A resilience run (sweep of :mod:`chainwatch.workflows.resilience`, stockpile of
+  :mod:`chainwatch.workflows.stockpile`) runs in a child process with a time limit, so a
+  request cannot run away: on timeout the child is killed and the job fails. It stores the
+  sweep table, the stock plan, the frontier and the SVG charts (exposure bars, survival
+  curves, stockpile frontier) as a ``resilience`` result.
 """
 
 from __future__ import annotations
@@ -276,7 +277,8 @@ class ResilienceRequest:
 
 def _compute_resilience(path: Path, request: ResilienceRequest) -> dict[str, Any]:
     from chainwatch.resilience.network_adapter import ResilienceParams, from_network
-    from chainwatch.workflows.resilience import run_stockpile, run_sweep
+    from chainwatch.workflows.resilience import run_sweep
+    from chainwatch.workflows.stockpile import run_stockpile
 
     net = load_network(path)
     size = len(net.items) + len({s.supplier for s in net.sources})
