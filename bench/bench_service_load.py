@@ -273,6 +273,7 @@ def run(args: argparse.Namespace, db_url: str, tmp: Path) -> None:
         "CHAINWATCH_DB": db_url,
         "CHAINWATCH_CACHE": str(tmp / "cache"),
         "CHAINWATCH_SERVICE_SETTINGS": "{}",
+        "PYTHONPATH": str(REPO / "src"),  # the server runs this checkout's code
     }
     server = subprocess.Popen(
         [
