@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "src"), str(REPO)]
+sys.path[:0] = [str(REPO / "src"), str(REPO), str(REPO / "tests")]  # tests: its conftest
 CSL = REPO.parent / "shared" / "data" / "lists" / "us_csl" / "consolidated-2022.csv.gz"
 CLEAN = [
     "Bosch Rexroth AG",
