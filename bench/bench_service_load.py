@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "src"), str(REPO)]
+sys.path[:0] = [str(REPO / "src"), str(REPO), str(REPO / "tests")]  # tests: its conftest
 CSL = REPO.parent / "shared" / "data" / "lists" / "us_csl" / "consolidated-2022.csv.gz"
 CLEAN = [
     "Bosch Rexroth AG",
@@ -273,6 +273,7 @@ def run(args: argparse.Namespace, db_url: str, tmp: Path) -> None:
         "CHAINWATCH_DB": db_url,
         "CHAINWATCH_CACHE": str(tmp / "cache"),
         "CHAINWATCH_SERVICE_SETTINGS": "{}",
+        "PYTHONPATH": str(REPO / "src"),  # the server runs this checkout's code
     }
     server = subprocess.Popen(
         [

@@ -186,7 +186,7 @@ def test_failed_refresh_keeps_snapshot_and_alerts(db_url: str, tmp_path: Path) -
         files_fetcher([ListSource(tmp_path / "nope.json", "entries-json")]), default_parser
     )
     assert missing.status == "failed" and svc.store.active() == before
-    assert svc.store.recent_loads(1)[0]["status"] == "failed"
+    assert svc.store.recent_loads(1)[0].status == "failed"
 
 
 def test_stale_warning(db_url: str, tmp_path: Path) -> None:

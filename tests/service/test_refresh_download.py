@@ -49,7 +49,7 @@ def test_refresh_downloads_loads_and_survives_a_failing_source(
     # the same files again: nothing parsed or loaded, but the check is recorded (freshness)
     again = refresher.refresh(fetch, actor="test")
     assert again.status == "unchanged" and store.active() == snapshot
-    assert store.recent_loads(1)[0]["status"] == "unchanged"
+    assert store.recent_loads(1)[0].status == "unchanged"
 
     # one source fails (404): the snapshot stays, an alert names it
     (root / "ofac" / "downloads" / "sdn.csv").unlink()
@@ -57,7 +57,7 @@ def test_refresh_downloads_loads_and_survives_a_failing_source(
     assert "ofac-sdn" in broken.failed_sources and "404" in broken.failed_sources["ofac-sdn"]
     assert store.active() == snapshot
     assert any("ofac-sdn" in a["message"] for a in state.alerts())
-    assert store.recent_loads(1)[0]["status"] == "failed"
+    assert store.recent_loads(1)[0].status == "failed"
 
     # every source fails: the refresh fails, the snapshot stays
     (root / "dpl" / "dpl.txt").unlink()

@@ -119,8 +119,8 @@ class LiveScreener:
     def _freshness(self, snapshot: Snapshot) -> Freshness:
         last = ""
         for row in self.store.recent_loads(50):
-            if row["status"] in ("loaded", "unchanged"):
-                last = str(row["at"])
+            if row.status in ("loaded", "unchanged"):
+                last = row.at
                 break
         if not last:
             last = snapshot.created_at
