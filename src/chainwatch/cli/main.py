@@ -267,9 +267,7 @@ def lists_status(
             highlight=False,
         )
     elif failed:
-        console.print(
-            f"earlier failed load ({failed[0].at}): {failed[0].message}", highlight=False
-        )
+        console.print(f"earlier failed load ({failed[0].at}): {failed[0].message}", highlight=False)
 
 
 @lists_app.command("snapshots")
