@@ -1,26 +1,637 @@
-"""chainwatch-v3 index and matcher.
+"""chainwatch-v3: exact retrieval of similar vocabulary, safe-bound pruning, a feature table.
 
-TEMPORARY (replaced in the next commits of branch i9a): v3 is chainwatch-v2's index and
-matcher under the name ``chainwatch-v3``, so that the registry and the benchmarks can be wired
-before the v3 core lands.
+* **Normalisation**: :func:`chainwatch.text.normalize_v3.forms_v3` (legal forms in full and
+  abbreviated across languages, ``&``/``and``/``the``, ordinals and number words, exchange
+  suffixes, scripts), then every token plural-folded (``fold_plural``) on both sides, so a
+  corrected "technolgies" meets "technology".
+* **Index** (:class:`V3Index`): the listed forms as rows; token postings (NumPy); token weights
+  from document frequency over entries, generic business words and places damped (v2's word
+  lists); two neighbours joined ("hik vision" -> "hikvision") as extra keys; the deletion
+  neighbourhood of the vocabulary (:class:`~chainwatch.screening.v3_tokens.DeletionIndex`).
+* **Retrieval** (:meth:`V3Matcher._retrieve`): every query token is expanded to *every*
+  vocabulary token within its edit budget, its initial and the joined keys; per listed form
+  the best credit and the most explained weight of each query unit are summed, and a form is
+  dropped only when :func:`~chainwatch.screening.v3_align.name_bound` says it cannot reach the
+  name value a hit needs (no postings budget, no candidate cap). The survivors are scored best
+  bound first and scoring stops when the next bound cannot beat the ``limit``-th score.
+* **Scoring**: the name alignment of :mod:`~chainwatch.screening.v3_align` and the feature
+  table of :mod:`~chainwatch.screening.v3_features`, weights from the version's JSON.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, Matcher
-from chainwatch.screening.index import ScreeningIndex
+import numpy as np
+
+from chainwatch.model.lists import ListEntry
+from chainwatch.model.screening import FeatureScore, Match, Query
+from chainwatch.screening import v3_features as F
+from chainwatch.screening.index import GENERIC_FACTOR, PLACE_FACTOR, damped_words
+from chainwatch.screening.v3_align import Alignment, align
+from chainwatch.screening.v3_tokens import (
+    INITIAL_SIMILARITY,
+    INITIAL_WEIGHT_CAP,
+    JOINED_SIMILARITY,
+    DeletionIndex,
+    IntArray,
+)
+from chainwatch.text.normalize_v3 import FormV3, fold_plural, forms_v3
 
 V3_NAME = "chainwatch-v3"
+DEFAULT_THRESHOLD = 0.80
+# Words of legal forms that normalisation left in the tokens because the form was broken
+# ("Limited Liability Gulfwind", "Joint Stock Helicopter Service Company", "AD Cytrox"): they
+# say nothing about who the party is, so they weigh a tenth of their frequency weight.
+LEGAL_WORD_FACTOR = 0.1
+_SHORT_FORM_WORDS = frozenset(
+    [
+        "joint",
+        "stock",
+        "open",
+        "closed",
+        "public",
+        "private",
+        "limited",
+        "liability",
+        "company",
+        "companies",
+        "co",
+        "ltd",
+        "llc",
+        "inc",
+        "corp",
+        "corporation",
+        "incorporated",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "ooo",
+        "oao",
+        "zao",
+        "pao",
+        "ao",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "rl",
+        "cv",
+        "bhd",
+        "sdn",
+        "pte",
+        "pvt",
+        "gmbh",
+        "ag",
+        "ab",
+        "oy",
+        "bv",
+        "nv",
+        "plc",
+        "spa",
+        "kk",
+        "lp",
+        "llp",
+        "pt",
+        "tov",
+        "tbk",
+        "ad",
+        "ead",
+        "eood",
+        "ood",
+        "sal",
+        "sae",
+        "fze",
+        "fzco",
+        "fzc",
+        "ltda",
+        "cia",
+    ]
+)
 
 
-class V3Index(ScreeningIndex):
-    """The v3 index (for now the v2 index)."""
+def legal_words() -> frozenset[str]:
+    """Words of legal forms, plural-folded (text/legal_forms_v3's vocabulary and the short
+    codes above)."""
+    from chainwatch.text.legal_forms_v3 import form_vocabulary
+
+    return frozenset(fold_plural(w) for w in form_vocabulary() | _SHORT_FORM_WORDS)
 
 
-class V3Matcher(Matcher):
-    """The v3 matcher (for now v2's scoring under the v3 name)."""
+def folded(form: FormV3) -> tuple[str, ...]:
+    """The tokens of `form`, plural-folded."""
+    return tuple(fold_plural(t) for t in form.tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class V3Row:
+    """One normalised form of one listed name."""
+
+    entry: int
+    name: str
+    is_primary: bool
+    form: FormV3
+    tokens: tuple[str, ...]
+    weights: tuple[float, ...]
+
+
+class V3Index:
+    """The chainwatch-v3 index over one snapshot's entries (see the module docstring)."""
+
+    def __init__(self, entries: Sequence[ListEntry], snapshot: str = "") -> None:
+        self.entries: tuple[ListEntry, ...] = tuple(entries)
+        self.snapshot = snapshot
+        places, generic = damped_words()
+        places = frozenset(fold_plural(t) for t in places)
+        generic = frozenset(fold_plural(t) for t in generic)
+        form_words = legal_words()
+        self.entry_countries: list[frozenset[str]] = []
+        raw: list[tuple[int, str, bool, FormV3, tuple[str, ...]]] = []
+        doc_freq: dict[str, int] = defaultdict(int)
+        for position, entry in enumerate(self.entries):
+            countries = {c for c in entry.countries if c}
+            countries.update(a.country for a in entry.addresses if a.country)
+            self.entry_countries.append(frozenset(countries))
+            seen_tokens: set[str] = set()
+            seen_forms: set[tuple[object, ...]] = set()
+            for name in entry.all_names:
+                for form in forms_v3(name):
+                    tokens = folded(form)
+                    key = (tokens, form.legal_forms, form.qualifiers, form.series)
+                    if key in seen_forms:
+                        continue
+                    seen_forms.add(key)
+                    raw.append((position, name, name == entry.name, form, tokens))
+                    seen_tokens.update(tokens)
+            for token in seen_tokens:
+                doc_freq[token] += 1
+        self.entry_count = max(len(self.entries), 1)
+        self.unknown_weight = math.log(self.entry_count + 1.0)
+        self.token_weight: dict[str, float] = {}
+        for token, df in doc_freq.items():
+            weight = math.log((self.entry_count + 1.0) / (df + 0.5))
+            if token in form_words:
+                weight *= LEGAL_WORD_FACTOR
+            elif token in places:
+                weight *= PLACE_FACTOR
+            elif token in generic:
+                weight *= GENERIC_FACTOR
+            elif token.isdigit():
+                weight *= 0.5
+            self.token_weight[token] = max(weight, 0.05)
+        self.vocabulary: tuple[str, ...] = tuple(sorted(self.token_weight))
+        self.token_id = {t: i for i, t in enumerate(self.vocabulary)}
+        self.vocab_weight = np.asarray([self.token_weight[t] for t in self.vocabulary])
+        self.rows: list[V3Row] = []
+        postings: list[list[int]] = [[] for _ in self.vocabulary]
+        joined: dict[str, list[int]] = defaultdict(list)
+        self.joined_weight: dict[str, float] = {}
+        for position, name, primary, form, tokens in raw:
+            weights = tuple(self.token_weight[t] for t in tokens)
+            row = len(self.rows)
+            self.rows.append(V3Row(position, name, primary, form, tokens, weights))
+            for token in set(tokens):
+                postings[self.token_id[token]].append(row)
+            for k in range(len(tokens) - 1):
+                pair_key = tokens[k] + tokens[k + 1]
+                joined[pair_key].append(row)
+                weight = weights[k] + weights[k + 1]
+                self.joined_weight[pair_key] = max(self.joined_weight.get(pair_key, 0.0), weight)
+        self.postings: list[IntArray] = [np.asarray(p, dtype=np.int32) for p in postings]
+        self.joined: dict[str, IntArray] = {
+            k: np.unique(np.asarray(v, dtype=np.int32)) for k, v in joined.items()
+        }
+        self.row_total = np.asarray([sum(r.weights) for r in self.rows])
+        self.row_person = np.asarray(
+            [self.entries[r.entry].entity_type == "person" for r in self.rows], dtype=bool
+        )
+        self.deletions = DeletionIndex(self.vocabulary)
+        self.sources: tuple[str, ...] = tuple(sorted({e.source for e in self.entries}))
+
+    def weight(self, token: str) -> float:
+        """Weight of a listed token; tokens the lists never contain weigh the most."""
+        return self.token_weight.get(token, self.unknown_weight)
+
+
+@dataclass(slots=True)
+class _Unit:
+    """A query unit for retrieval: one token (or two joined) and its candidate postings."""
+
+    positions: tuple[int, ...]
+    rows: list[IntArray]
+    credits: list[float]
+    explained: list[float]
+
+
+@dataclass(slots=True)
+class _QueryForm:
+    form: FormV3
+    tokens: tuple[str, ...]
+    weights: tuple[float, ...]  # what each token loses when unpaired
+    units: list[_Unit]
+    initials: int  # query tokens that are initials
+
+
+class V3Matcher:
+    """Scores queries against a :class:`V3Index` with chainwatch-v3's feature table."""
+
+    accepts_entity_type = True  # score_pair takes the pair kind (bench/bench_anchor.py)
 
     def __init__(self, index: V3Index) -> None:
-        super().__init__(index, replace(DEFAULT_ALGORITHM, name=V3_NAME))
+        self.index = index
+        self.table = F.load_weights(V3_NAME)
+        self._local = threading.local()
+        self._similar: dict[str, list[tuple[int, float]]] = {}
+
+    @property
+    def algorithm_name(self) -> str:
+        """The registry name of this matcher's algorithm."""
+        return V3_NAME
+
+    # -- query preparation ------------------------------------------------------------------
+
+    def similar(self, token: str) -> list[tuple[int, float]]:
+        """(vocabulary id, similarity) of every vocabulary token similar to `token`, itself
+        included when listed (cached)."""
+        found = self._similar.get(token)
+        if found is None:
+            index = self.index
+            found = index.deletions.similar(token)
+            own = index.token_id.get(token)
+            if own is not None:
+                found.append((own, 1.0))
+            if len(self._similar) > 100_000:
+                self._similar.clear()
+            self._similar[token] = found
+        return found
+
+    def query_weight(self, token: str) -> float:
+        """What an unpaired query token loses: its weight when listed; else the lightest of
+        the listed tokens it is most similar to (a typo of a generic word stays generic);
+        else the weight of a word no list holds."""
+        index = self.index
+        if len(token) == 1:
+            return min(index.token_weight.get(token, INITIAL_WEIGHT_CAP), INITIAL_WEIGHT_CAP)
+        if token in index.token_weight:
+            return index.token_weight[token]
+        similar = self.similar(token)
+        if similar:
+            best = max(sim for _, sim in similar)
+            return min(float(index.vocab_weight[i]) for i, sim in similar if sim == best)
+        return index.unknown_weight
+
+    def _prepare(self, name: str) -> list[_QueryForm]:
+        index = self.index
+        out = []
+        for form in forms_v3(name):
+            tokens = folded(form)
+            weights = tuple(self.query_weight(t) for t in tokens)
+            units: list[_Unit] = []
+            initials = 0
+            for i, token in enumerate(tokens):
+                if len(token) == 1:
+                    initials += 1
+                    own = index.token_id.get(token)
+                    if own is not None:  # an initial on both sides
+                        w = float(index.vocab_weight[own])
+                        units.append(_Unit((i,), [index.postings[own]], [w], [w]))
+                    continue
+                unit = _Unit((i,), [], [], [])
+                for token_id, sim in self.similar(token):
+                    w = float(index.vocab_weight[token_id])
+                    unit.rows.append(index.postings[token_id])
+                    unit.credits.append(sim * w)
+                    unit.explained.append(w)
+                initial = index.token_id.get(token[0])
+                if initial is not None:  # "john" against a listed "j"
+                    w = min(float(index.vocab_weight[initial]), INITIAL_WEIGHT_CAP)
+                    unit.rows.append(index.postings[initial])
+                    unit.credits.append(INITIAL_SIMILARITY * w)
+                    unit.explained.append(w)
+                if token in index.joined:  # "hikvision" against a listed "hik vision"
+                    w = index.joined_weight[token]
+                    unit.rows.append(index.joined[token])
+                    unit.credits.append(JOINED_SIMILARITY * w)
+                    unit.explained.append(w)
+                if unit.rows:
+                    units.append(unit)
+            for i in range(len(tokens) - 1):
+                if len(tokens[i]) < 2 or len(tokens[i + 1]) < 2:
+                    continue
+                # "hik vision" against a listed "hikvision", "jin bing" against "jinping"
+                pair = _Unit((i, i + 1), [], [], [])
+                for token_id, sim in self.similar(tokens[i] + tokens[i + 1]):
+                    w = float(index.vocab_weight[token_id])
+                    pair.rows.append(index.postings[token_id])
+                    pair.credits.append(JOINED_SIMILARITY * sim * w)
+                    pair.explained.append(w)
+                if pair.rows:
+                    units.append(pair)
+            out.append(_QueryForm(form, tokens, weights, units, initials))
+        return out
+
+    # -- retrieval ----------------------------------------------------------------------------
+
+    def _scratch(self) -> tuple[np.ndarray, ...]:
+        """Zeroed per-row arrays reused by this thread (each call leaves them zeroed)."""
+        buffers: tuple[np.ndarray, ...] | None = getattr(self._local, "buffers", None)
+        if buffers is None:
+            size = len(self.index.rows)
+            buffers = tuple(np.zeros(size) for _ in range(5))
+            self._local.buffers = buffers
+        return buffers
+
+    def _retrieve(self, query: _QueryForm, min_name: float) -> tuple[IntArray, np.ndarray]:
+        """(rows, name bounds) of the listed forms whose name feature may reach `min_name`."""
+        index = self.index
+        table = self.table
+        credit, explained, touched, unit_credit, unit_explained = self._scratch()
+        unit_rows: list[IntArray] = []
+        rows_of_token: dict[int, list[IntArray]] = defaultdict(list)
+        for unit in query.units:
+            rows = np.concatenate(unit.rows) if len(unit.rows) > 1 else unit.rows[0]
+            if not len(rows):
+                continue
+            sizes = [len(r) for r in unit.rows]
+            np.maximum.at(unit_credit, rows, np.repeat(unit.credits, sizes))
+            np.maximum.at(unit_explained, rows, np.repeat(unit.explained, sizes))
+            unique = np.unique(rows)
+            credit[unique] += unit_credit[unique]
+            explained[unique] += unit_explained[unique]
+            unit_credit[unique] = 0.0
+            unit_explained[unique] = 0.0
+            unit_rows.append(unique)
+            for i in unit.positions:
+                rows_of_token[i].append(unique)
+        if not unit_rows:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        for i, parts in rows_of_token.items():
+            if len(query.tokens[i]) > 1:
+                rows = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+                touched[rows] += query.weights[i]
+        candidates = np.unique(np.concatenate(unit_rows))
+        total_query = sum(w for t, w in zip(query.tokens, query.weights, strict=True) if len(t) > 1)
+        c = credit[candidates] + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
+        e = explained[candidates] + query.initials * INITIAL_WEIGHT_CAP
+        untouched = np.maximum(total_query - touched[candidates], 0.0)
+        listed_loss = np.where(
+            index.row_person[candidates], table.listed_loss_person, table.listed_loss_company
+        )
+        lost = table.query_loss * untouched + listed_loss * np.maximum(
+            index.row_total[candidates] - e, 0.0
+        )
+        bound = np.where(c > 0.0, c / np.maximum(c + lost, 1e-12), 0.0)
+        credit[candidates] = 0.0
+        explained[candidates] = 0.0
+        touched[candidates] = 0.0
+        keep = bound >= min_name - 1e-9
+        return candidates[keep], bound[keep]
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _listed_loss(self, entity_type: str) -> float:
+        t = self.table
+        return t.listed_loss_person if entity_type == "person" else t.listed_loss_company
+
+    def _align(
+        self, query: _QueryForm, tokens: Sequence[str], weights: Sequence[float], entity_type: str
+    ) -> Alignment:
+        return align(
+            query.tokens,
+            query.weights,
+            tokens,
+            weights,
+            self.table.query_loss,
+            self._listed_loss(entity_type),
+        )
+
+    def _form_features(
+        self,
+        q: _QueryForm,
+        c: FormV3,
+        c_tokens: Sequence[str],
+        alignment: Alignment,
+        listed_type: str,
+        is_primary: bool,
+    ) -> list[FeatureScore]:
+        """The name feature and the features of the two name forms."""
+        t = self.table
+        value = alignment.value
+        features = [
+            FeatureScore(
+                "name" if is_primary else "alias",
+                round(value, 4),
+                t.slope * (value - t.midpoint),
+                _explain(alignment),
+            )
+        ]
+        unaligned = len(alignment.unaligned_query) + len(alignment.unaligned_listed)
+        table: list[tuple[str, F.Evidence]] = [
+            ("legal_form_agreement", F.legal_form_agreement(q.form.legal_forms, c.legal_forms)),
+            ("legal_form_conflict", F.legal_form_conflict(q.form.legal_forms, c.legal_forms)),
+            ("legal_form_against_type", F.legal_form_against_type(q.form.legal_forms, listed_type)),
+            ("series_conflict", F.series_conflict(q.form.series, c.series)),
+            ("qualifier_conflict", F.qualifier_conflict(q.form.qualifiers, c.qualifiers)),
+            ("acronym_only", F.acronym_only(alignment.aligned_tokens, unaligned, listed_type)),
+            ("single_word", F.single_word(len(q.tokens), len(c_tokens), len(alignment.pairs))),
+        ]
+        features.extend(_scored(t, table))
+        return features
+
+    def _query_features(self, query: Query, entry: ListEntry, entry_pos: int) -> list[FeatureScore]:
+        """Features of the evidence given with the query (country, identifiers ...)."""
+        countries = self.index.entry_countries[entry_pos]
+        address_forms: list[tuple[frozenset[str], object]] = []
+        q_address: frozenset[str] = frozenset()
+        if query.address and entry.addresses:
+            q_address = _address_tokens(query.address)
+            address_forms = [(_address_tokens(a.full), a) for a in entry.addresses]
+        table: list[tuple[str, F.Evidence]] = [
+            ("country", F.country(query.country, countries)),
+            ("nationality", F.nationality(query.nationality, countries, entry.entity_type)),
+            ("date_of_birth", F.date_of_birth(query.birth_date, entry.dates_of_birth)),
+            ("identifier", F.identifier(query.identifiers, entry.identifiers)),
+            ("address", F.address(q_address, address_forms)),  # type: ignore[arg-type]
+            ("entity_type", F.entity_type(query.entity_type, entry.entity_type)),
+        ]
+        return _scored(self.table, table)
+
+    def max_bonus(self, query: Query) -> float:
+        """The most the query's evidence can add to the name feature's contribution."""
+        names = ["legal_form_agreement"]
+        for given, feature in (
+            (query.country, "country"),
+            (query.nationality, "nationality"),
+            (query.birth_date, "date_of_birth"),
+            (query.identifiers, "identifier"),
+            (query.address, "address"),
+        ):
+            if given:
+                names.append(feature)
+        return self.table.max_bonus(names)
+
+    def min_name(self, query: Query, threshold: float) -> float:
+        """The name value below which no listed name can reach `threshold` for `query`."""
+        t = self.table
+        return max(t.midpoint + (_logit(threshold) - self.max_bonus(query)) / t.slope, 0.0)
+
+    def screen(
+        self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+    ) -> list[Match]:
+        """Matches of `query` scoring at least `threshold`, best first, at most `limit`."""
+        index = self.index
+        t = self.table
+        min_name = self.min_name(query, threshold)
+        bonus = self.max_bonus(query)
+        allowed = set(query.lists) if query.lists else None
+        prepared = self._prepare(query.name)
+        pending: list[tuple[float, int, int]] = []
+        for k, q in enumerate(prepared):
+            rows, bounds = self._retrieve(q, min_name)
+            pending.extend(zip(bounds.tolist(), [k] * len(rows), rows.tolist(), strict=True))
+        pending.sort(key=lambda p: -p[0])
+        best: dict[int, tuple[float, list[FeatureScore], V3Row]] = {}
+        evidence: dict[int, list[FeatureScore]] = {}
+        hits: list[float] = []  # final scores at or above the threshold, one per entry
+        for bound, k, row_id in pending:
+            if len(hits) >= limit:
+                floor = sorted(hits, reverse=True)[limit - 1]
+                if _sigmoid(t.slope * (bound - t.midpoint) + bonus) < floor:
+                    break  # no later form can enter the top `limit`
+            row = index.rows[row_id]
+            if allowed is not None and index.entries[row.entry].source not in allowed:
+                continue
+            scored = self.score_row(query, prepared[k], row_id, min_name, evidence)
+            if scored is None:
+                continue
+            score, features = scored
+            previous = best.get(row.entry)
+            if previous is not None and score <= previous[0]:
+                continue
+            if score >= threshold:
+                if previous is not None and previous[0] >= threshold:
+                    hits.remove(previous[0])
+                hits.append(score)
+            best[row.entry] = (score, features, row)
+        matches = []
+        for entry_pos, (score, features, row) in best.items():
+            entry = index.entries[entry_pos]
+            if score < threshold:
+                continue
+            matches.append(
+                Match(
+                    entry_id=entry.entry_id,
+                    source=entry.source,
+                    listed_name=entry.name,
+                    matched_name=row.name,
+                    score=round(score, 6),
+                    programs=entry.programs,
+                    countries=tuple(sorted(index.entry_countries[entry_pos])),
+                    entity_type=entry.entity_type,
+                    features=tuple(features),
+                    algorithm=V3_NAME,
+                    snapshot=index.snapshot,
+                    listed_in=tuple(v for key, v in entry.extra if key == "listed_in"),
+                )
+            )
+        matches.sort(key=lambda m: (-m.score, m.entry_id))
+        return matches[:limit]
+
+    def score_row(
+        self,
+        query: Query,
+        q: _QueryForm,
+        row_id: int,
+        min_name: float = 0.0,
+        evidence: dict[int, list[FeatureScore]] | None = None,
+    ) -> tuple[float, list[FeatureScore]] | None:
+        """The score and features of one prepared query form against one listed form; None
+        when the name feature is below `min_name`. `evidence` caches the query features per
+        entry."""
+        index = self.index
+        row = index.rows[row_id]
+        entry = index.entries[row.entry]
+        alignment = self._align(q, row.tokens, row.weights, entry.entity_type)
+        if alignment.value < min_name or alignment.value == 0.0:
+            return None
+        features = self._form_features(
+            q, row.form, row.tokens, alignment, entry.entity_type, row.is_primary
+        )
+        cached = evidence.get(row.entry) if evidence is not None else None
+        if cached is None:
+            cached = self._query_features(query, entry, row.entry)
+            if evidence is not None:
+                evidence[row.entry] = cached
+        features += cached
+        return _sigmoid(sum(f.contribution for f in features)), features
+
+    def prepare(self, name: str) -> list[_QueryForm]:
+        """The query forms of `name` (tests compare retrieval with a scan of every row)."""
+        return self._prepare(name)
+
+    def score_pair(
+        self, name1: str, name2: str, entity_type: str = "unknown"
+    ) -> tuple[float, tuple[FeatureScore, ...]]:
+        """Score two names against each other (the name-form features only, with the index's
+        weights): each name as the query against the other as the listed name, the better
+        direction counting. `entity_type` is the pair's kind when known (person pairs forgive
+        extra given names)."""
+        forward = self._score_directed(name1, name2, entity_type)
+        backward = self._score_directed(name2, name1, entity_type)
+        return forward if forward[0] >= backward[0] else backward
+
+    def _score_directed(
+        self, query_name: str, listed_name: str, entity_type: str
+    ) -> tuple[float, tuple[FeatureScore, ...]]:
+        best: tuple[float, tuple[FeatureScore, ...]] = (0.0, ())
+        for q in self._prepare(query_name):
+            for form in forms_v3(listed_name):
+                tokens = folded(form)
+                weights = [self.index.weight(tok) for tok in tokens]
+                alignment = self._align(q, tokens, weights, entity_type)
+                features = self._form_features(q, form, tokens, alignment, entity_type, True)
+                score = _sigmoid(sum(f.contribution for f in features))
+                if score > best[0] or not best[1]:
+                    best = (score, tuple(features))
+        return best
+
+
+def _scored(table: F.WeightTable, rows: list[tuple[str, F.Evidence]]) -> list[FeatureScore]:
+    out = []
+    for name, evidence in rows:
+        if evidence is not None:
+            value, text = evidence
+            out.append(FeatureScore(name, value, value * table.weight(name), text))
+    return out
+
+
+def _explain(alignment: Alignment) -> str:
+    parts = [
+        f"'{q}'='{c}'" if sim == 1.0 else f"'{q}'~'{c}' ({sim:.2f})"
+        for q, c, sim in alignment.pairs
+    ]
+    if alignment.unaligned_query:
+        parts.append("not listed: " + " ".join(alignment.unaligned_query))
+    if alignment.unaligned_listed:
+        parts.append("not in query: " + " ".join(alignment.unaligned_listed))
+    parts.append(f"weight earned {alignment.earned:.1f}, lost {alignment.lost:.1f}")
+    return "; ".join(parts)
+
+
+def _address_tokens(text: str) -> frozenset[str]:
+    forms = forms_v3(text)
+    return frozenset(forms[0].tokens) if forms else frozenset()
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
