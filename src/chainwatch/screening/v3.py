@@ -39,8 +39,11 @@ from chainwatch.screening.v3_tokens import (
     JOINED_SIMILARITY,
     DeletionIndex,
     IntArray,
+    skeleton,
+    token_similarity,
 )
 from chainwatch.text.normalize_v3 import FormV3, fold_plural, forms_v3
+from chainwatch.text.transliteration import romanised_key
 
 V3_NAME = "chainwatch-v3"
 DEFAULT_THRESHOLD = 0.80
@@ -211,6 +214,21 @@ class V3Index:
             [self.entries[r.entry].entity_type == "person" for r in self.rows], dtype=bool
         )
         self.deletions = DeletionIndex(self.vocabulary)
+        romanised: dict[str, list[int]] = defaultdict(list)
+        for token_id, token in enumerate(self.vocabulary):
+            if token.isalpha() and len(token) >= 4:
+                romanised[romanised_key(token)].append(token_id)
+        self.romanised: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in romanised.items()}
+        script_tokens = {t for r in self.rows if r.form.variant == "script" for t in r.tokens}
+        skeletons: dict[str, list[int]] = defaultdict(list)
+        skeletons_script: dict[str, list[int]] = defaultdict(list)
+        for token_id, token in enumerate(self.vocabulary):
+            if token.isalpha() and len(skeleton(token)) >= 3:
+                skeletons[skeleton(token)].append(token_id)
+                if token in script_tokens:
+                    skeletons_script[skeleton(token)].append(token_id)
+        self.skeleton_all = {k: tuple(v) for k, v in skeletons.items()}
+        self.skeleton_script = {k: tuple(v) for k, v in skeletons_script.items()}
         self.sources: tuple[str, ...] = tuple(sorted({e.source for e in self.entries}))
 
     def weight(self, token: str) -> float:
@@ -246,7 +264,7 @@ class V3Matcher:
         self.index = index
         self.table = F.load_weights(V3_NAME)
         self._local = threading.local()
-        self._similar: dict[str, list[tuple[int, float]]] = {}
+        self._similar: dict[tuple[str, bool], list[tuple[int, float]]] = {}
 
     @property
     def algorithm_name(self) -> str:
@@ -255,19 +273,40 @@ class V3Matcher:
 
     # -- query preparation ------------------------------------------------------------------
 
-    def similar(self, token: str) -> list[tuple[int, float]]:
+    def similar(self, token: str, script: bool = False) -> list[tuple[int, float]]:
         """(vocabulary id, similarity) of every vocabulary token similar to `token`, itself
-        included when listed (cached)."""
-        found = self._similar.get(token)
+        included when listed (cached). With `script` (the query was romanised from another
+        script) consonant skeletons count against every listed token, else only against
+        tokens of listed names romanised from another script."""
+        found = self._similar.get((token, script))
         if found is None:
             index = self.index
             found = index.deletions.similar(token)
+            if token.isalpha() and len(token) >= 4:
+                # romanisations of one word beyond the edit budget ("qadhafi" / "kaddafi")
+                seen = {i for i, _ in found}
+                for other_id in index.romanised.get(romanised_key(token), ()):
+                    other = index.vocabulary[other_id]
+                    if other_id not in seen and other != token:
+                        sim = token_similarity(token, other)
+                        if sim > 0.0:
+                            found.append((other_id, sim))
+                            seen.add(other_id)
+            if token.isalpha():
+                seen = {i for i, _ in found}
+                skeletons = index.skeleton_all if script else index.skeleton_script
+                for other_id in skeletons.get(skeleton(token), ()):
+                    other = index.vocabulary[other_id]
+                    if other_id not in seen and other != token:
+                        sim = token_similarity(token, other, True)
+                        if sim > 0.0:
+                            found.append((other_id, sim))
             own = index.token_id.get(token)
             if own is not None:
                 found.append((own, 1.0))
             if len(self._similar) > 100_000:
                 self._similar.clear()
-            self._similar[token] = found
+            self._similar[(token, script)] = found
         return found
 
     def query_weight(self, token: str) -> float:
@@ -290,6 +329,7 @@ class V3Matcher:
         out = []
         for form in forms_v3(name):
             tokens = folded(form)
+            script = form.variant == "script"
             weights = tuple(self.query_weight(t) for t in tokens)
             units: list[_Unit] = []
             initials = 0
@@ -302,7 +342,7 @@ class V3Matcher:
                         units.append(_Unit((i,), [index.postings[own]], [w], [w]))
                     continue
                 unit = _Unit((i,), [], [], [])
-                for token_id, sim in self.similar(token):
+                for token_id, sim in self.similar(token, script):
                     w = float(index.vocab_weight[token_id])
                     unit.rows.append(index.postings[token_id])
                     unit.credits.append(sim * w)
@@ -325,7 +365,7 @@ class V3Matcher:
                     continue
                 # "hik vision" against a listed "hikvision", "jin bing" against "jinping"
                 pair = _Unit((i, i + 1), [], [], [])
-                for token_id, sim in self.similar(tokens[i] + tokens[i + 1]):
+                for token_id, sim in self.similar(tokens[i] + tokens[i + 1], script):
                     w = float(index.vocab_weight[token_id])
                     pair.rows.append(index.postings[token_id])
                     pair.credits.append(JOINED_SIMILARITY * sim * w)
@@ -399,7 +439,12 @@ class V3Matcher:
         return t.listed_loss_person if entity_type == "person" else t.listed_loss_company
 
     def _align(
-        self, query: _QueryForm, tokens: Sequence[str], weights: Sequence[float], entity_type: str
+        self,
+        query: _QueryForm,
+        listed: FormV3,
+        tokens: Sequence[str],
+        weights: Sequence[float],
+        entity_type: str,
     ) -> Alignment:
         return align(
             query.tokens,
@@ -408,6 +453,7 @@ class V3Matcher:
             weights,
             self.table.query_loss,
             self._listed_loss(entity_type),
+            script="script" in (query.form.variant, listed.variant),
         )
 
     def _form_features(
@@ -556,7 +602,7 @@ class V3Matcher:
         index = self.index
         row = index.rows[row_id]
         entry = index.entries[row.entry]
-        alignment = self._align(q, row.tokens, row.weights, entry.entity_type)
+        alignment = self._align(q, row.form, row.tokens, row.weights, entry.entity_type)
         if alignment.value < min_name or alignment.value == 0.0:
             return None
         features = self._form_features(
@@ -593,7 +639,7 @@ class V3Matcher:
             for form in forms_v3(listed_name):
                 tokens = folded(form)
                 weights = [self.index.weight(tok) for tok in tokens]
-                alignment = self._align(q, tokens, weights, entity_type)
+                alignment = self._align(q, form, tokens, weights, entity_type)
                 features = self._form_features(q, form, tokens, alignment, entity_type, True)
                 score = _sigmoid(sum(f.contribution for f in features))
                 if score > best[0] or not best[1]:

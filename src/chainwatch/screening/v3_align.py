@@ -51,7 +51,9 @@ class Alignment:
         return tuple((q, c) for q, c, _ in self.pairs)
 
 
-def pair_credit(query: str, listed: str, listed_weight: float) -> tuple[float, float, float]:
+def pair_credit(
+    query: str, listed: str, listed_weight: float, script: bool = False
+) -> tuple[float, float, float]:
     """(similarity, credit, explained listed weight) of one query token against one listed
     token; all 0 when they are not similar. Initials explain at most INITIAL_WEIGHT_CAP."""
     if len(query) == 1 and len(listed) > 1:
@@ -64,7 +66,7 @@ def pair_credit(query: str, listed: str, listed_weight: float) -> tuple[float, f
             explained = min(listed_weight, INITIAL_WEIGHT_CAP)
             return INITIAL_SIMILARITY, INITIAL_SIMILARITY * explained, explained
         return 0.0, 0.0, 0.0
-    sim = token_similarity(query, listed)
+    sim = token_similarity(query, listed, script)
     return sim, sim * listed_weight, listed_weight
 
 
@@ -75,8 +77,10 @@ def align(
     listed_weights: Sequence[float],
     query_loss: float,
     listed_loss: float,
+    script: bool = False,
 ) -> Alignment:
-    """The alignment of `query` against `listed` (see the module docstring).
+    """The alignment of `query` against `listed` (see the module docstring); `script` when
+    either name was romanised from another script (consonant skeletons count).
 
     >>> a = align(["hikvsion", "digital"], [9.0, 3.0], ["hikvision", "digital"], [9.0, 3.0],
     ...           1.0, 0.6)
@@ -87,7 +91,7 @@ def align(
     candidates: list[tuple[float, float, float, tuple[int, ...], tuple[int, ...]]] = []
     for i, q in enumerate(query):
         for j, c in enumerate(listed):
-            sim, credit, explained = pair_credit(q, c, listed_weights[j])
+            sim, credit, explained = pair_credit(q, c, listed_weights[j], script)
             if sim > 0.0:
                 candidates.append((sim, credit, explained, (i,), (j,)))
         for j in range(len(listed) - 1):
@@ -101,7 +105,7 @@ def align(
             continue  # initials are never joined
         joined = query[i] + query[i + 1]
         for j, c in enumerate(listed):
-            sim = JOINED_SIMILARITY * token_similarity(joined, c)
+            sim = JOINED_SIMILARITY * token_similarity(joined, c, script)
             if sim > 0.0:
                 weight = listed_weights[j]
                 candidates.append((sim, sim * weight, weight, (i, i + 1), (j,)))

@@ -26,7 +26,10 @@ from itertools import combinations
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
+
+from chainwatch.text.transliteration import romanised_key
 
 IntArray = npt.NDArray[np.int32]
 
@@ -73,11 +76,65 @@ def edit_similarity(distance: int, longer: int) -> float:
     return 0.0
 
 
+ROMANISED_SIMILARITY = 0.85  # two romanisations of one word: "qadhafi" / "kaddafi"
+
+
+def romanised_variant(a: str, b: str) -> bool:
+    """Two spellings of one word through different romanisations: equal romanised keys
+    (:func:`chainwatch.text.transliteration.romanised_key`: "qadhafi"/"kaddafi",
+    "kalai"/"qalei", "qods"/"ghods"), four letters or more, letters only, and a RapidFuzz
+    ratio of 70 or more (so that "cemex" and "zomex", one key, stay apart)."""
+    if min(len(a), len(b)) < 4 or not (a.isalpha() and b.isalpha()):
+        return False
+    if romanised_key(a) != romanised_key(b):
+        return False
+    return bool(fuzz.ratio(a, b) >= 70.0)
+
+
+SKELETON_SIMILARITY = 0.8  # an unvocalised romanisation: "hmzy" (الحمزي) / "hamzi"
+
+
+def skeleton(token: str) -> str:
+    """The consonants of a token's romanised key, a leading vowel kept: what a name written
+    in Arabic script (short vowels unwritten) shares with its Latin spellings.
+
+    >>> skeleton("hmzy"), skeleton("hamzi"), skeleton("kashf"), skeleton("kashif")
+    ('hms', 'hms', 'kshf', 'kshf')
+    """
+    key = romanised_key(token)
+    if not key:
+        return ""
+    return key[0] + "".join(ch for ch in key[1:] if ch not in "aeiou")
+
+
 @lru_cache(maxsize=1 << 18)
-def token_similarity(a: str, b: str) -> float:
+def token_similarity(a: str, b: str, script: bool = False) -> float:
     """Similarity of two (normalised, plural-folded) tokens in [0, 1]: 1 when equal, else the
-    edit credit of :func:`edit_similarity`; digits must be equal (``2021`` is not ``2012``)
-    and a three-letter token is never an edit of another ("zte" / "zti")."""
+    best of the edit credit (:func:`edit_token_similarity`), the romanisation credit
+    (:func:`romanised_variant`, 0.85) and, when one of the names was romanised from another
+    script (`script`), equal consonant skeletons of three letters or more (0.8)."""
+    if a == b:
+        return 1.0
+    sim = edit_token_similarity(a, b)
+    if sim < ROMANISED_SIMILARITY and romanised_variant(a, b):
+        return ROMANISED_SIMILARITY
+    if (
+        script
+        and sim < SKELETON_SIMILARITY
+        and a.isalpha()
+        and b.isalpha()
+        and len(skeleton(a)) >= 3
+        and skeleton(a) == skeleton(b)
+    ):
+        return SKELETON_SIMILARITY
+    return sim
+
+
+@lru_cache(maxsize=1 << 18)
+def edit_token_similarity(a: str, b: str) -> float:
+    """Similarity of two tokens by edits alone: 1 when equal, else the edit credit of
+    :func:`edit_similarity`; digits must be equal (``2021`` is not ``2012``) and a
+    three-letter token is never an edit of another ("zte" / "zti")."""
     if a == b:
         return 1.0
     if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 3:
@@ -143,7 +200,7 @@ class DeletionIndex:
         for token_id in found:
             other = self.vocabulary[token_id]
             if other != token:
-                sim = token_similarity(token, other)
+                sim = edit_token_similarity(token, other)
                 if sim > 0.0:
                     out.append((token_id, sim))
         return out
@@ -154,7 +211,7 @@ def brute_force_similar(token: str, vocabulary: Iterable[str]) -> list[tuple[str
     out = []
     for other in vocabulary:
         if other != token:
-            sim = token_similarity(token, other)
+            sim = edit_token_similarity(token, other)
             if sim > 0.0:
                 out.append((other, sim))
     return out
