@@ -154,6 +154,7 @@ class V3Index:
         generic = frozenset(fold_plural(t) for t in generic)
         form_words = legal_words()
         self.entry_countries: list[frozenset[str]] = []
+        self.entry_forms: list[tuple[str, ...]] = []  # legal forms of each primary name
         raw: list[tuple[int, str, bool, FormV3, tuple[str, ...]]] = []
         doc_freq: dict[str, int] = defaultdict(int)
         for position, entry in enumerate(self.entries):
@@ -162,6 +163,8 @@ class V3Index:
             self.entry_countries.append(frozenset(countries))
             seen_tokens: set[str] = set()
             seen_forms: set[tuple[object, ...]] = set()
+            primary = forms_v3(entry.name)
+            self.entry_forms.append(tuple(dict.fromkeys(c for f in primary for c in f.legal_forms)))
             for name in entry.all_names:
                 for form in forms_v3(name):
                     tokens = folded(form)
@@ -263,6 +266,7 @@ class V3Matcher:
     def __init__(self, index: V3Index) -> None:
         self.index = index
         self.table = F.load_weights(V3_NAME)
+        self._legal_words = legal_words()
         self._local = threading.local()
         self._similar: dict[tuple[str, bool], list[tuple[int, float]]] = {}
 
@@ -464,9 +468,13 @@ class V3Matcher:
         alignment: Alignment,
         listed_type: str,
         is_primary: bool,
+        entry_forms: tuple[str, ...] = (),
     ) -> list[FeatureScore]:
-        """The name feature and the features of the two name forms."""
+        """The name feature and the features of the two name forms. `entry_forms` are the
+        legal forms of the entry's primary name, which stand for an alias that has none
+        ("PTC" of "PTC GmbH" still conflicts with "PTC Inc.")."""
         t = self.table
+        forms = c.legal_forms or entry_forms
         value = alignment.value
         features = [
             FeatureScore(
@@ -477,14 +485,19 @@ class V3Matcher:
             )
         ]
         unaligned = len(alignment.unaligned_query) + len(alignment.unaligned_listed)
+        # words of the name, leaving out legal-form words left in the tokens ("Open Joint
+        # Stock Aviadvigatel" is one word against "Aviadvigatel")
+        q_words = max(sum(1 for tok in q.tokens if tok not in self._legal_words), 1)
+        c_words = max(sum(1 for tok in c_tokens if tok not in self._legal_words), 1)
         table: list[tuple[str, F.Evidence]] = [
-            ("legal_form_agreement", F.legal_form_agreement(q.form.legal_forms, c.legal_forms)),
-            ("legal_form_conflict", F.legal_form_conflict(q.form.legal_forms, c.legal_forms)),
+            ("legal_form_agreement", F.legal_form_agreement(q.form.legal_forms, forms)),
+            ("legal_form_conflict", F.legal_form_conflict(q.form.legal_forms, forms)),
             ("legal_form_against_type", F.legal_form_against_type(q.form.legal_forms, listed_type)),
             ("series_conflict", F.series_conflict(q.form.series, c.series)),
             ("qualifier_conflict", F.qualifier_conflict(q.form.qualifiers, c.qualifiers)),
             ("acronym_only", F.acronym_only(alignment.aligned_tokens, unaligned, listed_type)),
-            ("single_word", F.single_word(len(q.tokens), len(c_tokens), len(alignment.pairs))),
+            ("single_word", F.single_word(q_words, c_words, len(alignment.pairs))),
+            ("single_word_edited", F.single_word_edited(q_words, c_words, alignment.pairs)),
         ]
         features.extend(_scored(t, table))
         return features
@@ -606,7 +619,13 @@ class V3Matcher:
         if alignment.value < min_name or alignment.value == 0.0:
             return None
         features = self._form_features(
-            q, row.form, row.tokens, alignment, entry.entity_type, row.is_primary
+            q,
+            row.form,
+            row.tokens,
+            alignment,
+            entry.entity_type,
+            row.is_primary,
+            index.entry_forms[row.entry],
         )
         cached = evidence.get(row.entry) if evidence is not None else None
         if cached is None:

@@ -147,13 +147,25 @@ def acronym_only(
 def single_word(query_tokens: int, listed_tokens: int, aligned: int) -> Evidence:
     """One side is a single word that the other holds beside other words (a brand "Atlas"
     against a listed "ATLAS HOLDING"): a common word is the start of many names."""
-    if (
-        aligned == 1
-        and min(query_tokens, listed_tokens) == 1
-        and max(query_tokens, listed_tokens) > 1
-    ):
+    if aligned == 1 and min(query_tokens, listed_tokens) == 1 < max(query_tokens, listed_tokens):
         return -1.0, "one word against a longer name"
     return None
+
+
+def single_word_edited(
+    query_tokens: int, listed_tokens: int, pairs: Sequence[tuple[str, str, float]]
+) -> Evidence:
+    """A one-word name matched through an edited word only ("Sonos" / "Sonis", "Tesla" /
+    "Tesa"): with nothing else to agree, one letter apart is often another name. The
+    shorter the word, the stronger the counter-evidence (-1 at four letters, -0.5 from nine)."""
+    if min(query_tokens, listed_tokens) != 1 or len(pairs) != 1:
+        return None
+    q, c, sim = pairs[0]
+    if sim >= 1.0:
+        return None
+    length = max(len(q), len(c))
+    value = -1.0 if length <= 6 else -0.75 if length <= 8 else -0.5
+    return value, f"one word, matched with an edit: '{q}' ~ '{c}'"
 
 
 # -- evidence given with the query ------------------------------------------------------------
