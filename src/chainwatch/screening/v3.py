@@ -426,7 +426,10 @@ class V3Matcher:
         listed_loss = np.where(
             index.row_person[candidates], table.listed_loss_person, table.listed_loss_company
         )
-        lost = table.query_loss * untouched + listed_loss * np.maximum(
+        query_loss = np.where(
+            index.row_person[candidates], table.query_loss_person, table.query_loss
+        )
+        lost = query_loss * untouched + listed_loss * np.maximum(
             index.row_total[candidates] - e, 0.0
         )
         bound = np.where(c > 0.0, c / np.maximum(c + lost, 1e-12), 0.0)
@@ -437,6 +440,10 @@ class V3Matcher:
         return candidates[keep], bound[keep]
 
     # -- scoring ------------------------------------------------------------------------------
+
+    def _query_loss(self, entity_type: str) -> float:
+        t = self.table
+        return t.query_loss_person if entity_type == "person" else t.query_loss
 
     def _listed_loss(self, entity_type: str) -> float:
         t = self.table
@@ -455,7 +462,7 @@ class V3Matcher:
             query.weights,
             tokens,
             weights,
-            self.table.query_loss,
+            self._query_loss(entity_type),
             self._listed_loss(entity_type),
             script="script" in (query.form.variant, listed.variant),
         )
@@ -480,7 +487,7 @@ class V3Matcher:
             FeatureScore(
                 "name" if is_primary else "alias",
                 round(value, 4),
-                t.slope * (value - t.midpoint),
+                t.slope * (value - t.midpoint_for(listed_type)),
                 _explain(alignment),
             )
         ]
@@ -498,6 +505,14 @@ class V3Matcher:
             ("acronym_only", F.acronym_only(alignment.aligned_tokens, unaligned, listed_type)),
             ("single_word", F.single_word(q_words, c_words, len(alignment.pairs))),
             ("single_word_edited", F.single_word_edited(q_words, c_words, alignment.pairs)),
+            (
+                "words_disagree",
+                F.words_disagree(
+                    [tok for tok in alignment.unaligned_query if tok not in self._legal_words],
+                    [tok for tok in alignment.unaligned_listed if tok not in self._legal_words],
+                    listed_type,
+                ),
+            ),
         ]
         features.extend(_scored(t, table))
         return features
@@ -537,7 +552,8 @@ class V3Matcher:
     def min_name(self, query: Query, threshold: float) -> float:
         """The name value below which no listed name can reach `threshold` for `query`."""
         t = self.table
-        return max(t.midpoint + (_logit(threshold) - self.max_bonus(query)) / t.slope, 0.0)
+        needed = (_logit(threshold) - self.max_bonus(query)) / t.slope
+        return max(t.lowest_midpoint + needed, 0.0)
 
     def screen(
         self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
@@ -560,7 +576,7 @@ class V3Matcher:
         for bound, k, row_id in pending:
             if len(hits) >= limit:
                 floor = sorted(hits, reverse=True)[limit - 1]
-                if _sigmoid(t.slope * (bound - t.midpoint) + bonus) < floor:
+                if _sigmoid(t.slope * (bound - t.lowest_midpoint) + bonus) < floor:
                     break  # no later form can enter the top `limit`
             row = index.rows[row_id]
             if allowed is not None and index.entries[row.entry].source not in allowed:

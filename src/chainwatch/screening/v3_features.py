@@ -43,10 +43,21 @@ class WeightTable:
     version: str
     slope: float
     midpoint: float
+    midpoint_person: float
     query_loss: float
+    query_loss_person: float
     listed_loss_company: float
     listed_loss_person: float
     weights: dict[str, float]
+
+    def midpoint_for(self, listed_type: str) -> float:
+        """The name value at which a listed person or other party scores one half: lower for
+        persons, whose aliases drop and respell given names more than companies do."""
+        return self.midpoint_person if listed_type == "person" else self.midpoint
+
+    @property
+    def lowest_midpoint(self) -> float:
+        return min(self.midpoint, self.midpoint_person)
 
     def weight(self, feature: str) -> float:
         return self.weights[feature]
@@ -66,7 +77,9 @@ def load_weights(version: str = "chainwatch-v3") -> WeightTable:
         version=data["version"],
         slope=float(data["slope"]),
         midpoint=float(data["midpoint"]),
+        midpoint_person=float(data["midpoint_person"]),
         query_loss=float(data["query_loss"]),
+        query_loss_person=float(data["query_loss_person"]),
         listed_loss_company=float(data["listed_loss_company"]),
         listed_loss_person=float(data["listed_loss_person"]),
         weights={k: float(v) for k, v in data["weights"].items()},
@@ -166,6 +179,20 @@ def single_word_edited(
     length = max(len(q), len(c))
     value = -1.0 if length <= 6 else -0.75 if length <= 8 else -0.5
     return value, f"one word, matched with an edit: '{q}' ~ '{c}'"
+
+
+def words_disagree(
+    unaligned_query: Sequence[str], unaligned_listed: Sequence[str], listed_type: str
+) -> Evidence:
+    """Each name keeps a word the other lacks ("Madison Technologies" / "Madison
+    Engineering", "Frontier Group Holdings" / "Frontier Services Group"): two parties that
+    share a word and say different things about themselves. (Legal-form words are left out
+    by the caller.) Not for persons: one given name spelt beyond recognition ("Gil" / "Gi")
+    is common among a person's aliases, and the name feature already weighs it."""
+    if listed_type != "person" and unaligned_query and unaligned_listed:
+        shown = f"{' '.join(unaligned_query)} vs listed {' '.join(unaligned_listed)}"
+        return -1.0, f"each name keeps its own words: {shown}"
+    return None
 
 
 # -- evidence given with the query ------------------------------------------------------------
