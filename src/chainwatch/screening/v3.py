@@ -163,8 +163,10 @@ class V3Index:
             self.entry_countries.append(frozenset(countries))
             seen_tokens: set[str] = set()
             seen_forms: set[tuple[object, ...]] = set()
-            primary = forms_v3(entry.name)
-            self.entry_forms.append(tuple(dict.fromkeys(c for f in primary for c in f.legal_forms)))
+            primary_forms = forms_v3(entry.name)
+            self.entry_forms.append(
+                tuple(dict.fromkeys(c for f in primary_forms for c in f.legal_forms))
+            )
             for name in entry.all_names:
                 for form in forms_v3(name):
                     tokens = folded(form)
