@@ -62,8 +62,16 @@ def test_series_qualifiers_acronyms_single_words() -> None:
     assert F.acronym_only([("zte", "zte")], 1, "company") is not None
     assert F.acronym_only([("zte", "zte")], 0, "company") is None
     assert F.acronym_only([("xi", "xi")], 1, "person") is None
-    assert F.single_word(1, 2, 1) is not None
-    assert F.single_word(2, 2, 2) is None
+    assert F.single_word((1, 2), (0, 1)) is not None
+    assert F.single_word((2, 1), (0, 0)) is None  # "hik vision" / "hikvision"
+    assert F.single_word((2, 2), (0, 0)) is None
+    assert F.single_word_edited((1, 1), [("sonos", "sonis", 0.87)]) == (
+        -1.0,
+        "one word, matched with an edit: 'sonos' ~ 'sonis'",
+    )
+    assert F.single_word_edited((1, 1), [("hikvision", "hik vision", 0.95)]) is None
+    assert F.words_disagree(["technology"], ["engineering"], "company") is not None
+    assert F.words_disagree(["gil"], ["gi"], "person") is None
 
 
 def test_evidence_given_with_the_query() -> None:

@@ -498,23 +498,18 @@ class V3Matcher:
         # Stock Aviadvigatel" is one word against "Aviadvigatel")
         q_words = max(sum(1 for tok in q.tokens if tok not in self._legal_words), 1)
         c_words = max(sum(1 for tok in c_tokens if tok not in self._legal_words), 1)
+        q_left = [tok for tok in alignment.unaligned_query if tok not in self._legal_words]
+        c_left = [tok for tok in alignment.unaligned_listed if tok not in self._legal_words]
         table: list[tuple[str, F.Evidence]] = [
             ("legal_form_agreement", F.legal_form_agreement(q.form.legal_forms, forms)),
             ("legal_form_conflict", F.legal_form_conflict(q.form.legal_forms, forms)),
             ("legal_form_against_type", F.legal_form_against_type(q.form.legal_forms, listed_type)),
-            ("series_conflict", F.series_conflict(q.form.series, c.series)),
+            ("series_conflict", F.series_conflict(q.form.series, c.series, listed_type)),
             ("qualifier_conflict", F.qualifier_conflict(q.form.qualifiers, c.qualifiers)),
             ("acronym_only", F.acronym_only(alignment.aligned_tokens, unaligned, listed_type)),
-            ("single_word", F.single_word(q_words, c_words, len(alignment.pairs))),
-            ("single_word_edited", F.single_word_edited(q_words, c_words, alignment.pairs)),
-            (
-                "words_disagree",
-                F.words_disagree(
-                    [tok for tok in alignment.unaligned_query if tok not in self._legal_words],
-                    [tok for tok in alignment.unaligned_listed if tok not in self._legal_words],
-                    listed_type,
-                ),
-            ),
+            ("single_word", F.single_word((q_words, c_words), (len(q_left), len(c_left)))),
+            ("single_word_edited", F.single_word_edited((q_words, c_words), alignment.pairs)),
+            ("words_disagree", F.words_disagree(q_left, c_left, listed_type)),
         ]
         features.extend(_scored(t, table))
         return features

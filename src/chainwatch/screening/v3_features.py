@@ -24,6 +24,7 @@ from functools import lru_cache
 from importlib import resources
 
 from chainwatch.model.lists import Address, Identifier
+from chainwatch.screening.v3_tokens import JOINED_SIMILARITY
 from chainwatch.text.countries import to_iso2
 from chainwatch.text.legal_forms_v3 import legal_forms_conflict
 
@@ -114,11 +115,14 @@ def legal_form_against_type(query_forms: Sequence[str], listed_type: str) -> Evi
     return None
 
 
-def series_conflict(query_series: Sequence[str], listed_series: Sequence[str]) -> Evidence:
+def series_conflict(
+    query_series: Sequence[str], listed_series: Sequence[str], listed_type: str = "unknown"
+) -> Evidence:
     """Different numbered-series markers ("Fund X" / "Fund XI", "Trust I" / "Trust II",
     "Solutions" / "Solutions II", years): funds and trusts of one sponsor are different
-    parties. Markers on one side only count too: "… Solutions II" is not "… Solutions"."""
-    if set(query_series) != set(listed_series):
+    parties. Markers on one side only count too: "… Solutions II" is not "… Solutions".
+    Not for persons: "Jinping Xi" ends in a name, not in the numeral eleven."""
+    if listed_type != "person" and set(query_series) != set(listed_series):
         shown_q = " ".join(query_series) or "none"
         shown_c = " ".join(listed_series) or "none"
         return -1.0, f"series {shown_q} vs listed {shown_c}"
@@ -157,24 +161,25 @@ def acronym_only(
     return None
 
 
-def single_word(query_tokens: int, listed_tokens: int, aligned: int) -> Evidence:
+def single_word(words: tuple[int, int], unaligned: tuple[int, int]) -> Evidence:
     """One side is a single word that the other holds beside other words (a brand "Atlas"
-    against a listed "ATLAS HOLDING"): a common word is the start of many names."""
-    if aligned == 1 and min(query_tokens, listed_tokens) == 1 < max(query_tokens, listed_tokens):
+    against a listed "ATLAS HOLDING"): a common word is the start of many names. `words`
+    and `unaligned` count (query, listed) words, legal-form words left out; two words
+    written as one ("Hik Vision" / "Hikvision") leave nothing unaligned."""
+    if min(words) == 1 and max(unaligned) > 0:
         return -1.0, "one word against a longer name"
     return None
 
 
-def single_word_edited(
-    query_tokens: int, listed_tokens: int, pairs: Sequence[tuple[str, str, float]]
-) -> Evidence:
+def single_word_edited(words: tuple[int, int], pairs: Sequence[tuple[str, str, float]]) -> Evidence:
     """A one-word name matched through an edited word only ("Sonos" / "Sonis", "Tesla" /
     "Tesa"): with nothing else to agree, one letter apart is often another name. The
-    shorter the word, the stronger the counter-evidence (-1 at four letters, -0.5 from nine)."""
-    if min(query_tokens, listed_tokens) != 1 or len(pairs) != 1:
+    shorter the word, the stronger the counter-evidence (-1 up to six letters, -0.75 up to
+    eight, -0.5 from nine). Words joined or split otherwise are no edit."""
+    if min(words) != 1 or len(pairs) != 1:
         return None
     q, c, sim = pairs[0]
-    if sim >= 1.0:
+    if sim >= JOINED_SIMILARITY:
         return None
     length = max(len(q), len(c))
     value = -1.0 if length <= 6 else -0.75 if length <= 8 else -0.5
