@@ -153,6 +153,9 @@ class V3Index:
         places = frozenset(fold_plural(t) for t in places)
         generic = frozenset(fold_plural(t) for t in generic)
         form_words = legal_words()
+        self.legal_vocabulary = form_words
+        self.legal_deletions = DeletionIndex(sorted(form_words))
+        self._legal_like: dict[str, bool] = {}
         self.entry_countries: list[frozenset[str]] = []
         self.entry_forms: list[tuple[str, ...]] = []  # legal forms of each primary name
         raw: list[tuple[int, str, bool, FormV3, tuple[str, ...]]] = []
@@ -183,7 +186,7 @@ class V3Index:
         self.token_weight: dict[str, float] = {}
         for token, df in doc_freq.items():
             weight = math.log((self.entry_count + 1.0) / (df + 0.5))
-            if token in form_words:
+            if self.legal_like(token):
                 weight *= LEGAL_WORD_FACTOR
             elif token in places:
                 weight *= PLACE_FACTOR
@@ -236,9 +239,27 @@ class V3Index:
         self.skeleton_script = {k: tuple(v) for k, v in skeletons_script.items()}
         self.sources: tuple[str, ...] = tuple(sorted({e.source for e in self.entries}))
 
+    def legal_like(self, token: str) -> bool:
+        """A legal-form word, or a word of five letters or more within the edit budget of one
+        ("comany", "ogranicennoi", "liited": a legal form broken by a typo)."""
+        if token in self.legal_vocabulary:
+            return True
+        if len(token) < 5:
+            return False
+        known = self._legal_like.get(token)
+        if known is None:
+            known = bool(self.legal_deletions.similar(token))
+            if len(self._legal_like) < 200_000:
+                self._legal_like[token] = known
+        return known
+
     def weight(self, token: str) -> float:
-        """Weight of a listed token; tokens the lists never contain weigh the most."""
-        return self.token_weight.get(token, self.unknown_weight)
+        """Weight of a listed token; tokens the lists never contain weigh the most, unless
+        they misspell a legal-form word."""
+        weight = self.token_weight.get(token)
+        if weight is not None:
+            return weight
+        return self.unknown_weight * (LEGAL_WORD_FACTOR if self.legal_like(token) else 1.0)
 
 
 @dataclass(slots=True)
@@ -258,6 +279,7 @@ class _QueryForm:
     weights: tuple[float, ...]  # what each token loses when unpaired
     units: list[_Unit]
     initials: int  # query tokens that are initials
+    legal: frozenset[str]  # tokens that are legal-form words or misspell one
 
 
 class V3Matcher:
@@ -268,7 +290,6 @@ class V3Matcher:
     def __init__(self, index: V3Index) -> None:
         self.index = index
         self.table = F.load_weights(V3_NAME)
-        self._legal_words = legal_words()
         self._local = threading.local()
         self._similar: dict[tuple[str, bool], list[tuple[int, float]]] = {}
 
@@ -324,17 +345,67 @@ class V3Matcher:
             return min(index.token_weight.get(token, INITIAL_WEIGHT_CAP), INITIAL_WEIGHT_CAP)
         if token in index.token_weight:
             return index.token_weight[token]
+        if index.legal_like(token):
+            return LEGAL_WORD_FACTOR * index.unknown_weight
         similar = self.similar(token)
         if similar:
             best = max(sim for _, sim in similar)
             return min(float(index.vocab_weight[i]) for i, sim in similar if sim == best)
         return index.unknown_weight
 
+    def is_legal_word(self, token: str) -> bool:
+        """A legal-form word left in the tokens, or a misspelling of one (see
+        :meth:`V3Index.legal_like`)."""
+        return self.index.legal_like(token)
+
+    def respaced(self, tokens: Sequence[str]) -> tuple[str, ...]:
+        """`tokens` with words run together or split apart put back where the lists write
+        them otherwise: an unlisted token that is two listed ones ("liabilitycompany",
+        "companykrasnodar") is split, two neighbours of which one is unlisted and whose
+        join is listed ("liab ility", "obsh chestvo") are joined. Only unlisted tokens move."""
+        known = self.index.token_id
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if i + 1 < len(tokens):
+                joined = fold_plural(token + tokens[i + 1])
+                if joined in known and (token not in known or tokens[i + 1] not in known):
+                    out.append(joined)
+                    i += 2
+                    continue
+            if token not in known and len(token) >= 6 and token.isalpha():
+                cuts = [
+                    k
+                    for k in range(2, len(token) - 1)
+                    if token[:k] in known and fold_plural(token[k:]) in known
+                ]
+                if cuts:
+                    k = max(cuts, key=lambda c: min(c, len(token) - c))
+                    out.extend((token[:k], fold_plural(token[k:])))
+                    i += 1
+                    continue
+            out.append(token)
+            i += 1
+        return tuple(out)
+
+    def _forms(self, name: str) -> list[tuple[FormV3, tuple[str, ...]]]:
+        """The query's forms with their plural-folded tokens, and a respaced variant of each
+        form whose words run together or apart (:meth:`respaced`)."""
+        out: list[tuple[FormV3, tuple[str, ...]]] = []
+        seen: set[tuple[str, ...]] = set()
+        for form in forms_v3(name):
+            tokens = folded(form)
+            for variant in (tokens, self.respaced(tokens)):
+                if variant not in seen:
+                    seen.add(variant)
+                    out.append((form, variant))
+        return out
+
     def _prepare(self, name: str) -> list[_QueryForm]:
         index = self.index
         out = []
-        for form in forms_v3(name):
-            tokens = folded(form)
+        for form, tokens in self._forms(name):
             script = form.variant == "script"
             weights = tuple(self.query_weight(t) for t in tokens)
             units: list[_Unit] = []
@@ -378,7 +449,8 @@ class V3Matcher:
                     pair.explained.append(w)
                 if pair.rows:
                     units.append(pair)
-            out.append(_QueryForm(form, tokens, weights, units, initials))
+            legal = frozenset(t for t in tokens if self.is_legal_word(t))
+            out.append(_QueryForm(form, tokens, weights, units, initials, legal))
         return out
 
     # -- retrieval ----------------------------------------------------------------------------
@@ -496,10 +568,10 @@ class V3Matcher:
         unaligned = len(alignment.unaligned_query) + len(alignment.unaligned_listed)
         # words of the name, leaving out legal-form words left in the tokens ("Open Joint
         # Stock Aviadvigatel" is one word against "Aviadvigatel")
-        q_words = max(sum(1 for tok in q.tokens if tok not in self._legal_words), 1)
-        c_words = max(sum(1 for tok in c_tokens if tok not in self._legal_words), 1)
-        q_left = [tok for tok in alignment.unaligned_query if tok not in self._legal_words]
-        c_left = [tok for tok in alignment.unaligned_listed if tok not in self._legal_words]
+        q_words = max(sum(1 for tok in q.tokens if tok not in q.legal), 1)
+        c_words = max(sum(1 for tok in c_tokens if not self.index.legal_like(tok)), 1)
+        q_left = [tok for tok in alignment.unaligned_query if tok not in q.legal]
+        c_left = [tok for tok in alignment.unaligned_listed if not self.index.legal_like(tok)]
         table: list[tuple[str, F.Evidence]] = [
             ("legal_form_agreement", F.legal_form_agreement(q.form.legal_forms, forms)),
             ("legal_form_conflict", F.legal_form_conflict(q.form.legal_forms, forms)),
