@@ -25,6 +25,8 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -51,79 +53,18 @@ DEFAULT_THRESHOLD = 0.80
 # ("Limited Liability Gulfwind", "Joint Stock Helicopter Service Company", "AD Cytrox"): they
 # say nothing about who the party is, so they weigh a tenth of their frequency weight.
 LEGAL_WORD_FACTOR = 0.1
-_SHORT_FORM_WORDS = frozenset(
-    [
-        "joint",
-        "stock",
-        "open",
-        "closed",
-        "public",
-        "private",
-        "limited",
-        "liability",
-        "company",
-        "companies",
-        "co",
-        "ltd",
-        "llc",
-        "inc",
-        "corp",
-        "corporation",
-        "incorporated",
-        "jsc",
-        "ojsc",
-        "cjsc",
-        "pjsc",
-        "ooo",
-        "oao",
-        "zao",
-        "pao",
-        "ao",
-        "sa",
-        "sas",
-        "sarl",
-        "srl",
-        "rl",
-        "cv",
-        "bhd",
-        "sdn",
-        "pte",
-        "pvt",
-        "gmbh",
-        "ag",
-        "ab",
-        "oy",
-        "bv",
-        "nv",
-        "plc",
-        "spa",
-        "kk",
-        "lp",
-        "llp",
-        "pt",
-        "tov",
-        "tbk",
-        "ad",
-        "ead",
-        "eood",
-        "ood",
-        "sal",
-        "sae",
-        "fze",
-        "fzco",
-        "fzc",
-        "ltda",
-        "cia",
-    ]
-)
 
 
+@lru_cache(maxsize=1)
 def legal_words() -> frozenset[str]:
-    """Words of legal forms, plural-folded (text/legal_forms_v3's vocabulary and the short
-    codes above)."""
+    """Words of legal forms, plural-folded: text/legal_forms_v3's spelt-out form words and
+    the short words and codes of data/screening/legal_words_v3.txt."""
     from chainwatch.text.legal_forms_v3 import form_vocabulary
 
-    return frozenset(fold_plural(w) for w in form_vocabulary() | _SHORT_FORM_WORDS)
+    path = resources.files("chainwatch.data") / "screening" / "legal_words_v3.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    short = {ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")}
+    return frozenset(fold_plural(w) for w in form_vocabulary() | short)
 
 
 def folded(form: FormV3) -> tuple[str, ...]:
@@ -240,11 +181,12 @@ class V3Index:
         self.sources: tuple[str, ...] = tuple(sorted({e.source for e in self.entries}))
 
     def legal_like(self, token: str) -> bool:
-        """A legal-form word, or a word of five letters or more within the edit budget of one
-        ("comany", "ogranicennoi", "liited": a legal form broken by a typo)."""
+        """A legal-form word, or a word of seven letters or more within the edit budget of one
+        ("compnay", "ogranicennoi", "limitd": a legal form broken by a typo; shorter words
+        are too often other words: "point" / "joint")."""
         if token in self.legal_vocabulary:
             return True
-        if len(token) < 5:
+        if len(token) < 7:
             return False
         known = self._legal_like.get(token)
         if known is None:
@@ -341,17 +283,17 @@ class V3Matcher:
         the listed tokens it is most similar to (a typo of a generic word stays generic);
         else the weight of a word no list holds."""
         index = self.index
+        legal = LEGAL_WORD_FACTOR * index.unknown_weight
         if len(token) == 1:
-            return min(index.token_weight.get(token, INITIAL_WEIGHT_CAP), INITIAL_WEIGHT_CAP)
+            cap = legal if token in index.legal_vocabulary else INITIAL_WEIGHT_CAP
+            return min(index.token_weight.get(token, cap), cap)
         if token in index.token_weight:
             return index.token_weight[token]
-        if index.legal_like(token):
-            return LEGAL_WORD_FACTOR * index.unknown_weight
         similar = self.similar(token)
         if similar:
             best = max(sim for _, sim in similar)
             return min(float(index.vocab_weight[i]) for i, sim in similar if sim == best)
-        return index.unknown_weight
+        return legal if index.legal_like(token) else index.unknown_weight
 
     def is_legal_word(self, token: str) -> bool:
         """A legal-form word left in the tokens, or a misspelling of one (see
@@ -360,9 +302,10 @@ class V3Matcher:
 
     def respaced(self, tokens: Sequence[str]) -> tuple[str, ...]:
         """`tokens` with words run together or split apart put back where the lists write
-        them otherwise: an unlisted token that is two listed ones ("liabilitycompany",
-        "companykrasnodar") is split, two neighbours of which one is unlisted and whose
-        join is listed ("liab ility", "obsh chestvo") are joined. Only unlisted tokens move."""
+        them otherwise: an unlisted token that is two listed ones, one of them a legal-form
+        word ("liabilitycompany", "companykrasnodar"), is split; two neighbours of which one
+        is unlisted and whose join is listed ("liab ility", "obsh chestvo") are joined. Only
+        unlisted tokens move."""
         known = self.index.token_id
         out: list[str] = []
         i = 0
@@ -375,10 +318,14 @@ class V3Matcher:
                     i += 2
                     continue
             if token not in known and len(token) >= 6 and token.isalpha():
+                # only a legal-form word run into a name is split: "bankshares" or
+                # "audiocodes" are words of their own, "liabilitycompany" is not
                 cuts = [
                     k
                     for k in range(2, len(token) - 1)
-                    if token[:k] in known and fold_plural(token[k:]) in known
+                    if token[:k] in known
+                    and fold_plural(token[k:]) in known
+                    and (self.index.legal_like(token[:k]) or self.index.legal_like(token[k:]))
                 ]
                 if cuts:
                     k = max(cuts, key=lambda c: min(c, len(token) - c))

@@ -125,6 +125,9 @@ def align(
         lost += explained - credit
         listed_weight = sum(listed_weights[j] for j in cs)
         lost += listed_loss * (listed_weight - explained)  # what an initial leaves unexplained
+        if len(cs) == 1 and len(listed[cs[0]]) == 1 and len(qs) == 1 and len(query[qs[0]]) > 1:
+            # a listed initial explains the first letter of a query word, not the word
+            lost += query_loss * max(query_weights[qs[0]] - explained, 0.0)
         real_pair = real_pair or sim != INITIAL_SIMILARITY
         pairs.append((" ".join(query[i] for i in qs), " ".join(listed[j] for j in cs), sim))
     unaligned_q = tuple(query[i] for i in range(len(query)) if i not in used_q)
