@@ -41,6 +41,7 @@ from chainwatch.screening.v3_tokens import (
     JOINED_SIMILARITY,
     DeletionIndex,
     IntArray,
+    romanised,
     skeleton,
     token_similarity,
 )
@@ -254,7 +255,7 @@ class V3Matcher:
             if token.isalpha() and len(token) >= 4:
                 # romanisations of one word beyond the edit budget ("qadhafi" / "kaddafi")
                 seen = {i for i, _ in found}
-                for other_id in index.romanised.get(romanised_key(token), ()):
+                for other_id in index.romanised.get(romanised(token), ()):
                     other = index.vocabulary[other_id]
                     if other_id not in seen and other != token:
                         sim = token_similarity(token, other)
@@ -419,17 +420,22 @@ class V3Matcher:
         unit_rows: list[IntArray] = []
         rows_of_token: dict[int, list[IntArray]] = defaultdict(list)
         for unit in query.units:
-            rows = np.concatenate(unit.rows) if len(unit.rows) > 1 else unit.rows[0]
-            if not len(rows):
-                continue
-            sizes = [len(r) for r in unit.rows]
-            np.maximum.at(unit_credit, rows, np.repeat(unit.credits, sizes))
-            np.maximum.at(unit_explained, rows, np.repeat(unit.explained, sizes))
-            unique = np.unique(rows)
-            credit[unique] += unit_credit[unique]
-            explained[unique] += unit_explained[unique]
-            unit_credit[unique] = 0.0
-            unit_explained[unique] = 0.0
+            if len(unit.rows) == 1:  # one candidate token: its postings hold each row once
+                unique = unit.rows[0]
+                if not len(unique):
+                    continue
+                credit[unique] += unit.credits[0]
+                explained[unique] += unit.explained[0]
+            else:
+                rows = np.concatenate(unit.rows)
+                sizes = [len(r) for r in unit.rows]
+                np.maximum.at(unit_credit, rows, np.repeat(unit.credits, sizes))
+                np.maximum.at(unit_explained, rows, np.repeat(unit.explained, sizes))
+                unique = np.unique(rows)
+                credit[unique] += unit_credit[unique]
+                explained[unique] += unit_explained[unique]
+                unit_credit[unique] = 0.0
+                unit_explained[unique] = 0.0
             unit_rows.append(unique)
             for i in unit.positions:
                 rows_of_token[i].append(unique)

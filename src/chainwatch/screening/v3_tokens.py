@@ -85,7 +85,7 @@ def romanised_variant(a: str, b: str) -> bool:
     ratio of 70 or more (so that "cemex" and "zomex", one key, stay apart)."""
     if min(len(a), len(b)) < 4 or not (a.isalpha() and b.isalpha()):
         return False
-    if romanised_key(a) != romanised_key(b):
+    if romanised(a) != romanised(b):
         return False
     return bool(fuzz.ratio(a, b) >= 70.0)
 
@@ -93,6 +93,13 @@ def romanised_variant(a: str, b: str) -> bool:
 SKELETON_SIMILARITY = 0.8  # an unvocalised romanisation: "hmzy" (الحمزي) / "hamzi"
 
 
+@lru_cache(maxsize=1 << 17)
+def romanised(token: str) -> str:
+    """:func:`chainwatch.text.transliteration.romanised_key`, cached (queries repeat words)."""
+    return romanised_key(token)
+
+
+@lru_cache(maxsize=1 << 17)
 def skeleton(token: str) -> str:
     """The consonants of a token's romanised key, a leading vowel kept: what a name written
     in Arabic script (short vowels unwritten) shares with its Latin spellings.
@@ -100,7 +107,7 @@ def skeleton(token: str) -> str:
     >>> skeleton("hmzy"), skeleton("hamzi"), skeleton("kashf"), skeleton("kashif")
     ('hms', 'hms', 'kshf', 'kshf')
     """
-    key = romanised_key(token)
+    key = romanised(token)
     if not key:
         return ""
     return key[0] + "".join(ch for ch in key[1:] if ch not in "aeiou")
