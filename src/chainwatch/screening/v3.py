@@ -24,205 +24,22 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import FeatureScore, Match, Query
 from chainwatch.screening import v3_features as F
-from chainwatch.screening.index import GENERIC_FACTOR, PLACE_FACTOR, damped_words
 from chainwatch.screening.v3_align import Alignment, align
-from chainwatch.screening.v3_tokens import (
-    INITIAL_SIMILARITY,
-    INITIAL_WEIGHT_CAP,
-    JOINED_SIMILARITY,
-    DeletionIndex,
-    IntArray,
-    romanised,
-    skeleton,
-    token_similarity,
-)
-from chainwatch.text.normalize_v3 import FormV3, fold_plural, forms_v3
-from chainwatch.text.transliteration import romanised_key
+from chainwatch.screening.v3_index import V3Index, V3Row, folded
+from chainwatch.screening.v3_query import QueryForm, QueryPreparer
+from chainwatch.screening.v3_tokens import INITIAL_SIMILARITY, INITIAL_WEIGHT_CAP, IntArray
+from chainwatch.text.normalize_v3 import FormV3, forms_v3
+
+__all__ = ["DEFAULT_THRESHOLD", "V3_NAME", "V3Index", "V3Matcher"]
 
 V3_NAME = "chainwatch-v3"
 DEFAULT_THRESHOLD = 0.80
-# Words of legal forms that normalisation left in the tokens because the form was broken
-# ("Limited Liability Gulfwind", "Joint Stock Helicopter Service Company", "AD Cytrox"): they
-# say nothing about who the party is, so they weigh a tenth of their frequency weight.
-LEGAL_WORD_FACTOR = 0.1
-
-
-@lru_cache(maxsize=1)
-def legal_words() -> frozenset[str]:
-    """Words of legal forms, plural-folded: text/legal_forms_v3's spelt-out form words and
-    the short words and codes of data/screening/legal_words_v3.txt."""
-    from chainwatch.text.legal_forms_v3 import form_vocabulary
-
-    path = resources.files("chainwatch.data") / "screening" / "legal_words_v3.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    short = {ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")}
-    return frozenset(fold_plural(w) for w in form_vocabulary() | short)
-
-
-def folded(form: FormV3) -> tuple[str, ...]:
-    """The tokens of `form`, plural-folded."""
-    return tuple(fold_plural(t) for t in form.tokens)
-
-
-@dataclass(frozen=True, slots=True)
-class V3Row:
-    """One normalised form of one listed name."""
-
-    entry: int
-    name: str
-    is_primary: bool
-    form: FormV3
-    tokens: tuple[str, ...]
-    weights: tuple[float, ...]
-
-
-class V3Index:
-    """The chainwatch-v3 index over one snapshot's entries (see the module docstring)."""
-
-    def __init__(self, entries: Sequence[ListEntry], snapshot: str = "") -> None:
-        self.entries: tuple[ListEntry, ...] = tuple(entries)
-        self.snapshot = snapshot
-        places, generic = damped_words()
-        places = frozenset(fold_plural(t) for t in places)
-        generic = frozenset(fold_plural(t) for t in generic)
-        form_words = legal_words()
-        self.legal_vocabulary = form_words
-        self.legal_deletions = DeletionIndex(sorted(form_words))
-        self._legal_like: dict[str, bool] = {}
-        self.entry_countries: list[frozenset[str]] = []
-        self.entry_forms: list[tuple[str, ...]] = []  # legal forms of each primary name
-        raw: list[tuple[int, str, bool, FormV3, tuple[str, ...]]] = []
-        doc_freq: dict[str, int] = defaultdict(int)
-        for position, entry in enumerate(self.entries):
-            countries = {c for c in entry.countries if c}
-            countries.update(a.country for a in entry.addresses if a.country)
-            self.entry_countries.append(frozenset(countries))
-            seen_tokens: set[str] = set()
-            seen_forms: set[tuple[object, ...]] = set()
-            primary_forms = forms_v3(entry.name)
-            self.entry_forms.append(
-                tuple(dict.fromkeys(c for f in primary_forms for c in f.legal_forms))
-            )
-            for name in entry.all_names:
-                for form in forms_v3(name):
-                    tokens = folded(form)
-                    key = (tokens, form.legal_forms, form.qualifiers, form.series)
-                    if key in seen_forms:
-                        continue
-                    seen_forms.add(key)
-                    raw.append((position, name, name == entry.name, form, tokens))
-                    seen_tokens.update(tokens)
-            for token in seen_tokens:
-                doc_freq[token] += 1
-        self.entry_count = max(len(self.entries), 1)
-        self.unknown_weight = math.log(self.entry_count + 1.0)
-        self.token_weight: dict[str, float] = {}
-        for token, df in doc_freq.items():
-            weight = math.log((self.entry_count + 1.0) / (df + 0.5))
-            if self.legal_like(token):
-                weight *= LEGAL_WORD_FACTOR
-            elif token in places:
-                weight *= PLACE_FACTOR
-            elif token in generic:
-                weight *= GENERIC_FACTOR
-            elif token.isdigit():
-                weight *= 0.5
-            self.token_weight[token] = max(weight, 0.05)
-        self.vocabulary: tuple[str, ...] = tuple(sorted(self.token_weight))
-        self.token_id = {t: i for i, t in enumerate(self.vocabulary)}
-        self.vocab_weight = np.asarray([self.token_weight[t] for t in self.vocabulary])
-        self.rows: list[V3Row] = []
-        postings: list[list[int]] = [[] for _ in self.vocabulary]
-        joined: dict[str, list[int]] = defaultdict(list)
-        self.joined_weight: dict[str, float] = {}
-        for position, name, primary, form, tokens in raw:
-            weights = tuple(self.token_weight[t] for t in tokens)
-            row = len(self.rows)
-            self.rows.append(V3Row(position, name, primary, form, tokens, weights))
-            for token in set(tokens):
-                postings[self.token_id[token]].append(row)
-            for k in range(len(tokens) - 1):
-                pair_key = tokens[k] + tokens[k + 1]
-                joined[pair_key].append(row)
-                weight = weights[k] + weights[k + 1]
-                self.joined_weight[pair_key] = max(self.joined_weight.get(pair_key, 0.0), weight)
-        self.postings: list[IntArray] = [np.asarray(p, dtype=np.int32) for p in postings]
-        self.joined: dict[str, IntArray] = {
-            k: np.unique(np.asarray(v, dtype=np.int32)) for k, v in joined.items()
-        }
-        self.row_total = np.asarray([sum(r.weights) for r in self.rows])
-        self.row_person = np.asarray(
-            [self.entries[r.entry].entity_type == "person" for r in self.rows], dtype=bool
-        )
-        self.deletions = DeletionIndex(self.vocabulary)
-        romanised: dict[str, list[int]] = defaultdict(list)
-        for token_id, token in enumerate(self.vocabulary):
-            if token.isalpha() and len(token) >= 4:
-                romanised[romanised_key(token)].append(token_id)
-        self.romanised: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in romanised.items()}
-        script_tokens = {t for r in self.rows if r.form.variant == "script" for t in r.tokens}
-        skeletons: dict[str, list[int]] = defaultdict(list)
-        skeletons_script: dict[str, list[int]] = defaultdict(list)
-        for token_id, token in enumerate(self.vocabulary):
-            if token.isalpha() and len(skeleton(token)) >= 3:
-                skeletons[skeleton(token)].append(token_id)
-                if token in script_tokens:
-                    skeletons_script[skeleton(token)].append(token_id)
-        self.skeleton_all = {k: tuple(v) for k, v in skeletons.items()}
-        self.skeleton_script = {k: tuple(v) for k, v in skeletons_script.items()}
-        self.sources: tuple[str, ...] = tuple(sorted({e.source for e in self.entries}))
-
-    def legal_like(self, token: str) -> bool:
-        """A legal-form word, or a word of seven letters or more within the edit budget of one
-        ("compnay", "ogranicennoi", "limitd": a legal form broken by a typo; shorter words
-        are too often other words: "point" / "joint")."""
-        if token in self.legal_vocabulary:
-            return True
-        if len(token) < 7:
-            return False
-        known = self._legal_like.get(token)
-        if known is None:
-            known = bool(self.legal_deletions.similar(token))
-            if len(self._legal_like) < 200_000:
-                self._legal_like[token] = known
-        return known
-
-    def weight(self, token: str) -> float:
-        """Weight of a listed token; tokens the lists never contain weigh the most, unless
-        they misspell a legal-form word."""
-        weight = self.token_weight.get(token)
-        if weight is not None:
-            return weight
-        return self.unknown_weight * (LEGAL_WORD_FACTOR if self.legal_like(token) else 1.0)
-
-
-@dataclass(slots=True)
-class _Unit:
-    """A query unit for retrieval: one token (or two joined) and its candidate postings."""
-
-    positions: tuple[int, ...]
-    rows: list[IntArray]
-    credits: list[float]
-    explained: list[float]
-
-
-@dataclass(slots=True)
-class _QueryForm:
-    form: FormV3
-    tokens: tuple[str, ...]
-    weights: tuple[float, ...]  # what each token loses when unpaired
-    units: list[_Unit]
-    initials: int  # query tokens that are initials
-    legal: frozenset[str]  # tokens that are legal-form words or misspell one
 
 
 class V3Matcher:
@@ -234,7 +51,7 @@ class V3Matcher:
         self.index = index
         self.table = F.load_weights(V3_NAME)
         self._local = threading.local()
-        self._similar: dict[tuple[str, bool], list[tuple[int, float]]] = {}
+        self.queries = QueryPreparer(index)
 
     @property
     def algorithm_name(self) -> str:
@@ -242,164 +59,6 @@ class V3Matcher:
         return V3_NAME
 
     # -- query preparation ------------------------------------------------------------------
-
-    def similar(self, token: str, script: bool = False) -> list[tuple[int, float]]:
-        """(vocabulary id, similarity) of every vocabulary token similar to `token`, itself
-        included when listed (cached). With `script` (the query was romanised from another
-        script) consonant skeletons count against every listed token, else only against
-        tokens of listed names romanised from another script."""
-        found = self._similar.get((token, script))
-        if found is None:
-            index = self.index
-            found = index.deletions.similar(token)
-            if token.isalpha() and len(token) >= 4:
-                # romanisations of one word beyond the edit budget ("qadhafi" / "kaddafi")
-                seen = {i for i, _ in found}
-                for other_id in index.romanised.get(romanised(token), ()):
-                    other = index.vocabulary[other_id]
-                    if other_id not in seen and other != token:
-                        sim = token_similarity(token, other)
-                        if sim > 0.0:
-                            found.append((other_id, sim))
-                            seen.add(other_id)
-            if token.isalpha():
-                seen = {i for i, _ in found}
-                skeletons = index.skeleton_all if script else index.skeleton_script
-                for other_id in skeletons.get(skeleton(token), ()):
-                    other = index.vocabulary[other_id]
-                    if other_id not in seen and other != token:
-                        sim = token_similarity(token, other, True)
-                        if sim > 0.0:
-                            found.append((other_id, sim))
-            own = index.token_id.get(token)
-            if own is not None:
-                found.append((own, 1.0))
-            if len(self._similar) > 100_000:
-                self._similar.clear()
-            self._similar[(token, script)] = found
-        return found
-
-    def query_weight(self, token: str) -> float:
-        """What an unpaired query token loses: its weight when listed; else the lightest of
-        the listed tokens it is most similar to (a typo of a generic word stays generic);
-        else the weight of a word no list holds."""
-        index = self.index
-        legal = LEGAL_WORD_FACTOR * index.unknown_weight
-        if len(token) == 1:
-            cap = legal if token in index.legal_vocabulary else INITIAL_WEIGHT_CAP
-            return min(index.token_weight.get(token, cap), cap)
-        if token in index.token_weight:
-            return index.token_weight[token]
-        similar = self.similar(token)
-        if similar:
-            best = max(sim for _, sim in similar)
-            return min(float(index.vocab_weight[i]) for i, sim in similar if sim == best)
-        return legal if index.legal_like(token) else index.unknown_weight
-
-    def is_legal_word(self, token: str) -> bool:
-        """A legal-form word left in the tokens, or a misspelling of one (see
-        :meth:`V3Index.legal_like`)."""
-        return self.index.legal_like(token)
-
-    def respaced(self, tokens: Sequence[str]) -> tuple[str, ...]:
-        """`tokens` with words run together or split apart put back where the lists write
-        them otherwise: an unlisted token that is two listed ones, one of them a legal-form
-        word ("liabilitycompany", "companykrasnodar"), is split; two neighbours of which one
-        is unlisted and whose join is listed ("liab ility", "obsh chestvo") are joined. Only
-        unlisted tokens move."""
-        known = self.index.token_id
-        out: list[str] = []
-        i = 0
-        while i < len(tokens):
-            token = tokens[i]
-            if i + 1 < len(tokens):
-                joined = fold_plural(token + tokens[i + 1])
-                if joined in known and (token not in known or tokens[i + 1] not in known):
-                    out.append(joined)
-                    i += 2
-                    continue
-            if token not in known and len(token) >= 6 and token.isalpha():
-                # only a legal-form word run into a name is split: "bankshares" or
-                # "audiocodes" are words of their own, "liabilitycompany" is not
-                cuts = [
-                    k
-                    for k in range(2, len(token) - 1)
-                    if token[:k] in known
-                    and fold_plural(token[k:]) in known
-                    and (self.index.legal_like(token[:k]) or self.index.legal_like(token[k:]))
-                ]
-                if cuts:
-                    k = max(cuts, key=lambda c: min(c, len(token) - c))
-                    out.extend((token[:k], fold_plural(token[k:])))
-                    i += 1
-                    continue
-            out.append(token)
-            i += 1
-        return tuple(out)
-
-    def _forms(self, name: str) -> list[tuple[FormV3, tuple[str, ...]]]:
-        """The query's forms with their plural-folded tokens, and a respaced variant of each
-        form whose words run together or apart (:meth:`respaced`)."""
-        out: list[tuple[FormV3, tuple[str, ...]]] = []
-        seen: set[tuple[str, ...]] = set()
-        for form in forms_v3(name):
-            tokens = folded(form)
-            for variant in (tokens, self.respaced(tokens)):
-                if variant not in seen:
-                    seen.add(variant)
-                    out.append((form, variant))
-        return out
-
-    def _prepare(self, name: str) -> list[_QueryForm]:
-        index = self.index
-        out = []
-        for form, tokens in self._forms(name):
-            script = form.variant == "script"
-            weights = tuple(self.query_weight(t) for t in tokens)
-            units: list[_Unit] = []
-            initials = 0
-            for i, token in enumerate(tokens):
-                if len(token) == 1:
-                    initials += 1
-                    own = index.token_id.get(token)
-                    if own is not None:  # an initial on both sides
-                        w = float(index.vocab_weight[own])
-                        units.append(_Unit((i,), [index.postings[own]], [w], [w]))
-                    continue
-                unit = _Unit((i,), [], [], [])
-                for token_id, sim in self.similar(token, script):
-                    w = float(index.vocab_weight[token_id])
-                    unit.rows.append(index.postings[token_id])
-                    unit.credits.append(sim * w)
-                    unit.explained.append(w)
-                initial = index.token_id.get(token[0])
-                if initial is not None:  # "john" against a listed "j"
-                    w = min(float(index.vocab_weight[initial]), INITIAL_WEIGHT_CAP)
-                    unit.rows.append(index.postings[initial])
-                    unit.credits.append(INITIAL_SIMILARITY * w)
-                    unit.explained.append(w)
-                if token in index.joined:  # "hikvision" against a listed "hik vision"
-                    w = index.joined_weight[token]
-                    unit.rows.append(index.joined[token])
-                    unit.credits.append(JOINED_SIMILARITY * w)
-                    unit.explained.append(w)
-                if unit.rows:
-                    units.append(unit)
-            for i in range(len(tokens) - 1):
-                if len(tokens[i]) < 2 or len(tokens[i + 1]) < 2:
-                    continue
-                # "hik vision" against a listed "hikvision", "jin bing" against "jinping"
-                pair = _Unit((i, i + 1), [], [], [])
-                for token_id, sim in self.similar(tokens[i] + tokens[i + 1], script):
-                    w = float(index.vocab_weight[token_id])
-                    pair.rows.append(index.postings[token_id])
-                    pair.credits.append(JOINED_SIMILARITY * sim * w)
-                    pair.explained.append(w)
-                if pair.rows:
-                    units.append(pair)
-            legal = frozenset(t for t in tokens if self.is_legal_word(t))
-            out.append(_QueryForm(form, tokens, weights, units, initials, legal))
-        return out
 
     # -- retrieval ----------------------------------------------------------------------------
 
@@ -412,7 +71,7 @@ class V3Matcher:
             self._local.buffers = buffers
         return buffers
 
-    def _retrieve(self, query: _QueryForm, min_name: float) -> tuple[IntArray, np.ndarray]:
+    def _retrieve(self, query: QueryForm, min_name: float) -> tuple[IntArray, np.ndarray]:
         """(rows, name bounds) of the listed forms whose name feature may reach `min_name`."""
         index = self.index
         table = self.table
@@ -478,7 +137,7 @@ class V3Matcher:
 
     def _align(
         self,
-        query: _QueryForm,
+        query: QueryForm,
         listed: FormV3,
         tokens: Sequence[str],
         weights: Sequence[float],
@@ -496,7 +155,7 @@ class V3Matcher:
 
     def _form_features(
         self,
-        q: _QueryForm,
+        q: QueryForm,
         c: FormV3,
         c_tokens: Sequence[str],
         alignment: Alignment,
@@ -586,7 +245,7 @@ class V3Matcher:
         min_name = self.min_name(query, threshold)
         bonus = self.max_bonus(query)
         allowed = set(query.lists) if query.lists else None
-        prepared = self._prepare(query.name)
+        prepared = self.queries.prepare(query.name)
         pending: list[tuple[float, int, int]] = []
         for k, q in enumerate(prepared):
             rows, bounds = self._retrieve(q, min_name)
@@ -642,7 +301,7 @@ class V3Matcher:
     def score_row(
         self,
         query: Query,
-        q: _QueryForm,
+        q: QueryForm,
         row_id: int,
         min_name: float = 0.0,
         evidence: dict[int, list[FeatureScore]] | None = None,
@@ -673,9 +332,9 @@ class V3Matcher:
         features += cached
         return _sigmoid(sum(f.contribution for f in features)), features
 
-    def prepare(self, name: str) -> list[_QueryForm]:
+    def prepare(self, name: str) -> list[QueryForm]:
         """The query forms of `name` (tests compare retrieval with a scan of every row)."""
-        return self._prepare(name)
+        return self.queries.prepare(name)
 
     def score_pair(
         self, name1: str, name2: str, entity_type: str = "unknown"
@@ -692,7 +351,7 @@ class V3Matcher:
         self, query_name: str, listed_name: str, entity_type: str
     ) -> tuple[float, tuple[FeatureScore, ...]]:
         best: tuple[float, tuple[FeatureScore, ...]] = (0.0, ())
-        for q in self._prepare(query_name):
+        for q in self.queries.prepare(query_name):
             for form in forms_v3(listed_name):
                 tokens = folded(form)
                 weights = [self.index.weight(tok) for tok in tokens]

@@ -8,7 +8,7 @@ say; ``value`` is in [-1, 1] (negative: counter-evidence), and the score adds
 the exception: its contribution is ``slope * (name - midpoint)``, and the final score is
 ``sigmoid(slope * (name - midpoint) + sum of the other contributions)``.
 
-Why the bound used for pruning is cheap and safe (docs/screening.md §8): the score rises
+Why the bound used for pruning is cheap and safe (docs/screening.md §4a): the score rises
 with the name feature and every other contribution is at most its positive weight, so
 ``name >= midpoint + (logit(threshold) - sum of positive weights the query can earn) / slope``
 is necessary for a hit, and retrieval bounds the name feature from above per listed name.

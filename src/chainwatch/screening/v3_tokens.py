@@ -34,7 +34,7 @@ IntArray = npt.NDArray[np.int32]
 
 # Credit of a token pair by edits and the longer token's length. One edit in a long word is a
 # typo of the same word; in a four-letter word it may be another word ("bank"/"bunk"), so it
-# earns less. Values are part of chainwatch-v3 (docs/screening.md §8).
+# earns less. Values are part of chainwatch-v3 (docs/screening.md §4a).
 ONE_EDIT = ((8, 0.90), (5, 0.87), (4, 0.82))
 TWO_EDITS = ((10, 0.80), (8, 0.76))
 JOINED_SIMILARITY = 0.95  # "hik vision" / "hikvision": the same letters, split otherwise
