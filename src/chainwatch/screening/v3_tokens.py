@@ -198,13 +198,16 @@ class DeletionIndex:
         pieces = deletions(token, own_deletions(len(token)))
         wanted = np.fromiter((_key(p) for p in pieces), dtype=np.uint32, count=len(pieces))
         left = np.searchsorted(self.keys, wanted, side="left")
-        right = np.searchsorted(self.keys, wanted, side="right")
-        found: set[int] = set()
-        for lo, hi in zip(left.tolist(), right.tolist(), strict=True):
-            if hi > lo:
-                found.update(self.ids[lo:hi].tolist())
+        lengths = np.searchsorted(self.keys, wanted, side="right") - left
+        hit = lengths > 0
+        if not hit.any():
+            return []
+        left, lengths = left[hit], lengths[hit]
+        # the positions of every run [left, left + length) at once
+        starts = np.repeat(left - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        found = np.unique(self.ids[starts + np.arange(int(lengths.sum()))])
         out = []
-        for token_id in found:
+        for token_id in found.tolist():
             other = self.vocabulary[token_id]
             if other != token:
                 sim = edit_token_similarity(token, other)
