@@ -104,7 +104,7 @@ class V3Matcher:
             if len(query.tokens[i]) > 1:
                 rows = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
                 touched[rows] += query.weights[i]
-        candidates = np.flatnonzero(credit)  # every touched row earned some credit
+        candidates = np.flatnonzero(credit).astype(np.int32)  # every touched row earned credit
         total_query = sum(w for t, w in zip(query.tokens, query.weights, strict=True) if len(t) > 1)
         c = credit[candidates] + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
         e = explained[candidates] + query.initials * INITIAL_WEIGHT_CAP
