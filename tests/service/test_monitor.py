@@ -115,7 +115,7 @@ def test_a_new_algorithm_rescreens_every_counterparty(db_url: str, tmp_path: Pat
 def test_upgrading_the_default_algorithm_rescreens_with_it(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """When the registry's default changes (a release makes chainwatch-v3 the default), the
+    """When the registry's default changes (a release makes another version the default), the
     next refresh re-screens every counterparty with the new version, and each new case records
     the algorithm that raised it; live screening switches too."""
     from chainwatch.model.screening import Query
@@ -125,14 +125,15 @@ def test_upgrading_the_default_algorithm_rescreens_with_it(
     svc.refresh(write_entries(tmp_path / "v1.json", [*BASE, DJI]))
     svc.cases.add_counterparties([_q("SZ DJI Technology Company Limited")], "test")
     assert svc.refresher.rescreen("test").status == "unchanged"
-    monkeypatch.setattr(registry, "DEFAULT_ALGORITHM_NAME", "chainwatch-v3")
+    other = next(name for name in registry.ALGORITHMS if name != registry.DEFAULT_ALGORITHM_NAME)
+    monkeypatch.setattr(registry, "DEFAULT_ALGORITHM_NAME", other)
     report = svc.refresher.rescreen("test")
     assert report.status == "updated" and report.rescreened == 1
-    assert "the algorithm is now chainwatch-v3" in report.message
-    assert [svc.cases.case(c)["algorithm"] for c in report.new_cases] == ["chainwatch-v3"]
+    assert f"the algorithm is now {other}" in report.message
+    assert [svc.cases.case(c)["algorithm"] for c in report.new_cases] == [other]
     live = LiveScreener(svc.store)
     matches, _ = live.screen(Query(name="SZ DJI Technology Company Limited"))
-    assert matches and {m.algorithm for m in matches} == {"chainwatch-v3"}
+    assert matches and {m.algorithm for m in matches} == {other}
 
 
 def test_webhook_is_signed(db_url: str, tmp_path: Path) -> None:
