@@ -481,6 +481,32 @@ def screen(
             rich_help_panel="Counterparty file",
         ),
     ] = 0,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where --file runs: local (this machine's processes) or dask (a cluster).",
+            rich_help_panel="Counterparty file",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler, e.g. tcp://HOST:8786 (default: CHAINWATCH_SCHEDULER, else a "
+            "LocalCluster of --workers processes).",
+            rich_help_panel="Counterparty file",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Go on from an interrupted run with the same file and settings.",
+            rich_help_panel="Counterparty file",
+        ),
+    ] = False,
+    chunk_size: Annotated[
+        int,
+        typer.Option(min=1, help="Rows per task.", rich_help_panel="Counterparty file"),
+    ] = 1000,
     db: DbOption = None,
 ) -> None:
     """Screen one name, or every counterparty of a file, against the active snapshot."""
@@ -504,6 +530,10 @@ def screen(
                 threshold=threshold,
                 limit=limit,
                 workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                resume=resume,
+                chunk_size=chunk_size,
                 encoding=encoding,
                 sheet=sheet,
                 columns=dict(
@@ -564,11 +594,16 @@ def _screen_file(
     threshold: float,
     limit: int,
     workers: int,
+    engine: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+    chunk_size: int = 1000,
     encoding: str | None,
     sheet: str | None,
     columns: dict[str, Any],
 ) -> bool:
-    """Screen a counterparty file; write --out, print --json; True when there is a hit."""
+    """Screen a counterparty file; write --out, print --json; True when there is a hit.
+    CSV and JSON-lines files are streamed (:mod:`chainwatch.cli.streaming`)."""
     from chainwatch.engine.local import default_workers
     from chainwatch.workflows.batch import (
         batch_json,
@@ -583,6 +618,31 @@ def _screen_file(
     if out == "-" and as_json:
         raise ChainwatchError("--json and --out - both write to standard output: choose one")
     fmt = output_format(out, out_format) if out is not None else ""
+    if out not in (None, "-") and fmt in ("csv", "jsonl") and not as_json:
+        from chainwatch.cli.streaming import screen_file_streamed
+
+        counts = screen_file_streamed(
+            screener,
+            file,
+            Path(out),
+            fmt,
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers or default_workers(),
+            resume=resume,
+            chunk_size=chunk_size,
+            lists=lists,
+            threshold=threshold,
+            limit=limit,
+            encoding=encoding,
+            sheet=sheet,
+            columns=columns,
+        )
+        return counts["hits"] > 0
+    if resume or engine != "local":
+        raise ChainwatchError(
+            "--resume and --engine dask stream to a file: give --out FILE.csv or FILE.jsonl"
+        )
     batch = screen_counterparty_file(
         screener,
         file,

@@ -7,7 +7,9 @@ NETWORK is ``willems:NN`` (or ``willems:NN:ROOT``) or a network CSV folder / XLS
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,30 @@ def _emit(result: dict[str, Any], as_json: bool, table: Table | None) -> None:
     console.print(assumptions)
 
 
+ENGINE_HELP = "local (forked processes) or dask (a cluster); default: --workers as before"
+SCHEDULER_HELP = (
+    "Dask scheduler tcp://HOST:8786 (default: CHAINWATCH_SCHEDULER, else a LocalCluster)"
+)
+
+
+@contextlib.contextmanager
+def _engine(name: str | None, workers: int, scheduler: str | None) -> Iterator[Any]:
+    """The engine asked for, closed afterwards; None (the default) keeps the old --workers
+    path. Engine errors end the command with exit code 2."""
+    if name is None and scheduler is None:
+        yield None
+        return
+    from chainwatch.engine.base import open_engine
+
+    try:
+        made = open_engine(name or "dask", workers=workers, scheduler=scheduler)
+    except ChainwatchError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    with made:
+        yield made
+
+
 def _load(network: str, sets: list[str]) -> tuple[Any, Any, Any]:
     try:
         return wf.load(network, _overrides(sets))
@@ -77,10 +103,14 @@ def sweep_cmd(
     top: int = typer.Option(20, help="rows to print"),
     charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts"),
     as_json: bool = typer.Option(False, "--json"),
+    engine: str | None = typer.Option(None, help=ENGINE_HELP),
+    scheduler: str | None = typer.Option(None, help=SCHEDULER_HELP),
+    workers: int = typer.Option(2, help="processes of --engine local|dask"),
 ) -> None:
     """Cut off every supplier in turn: TTS, TTR, PI, REI, ranked; TTS < TTR flagged."""
     _net, problem, params = _load(network, set_)
-    result = wf.run_sweep(problem, params, charts, top)
+    with _engine(engine, workers, scheduler) as run:
+        result = wf.run_sweep(problem, params, charts, top, engine=run)
     table = Table(title="Risk exposure by supplier")
     for col in ("supplier", "TTS days", "TTR days", "lost margin", "REI", "TTS<TTR"):
         table.add_column(col)
@@ -114,6 +144,8 @@ def montecarlo_cmd(
     set_: list[str] = typer.Option([], "--set", help=SET_HELP),
     charts: Path | None = typer.Option(None, help="folder for PNG/SVG charts"),
     as_json: bool = typer.Option(False, "--json"),
+    engine: str | None = typer.Option(None, help=ENGINE_HELP),
+    scheduler: str | None = typer.Option(None, help=SCHEDULER_HELP),
 ) -> None:
     """Lost-margin distribution from correlated designations and TTR draws: mean, P95, ES95,
     each with its standard error."""
@@ -121,6 +153,7 @@ def montecarlo_cmd(
     model, uniform, source = designation_option(
         problem.suppliers, probability, probabilities, from_lists, as_json, network=net
     )
+    stack = contextlib.ExitStack()
     try:
         result = wf.run_monte_carlo(
             problem,
@@ -133,10 +166,13 @@ def montecarlo_cmd(
             designations=_pairs(designation, "--designation"),
             risk=wf.RiskParams.from_overrides(_overrides(set_)),
             workers=workers,
+            engine=stack.enter_context(_engine(engine, workers, scheduler)),
         )
     except ChainwatchError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    finally:
+        stack.close()
     result["designation_source"] = source
     _emit(result, as_json, None)
 

@@ -14,8 +14,10 @@ of :mod:`chainwatch.resilience.lp` with ``TTR = 10`` days for both suppliers giv
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from chainwatch.model.network import Assumption
 from chainwatch.resilience.lp import PiModel, TtsModel
@@ -71,6 +73,41 @@ class SweepResult:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SweepModels:
+    """What a worker of a parallel sweep builds once: the TTS and PI models of a problem (a
+    recipe: picklable, small; the LP models themselves are not sent). `run` tells one sweep's
+    models from another's in a worker's cache."""
+
+    problem: ResilienceProblem
+    horizon_days: float
+    run: str
+
+    @property
+    def cache_key(self) -> str:
+        return f"sweep|{self.run}"
+
+    def build(self) -> tuple[PiModel, TtsModel]:
+        return PiModel(self.problem), TtsModel(self.problem, self.horizon_days)
+
+
+def _solve(
+    pim: PiModel, ttsm: TtsModel, unit: Disruption, ttr_quantile: float
+) -> tuple[float, float, float, float]:
+    ttr_days = unit.ttr.quantile(ttr_quantile)
+    tts = ttsm.solve(unit.cut)
+    pi = pim.solve(unit.cut, ttr_days)
+    return tts, ttr_days, pi.lost_margin, pi.lost_units
+
+
+def _sweep_chunk(
+    chunk: Sequence[tuple[Disruption, float]], models: tuple[PiModel, TtsModel]
+) -> list[tuple[float, float, float, float]]:
+    """Worker side of a parallel sweep (module level: sent by reference)."""
+    pim, ttsm = models
+    return [_solve(pim, ttsm, unit, q) for unit, q in chunk]
+
+
 def sweep(
     problem: ResilienceProblem,
     disruptions: Sequence[Disruption] | None = None,
@@ -79,18 +116,23 @@ def sweep(
     ttr_quantile: float = 0.5,
     pi_model: PiModel | None = None,
     tts_model: TtsModel | None = None,
+    mapper: Any = None,
 ) -> SweepResult:
-    """Cut each disruption unit in turn (default: every supplier of the problem)."""
+    """Cut each disruption unit in turn (default: every supplier of the problem).
+
+    ``mapper(function, items, shared)`` (an engine's :meth:`~chainwatch.engine.base.Engine.mapper`)
+    solves the scenarios in parallel, each worker building the LP models once from a
+    :class:`SweepModels` recipe; the scenarios are independent, so the result is the same."""
     units = problem.suppliers if disruptions is None else tuple(disruptions)
-    pim = pi_model or PiModel(problem)
-    ttsm = tts_model or TtsModel(problem, horizon_days)
-    raw = []
-    for unit in units:
-        cut = unit.cut
-        ttr_days = unit.ttr.quantile(ttr_quantile)
-        tts = ttsm.solve(cut)
-        pi = pim.solve(cut, ttr_days)
-        raw.append((unit, tts, ttr_days, pi.lost_margin, pi.lost_units))
+    if mapper is not None and pi_model is None and tts_model is None and len(units) > 1:
+        recipe = SweepModels(problem, horizon_days, uuid.uuid4().hex)
+        items = [(u, ttr_quantile) for u in units]
+        solved = list(mapper(_sweep_chunk, items, recipe))
+        raw = [(u, *r) for u, r in zip(units, solved, strict=True)]
+    else:
+        pim = pi_model or PiModel(problem)
+        ttsm = tts_model or TtsModel(problem, horizon_days)
+        raw = [(u, *_solve(pim, ttsm, u, ttr_quantile)) for u in units]
     top = max((r[3] for r in raw), default=0.0)
     results = [
         ScenarioResult(
@@ -106,7 +148,9 @@ def sweep(
         )
         for u, tts, ttr_days, pi, lost in raw
     ]
-    results.sort(key=lambda r: (-r.lost_margin, r.tts_days, r.name))
+    # equal up to solver noise (warm starts differ between processes): ranked as ties, by TTS
+    # then name, so a sweep on several workers ranks like one on one process
+    results.sort(key=lambda r: (-round(r.lost_margin, 6), round(r.tts_days, 9), r.name))
     extra = (
         Assumption("sweep.horizon_days", horizon_days, "upper bound on time-to-survive"),
         Assumption(

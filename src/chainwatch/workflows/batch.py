@@ -29,6 +29,7 @@ from chainwatch.model.errors import InputError
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import Match
 from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
+from chainwatch.text.spreadsheets import csv_dict
 from chainwatch.workflows.counterparties import (
     ColumnMap,
     Counterparty,
@@ -233,7 +234,7 @@ def _write_csv(batch: BatchResult, fh: IO[str]) -> None:
     writer = csv.DictWriter(fh, fieldnames=columns_of(batch))
     writer.writeheader()
     for row in result_rows(batch):
-        writer.writerow(row)
+        writer.writerow(csv_dict(row))  # formula-like text stays text in a spreadsheet
 
 
 def _write_xlsx(batch: BatchResult, path: Path) -> None:

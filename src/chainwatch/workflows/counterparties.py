@@ -161,6 +161,155 @@ def _pick(
     return None
 
 
+@dataclass(frozen=True)
+class RowMapper:
+    """Which cell of a row is what, found once from the header; turns rows into
+    :class:`Counterparty` objects (shared by :func:`read_counterparty_file` and the streaming
+    reader of :mod:`chainwatch.workflows.streaming`)."""
+
+    path: Path
+    header: list[str]
+    name_at: int
+    country_at: int | None
+    address_at: int | None
+    id_at: int | None
+    dob_at: int | None
+    nationality_at: int | None
+    reference_at: int | None
+    keep_at: tuple[tuple[str, int | None], ...]
+
+    @property
+    def reference_column(self) -> str:
+        return self.header[self.reference_at] if self.reference_at is not None else ""
+
+    @property
+    def keep_columns(self) -> tuple[str, ...]:
+        return tuple(self.header[at] for _, at in self.keep_at if at is not None)
+
+    @classmethod
+    def for_header(
+        cls,
+        path: Path,
+        header: list[str],
+        columns: ColumnMap,
+        header_row: int = 1,
+        rows: Sequence[Sequence[str]] | None = None,
+        *,
+        title: str = "",
+        codec: str = "",
+        delimiter: str = "",
+    ) -> RowMapper:
+        """The mapping of `header` (row `header_row` of `path`); `rows` (some or all of the
+        records) only tell a one-column file without rows from one with rows."""
+        name_at = _pick(header, columns.name, NAME_COLUMNS, path, "name", header_row)
+        if name_at is None:
+            if len(header) == 1 and not any(any(c.strip() for c in r) for r in rows or ()):
+                raise InputError(
+                    f"the file has no rows, and its one column {header[0]!r} is not a name column; "
+                    "name it with --column",
+                    file=str(path),
+                    row=header_row,
+                )
+            if len(header) == 1:
+                name_at = 0
+            else:
+                raise InputError(
+                    f"no name column found (looked for {', '.join(NAME_COLUMNS)}); "
+                    "name it with --column",
+                    file=str(path),
+                    row=header_row,
+                )
+        country_at = _pick(header, columns.country, COUNTRY_COLUMNS, path, "country", header_row)
+        address_at = _pick(header, columns.address, ADDRESS_COLUMNS, path, "address", header_row)
+        id_at = _pick(header, columns.identifier, ID_COLUMNS, path, "identifier", header_row)
+        dob_at = _pick(
+            header, columns.birth_date, BIRTH_DATE_COLUMNS, path, "date-of-birth", header_row
+        )
+        nationality_at = _pick(
+            header, columns.nationality, NATIONALITY_COLUMNS, path, "nationality", header_row
+        )
+        if nationality_at is not None and nationality_at == country_at:
+            nationality_at = None
+        if country_at is None and "nationality" not in _QUERY_FIELDS:
+            country_at = nationality_at  # a query model without nationality: it is the country
+        reference_at = _pick(header, columns.reference, REFERENCE_COLUMNS, path, "ID", header_row)
+        keep_at = [(k, _pick(header, k, (), path, "--keep", header_row)) for k in columns.keep]
+        picked = {
+            "name": name_at,
+            "country": country_at,
+            "address": address_at,
+            "identifier": id_at,
+            "birth date": dob_at,
+            "nationality": nationality_at,
+            "ID": reference_at,
+        }
+        log.info(
+            "%s: %s; columns: %s",
+            path.name,
+            f"sheet {title!r}" if title else f"{codec or 'binary'}, delimiter {delimiter!r}",
+            ", ".join(f"{what} = {header[at]!r}" for what, at in picked.items() if at is not None),
+        )
+        return cls(
+            path,
+            header,
+            name_at,
+            country_at,
+            address_at,
+            id_at,
+            dob_at,
+            nationality_at,
+            reference_at,
+            tuple(keep_at),
+        )
+
+    def party(self, row: list[str], number: int) -> Counterparty | None:
+        """The counterparty of file row `number`; None for a blank row. Errors name the file,
+        the row and the field."""
+        path, header, name_at = self.path, self.header, self.name_at
+        if not any(cell.strip() for cell in row):
+            return None
+        if len(row) <= name_at or not row[name_at].strip():
+            raise InputError("empty name", file=str(path), row=number, field=header[name_at])
+        name = row[name_at].strip()
+        if len(name) > MAX_NAME_LENGTH:
+            raise InputError(
+                f"name longer than {MAX_NAME_LENGTH} characters",
+                file=str(path),
+                row=number,
+                field=header[name_at],
+            )
+
+        def cell(at: int | None, row: list[str] = row) -> str:
+            return row[at].strip() if at is not None and at < len(row) else ""
+
+        for at, value in enumerate(row):
+            problem = text_problem(value)
+            if problem:
+                where = header[at] if at < len(header) else f"column {at + 1}"
+                raise InputError(problem, file=str(path), row=number, field=where)
+        identifiers = tuple(v.strip() for v in cell(self.id_at).split(";") if v.strip())
+        record = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
+        query = with_person_fields(
+            Query(
+                name=name,
+                country=cell(self.country_at),
+                address=cell(self.address_at),
+                identifiers=identifiers,
+            ),
+            cell(self.dob_at),
+            cell(self.nationality_at),
+        )
+        return Counterparty(
+            number,
+            query,
+            record,
+            reference=cell(self.reference_at),
+            birth_date=cell(self.dob_at),
+            nationality=cell(self.nationality_at),
+            kept={header[at]: cell(at) for _, at in self.keep_at if at is not None},
+        )
+
+
 def read_counterparty_file(
     path: Path,
     columns: ColumnMap | None = None,
@@ -189,102 +338,14 @@ def read_counterparty_file(
         header, rows = rows_parquet(path, max_rows)
     else:
         header, rows, codec, delimiter, note, skipped = rows_csv(path, encoding, max_rows)
-    header_row = skipped + 1
-    name_at = _pick(header, columns.name, NAME_COLUMNS, path, "name", header_row)
-    if name_at is None:
-        if len(header) == 1 and not any(any(c.strip() for c in r) for r in rows):
-            raise InputError(
-                f"the file has no rows, and its one column {header[0]!r} is not a name column; "
-                "name it with --column",
-                file=str(path),
-                row=header_row,
-            )
-        if len(header) == 1:
-            name_at = 0
-        else:
-            raise InputError(
-                f"no name column found (looked for {', '.join(NAME_COLUMNS)}); "
-                "name it with --column",
-                file=str(path),
-                row=header_row,
-            )
-    country_at = _pick(header, columns.country, COUNTRY_COLUMNS, path, "country", header_row)
-    address_at = _pick(header, columns.address, ADDRESS_COLUMNS, path, "address", header_row)
-    id_at = _pick(header, columns.identifier, ID_COLUMNS, path, "identifier", header_row)
-    dob_at = _pick(
-        header, columns.birth_date, BIRTH_DATE_COLUMNS, path, "date-of-birth", header_row
-    )
-    nationality_at = _pick(
-        header, columns.nationality, NATIONALITY_COLUMNS, path, "nationality", header_row
-    )
-    if nationality_at is not None and nationality_at == country_at:
-        nationality_at = None
-    if country_at is None and "nationality" not in _QUERY_FIELDS:
-        country_at = nationality_at  # a query model without nationality: it is the country
-    reference_at = _pick(header, columns.reference, REFERENCE_COLUMNS, path, "ID", header_row)
-    keep_at = [(k, _pick(header, k, (), path, "--keep", header_row)) for k in columns.keep]
-    picked = {
-        "name": name_at,
-        "country": country_at,
-        "address": address_at,
-        "identifier": id_at,
-        "birth date": dob_at,
-        "nationality": nationality_at,
-        "ID": reference_at,
-    }
-    log.info(
-        "%s: %s; columns: %s",
-        path.name,
-        f"sheet {title!r}" if title else f"{codec or 'binary'}, delimiter {delimiter!r}",
-        ", ".join(f"{what} = {header[at]!r}" for what, at in picked.items() if at is not None),
+    mapper = RowMapper.for_header(
+        path, header, columns, skipped + 1, rows, title=title, codec=codec, delimiter=delimiter
     )
     out: list[Counterparty] = []
     for offset, row in enumerate(rows):
-        number = offset + skipped + 2  # as a spreadsheet numbers its rows
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= name_at or not row[name_at].strip():
-            raise InputError("empty name", file=str(path), row=number, field=header[name_at])
-        name = row[name_at].strip()
-        if len(name) > MAX_NAME_LENGTH:
-            raise InputError(
-                f"name longer than {MAX_NAME_LENGTH} characters",
-                file=str(path),
-                row=number,
-                field=header[name_at],
-            )
-
-        def cell(at: int | None, row: list[str] = row) -> str:
-            return row[at].strip() if at is not None and at < len(row) else ""
-
-        for at, value in enumerate(row):
-            problem = text_problem(value)
-            if problem:
-                where = header[at] if at < len(header) else f"column {at + 1}"
-                raise InputError(problem, file=str(path), row=number, field=where)
-        identifiers = tuple(v.strip() for v in cell(id_at).split(";") if v.strip())
-        record = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
-        query = with_person_fields(
-            Query(
-                name=name,
-                country=cell(country_at),
-                address=cell(address_at),
-                identifiers=identifiers,
-            ),
-            cell(dob_at),
-            cell(nationality_at),
-        )
-        out.append(
-            Counterparty(
-                number,
-                query,
-                record,
-                reference=cell(reference_at),
-                birth_date=cell(dob_at),
-                nationality=cell(nationality_at),
-                kept={header[at]: cell(at) for _, at in keep_at if at is not None},
-            )
-        )
+        party = mapper.party(row, offset + skipped + 2)  # as a spreadsheet numbers its rows
+        if party is not None:
+            out.append(party)
     return CounterpartyFile(
         path=path,
         parties=out,
@@ -293,8 +354,8 @@ def read_counterparty_file(
         delimiter=delimiter,
         sheet=title,
         note=note,
-        reference_column=header[reference_at] if reference_at is not None else "",
-        keep_columns=tuple(header[at] for _, at in keep_at if at is not None),
+        reference_column=mapper.reference_column,
+        keep_columns=mapper.keep_columns,
     )
 
 

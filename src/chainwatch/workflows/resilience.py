@@ -178,8 +178,13 @@ class RiskParams:
         )
 
 
-def workers_mapper(workers: int) -> Any:
-    """A ``mapper`` over ``workers`` local processes (None: inline)."""
+def workers_mapper(workers: int, engine: Any = None) -> Any:
+    """A ``mapper`` over `engine` (a :class:`chainwatch.engine.base.Engine`: local pool or
+    Dask) when given, else over ``workers`` local processes (None: inline)."""
+    if engine is not None:
+        from chainwatch.workflows.resilience_engine import engine_mapper
+
+        return engine_mapper(engine)
     if workers <= 1:
         return None
     from chainwatch.engine.local import map_chunks
@@ -202,8 +207,14 @@ def run_sweep(
     params: ResilienceParams,
     chart_dir: Path | None = None,
     top: int = 20,
+    engine: Any = None,
 ) -> dict[str, Any]:
-    result = sweep(problem, horizon_days=params.horizon_days, ttr_quantile=params.ttr_quantile)
+    result = sweep(
+        problem,
+        horizon_days=params.horizon_days,
+        ttr_quantile=params.ttr_quantile,
+        mapper=workers_mapper(1, engine),
+    )
     out = result.as_dict()
     if chart_dir is not None:
         chart_dir.mkdir(parents=True, exist_ok=True)
@@ -238,9 +249,11 @@ def run_monte_carlo(
     risk: RiskParams | None = None,
     workers: int = 1,
     model: DesignationModel | None = None,
+    engine: Any = None,
 ) -> dict[str, Any]:
     """Monte Carlo of the lost margin (plain or importance sampling), with the standard
-    errors of the mean, P95 and ES95; ``workers`` processes over independent groups.
+    errors of the mean, P95 and ES95; ``workers`` processes (or `engine`, a
+    :class:`chainwatch.engine.base.Engine`) over independent groups.
     ``model`` (e.g. estimated from the lists' history) replaces the uniform probability."""
     risk = risk or RiskParams()
     problem = risk.apply(problem)
@@ -263,7 +276,7 @@ def run_monte_carlo(
         n_samples=samples,
         seed=seed,
         scheme=scheme,
-        mapper=workers_mapper(workers),
+        mapper=workers_mapper(workers, engine),
     )
     out: dict[str, Any] = mc.as_dict()
     out["assumptions"] = list(out["assumptions"]) + assumption_rows(risk.assumptions())

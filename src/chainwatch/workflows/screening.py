@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch import __version__
-from chainwatch.engine.local import map_chunks
+from chainwatch.engine.base import Engine as WorkEngine
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Match, Query
 from chainwatch.network.scenario import PartyScreener
@@ -210,25 +210,26 @@ class Screener:
         threshold: float = DEFAULT_THRESHOLD,
         limit: int = 5,
         workers: int = 1,
+        engine: WorkEngine | None = None,
     ) -> Iterator[tuple[Counterparty, list[Match]]]:
-        """Screen every party, in order; with `workers` > 1 on forked local processes that
-        share the loaded index."""
-        global _BATCH
-        _BATCH = (self.matcher(), threshold, limit)
+        """Screen every party, in order, on `engine` (default: forked local processes that
+        share the loaded index when `workers` > 1, else this process)."""
+        from chainwatch.engine.base import chunked, open_engine
+        from chainwatch.workflows.parallel import screen_chunks
+
+        own = engine is None
+        run = engine if engine is not None else open_engine("local", workers=workers)
         try:
-            results = map_chunks(_screen_chunk, parties, workers=workers)
+            queries = chunked((p.query for p in parties), 500)
+            results = (
+                m
+                for chunk in screen_chunks(self, queries, run, threshold=threshold, limit=limit)
+                for m in chunk
+            )
             yield from zip(parties, results, strict=True)
         finally:
-            _BATCH = None
-
-
-_BATCH: tuple[MatcherProtocol, float, int] | None = None  # set for the forked batch workers
-
-
-def _screen_chunk(parties: Sequence[Counterparty]) -> list[list[Match]]:
-    assert _BATCH is not None, "screen_many sets the matcher before the workers start"
-    matcher, threshold, limit = _BATCH
-    return [matcher.screen(p.query, threshold=threshold, limit=limit) for p in parties]
+            if own:
+                run.close()
 
 
 def batch_rows(

@@ -15,6 +15,7 @@ import io
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from chainwatch.model.errors import InputError
 from chainwatch.text.spreadsheets import check_xlsx
@@ -244,6 +245,20 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def choose_sheet(workbook: Any, sheet: str | None, path: Path) -> Any:
+    """The first sheet, or the one named or numbered (from 1) by `sheet`."""
+    names = workbook.sheetnames
+    if sheet is None:
+        return workbook.worksheets[0]
+    if sheet in names:
+        return workbook[sheet]
+    if sheet.isdigit() and 1 <= int(sheet) <= len(names):
+        return workbook.worksheets[int(sheet) - 1]
+    raise InputError(
+        f"no sheet {sheet!r}; the sheets are {', '.join(map(repr, names))}", file=str(path)
+    )
+
+
 def rows_xlsx(
     path: Path, sheet: str | None, max_rows: int = MAX_ROWS
 ) -> tuple[list[str], list[list[str]], str, int]:
@@ -259,18 +274,7 @@ def rows_xlsx(
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(f"not a readable XLSX workbook: {exc}", file=str(path)) from exc
     try:
-        names = workbook.sheetnames
-        if sheet is None:
-            chosen = workbook.worksheets[0]
-        elif sheet in names:
-            chosen = workbook[sheet]
-        elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
-            chosen = workbook.worksheets[int(sheet) - 1]
-        else:
-            raise InputError(
-                f"no sheet {sheet!r}; the sheets are {', '.join(map(repr, names))}",
-                file=str(path),
-            )
+        chosen = choose_sheet(workbook, sheet, path)
         rows: list[list[str]] = []
         for values in chosen.iter_rows(values_only=True):
             rows.append([_cell_text(v) for v in values])

@@ -1,0 +1,89 @@
+"""Screening on an engine (:mod:`chainwatch.engine`): what a worker gets and what it runs.
+
+A task carries a chunk of queries and an :class:`IndexRecipe` (store URL, snapshot hash,
+algorithm), never the index. A worker process opens the store and loads the index of that
+snapshot itself, once (from the index cache when it can read ``CHAINWATCH_CACHE``, else built
+from the store's entries), then screens every chunk it gets with it. A local engine is primed
+with the index the caller already has, so its forked workers inherit it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chainwatch.engine.base import Engine, EngineError, prime
+from chainwatch.model.screening import Match, Query
+from chainwatch.screening.registry import MatcherProtocol, make_matcher
+
+if TYPE_CHECKING:
+    from chainwatch.workflows.screening import Screener
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRecipe:
+    """How a worker makes the matcher: the store to read, the snapshot and the algorithm."""
+
+    store_url: str
+    snapshot: str
+    algorithm: str
+
+    @property
+    def cache_key(self) -> str:
+        return f"matcher|{self.store_url}|{self.snapshot}|{self.algorithm}"
+
+    def build(self) -> MatcherProtocol:
+        from chainwatch.workflows.screening import load_index, store_for
+
+        store = store_for(self.store_url)
+        try:
+            index = load_index(store, store.snapshot(self.snapshot), algorithm=self.algorithm)
+        finally:
+            store.engine.dispose()
+        return make_matcher(self.algorithm, index)
+
+
+def store_url(screener: Screener) -> str:
+    """The URL a worker process opens the screener's store with (passwords kept: the worker
+    must log in; SQLite paths made absolute, since a worker may start elsewhere)."""
+    url = screener.store.engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return "sqlite://"  # only a primed (local) engine can screen against it
+        url = url.set(database=os.path.abspath(url.database))
+    return url.render_as_string(hide_password=False)
+
+
+def recipe(screener: Screener) -> IndexRecipe:
+    return IndexRecipe(store_url(screener), screener.snapshot().content_hash, screener.algorithm)
+
+
+def screen_chunk(
+    queries: Sequence[Query], matcher: MatcherProtocol, *, threshold: float, limit: int
+) -> list[list[Match]]:
+    """Worker side: the hits of every query of a chunk (module level: sent by reference)."""
+    return [matcher.screen(q, threshold=threshold, limit=limit) for q in queries]
+
+
+def screen_chunks(
+    screener: Screener,
+    chunks: Iterable[Sequence[Query]],
+    engine: Engine,
+    *,
+    threshold: float,
+    limit: int,
+) -> Iterator[list[list[Match]]]:
+    """The hits of every chunk of queries, chunk by chunk, in order, on `engine`."""
+    shared = recipe(screener)
+    if engine.name in ("inline", "local"):
+        prime(shared, screener.matcher())  # this process has it (or builds it) once
+    elif shared.store_url == "sqlite://":
+        raise EngineError(
+            f"the {engine.name} engine's workers cannot open an in-memory store: use a file "
+            "or a server database"
+        )
+    function = functools.partial(screen_chunk, threshold=threshold, limit=limit)
+    return engine.map_chunks(function, chunks, shared)

@@ -1,0 +1,105 @@
+"""`screen --file` streamed: --engine dask equals local, --resume, errors for what cannot stream."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chainwatch.cli.main import app
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environment = {
+        "CHAINWATCH_DB": f"sqlite:///{tmp_path / 'store.db'}",
+        "CHAINWATCH_CACHE": str(tmp_path / "cache"),
+    }
+    result = runner.invoke(
+        app, ["lists", "load", str(FIXTURES / "csl" / "consolidated-sample.csv")], env=environment
+    )
+    assert result.exit_code == 0, result.output
+    return environment
+
+
+def test_dask_engine_from_the_command_line_equals_local(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("distributed")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)  # the cluster's workers read the same store and cache
+    path = tmp_path / "many.csv"
+    path.write_text("name\n" + "\n".join(["Hikvision Digital", "Acme Ltd", "Dahua"] * 50) + "\n")
+    texts = []
+    for extra in (["--workers", "1"], ["--engine", "dask", "--workers", "2"]):
+        out = tmp_path / f"hits-{len(extra)}.csv"
+        result = runner.invoke(
+            app, ["screen", "--file", str(path), "--out", str(out), "--chunk-size", "16", *extra]
+        )
+        assert result.exit_code == 0, result.output
+        assert "screened 150 counterparties" in result.output
+        assert "screening" not in result.stderr  # no progress bar when stderr is no terminal
+        texts.append(out.read_text(encoding="utf-8"))
+    assert texts[0] == texts[1] and texts[0].count("\n") > 150
+
+
+def test_resume_and_dask_need_a_streamed_file(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "few.csv"
+    path.write_text("name\nAcme Ltd\n")
+    for extra in (["--json", "--resume"], ["--out", str(tmp_path / "x.xlsx"), "--resume"]):
+        result = runner.invoke(app, ["screen", "--file", str(path), *extra], env=env)
+        assert result.exit_code != 0 and "--resume and --engine dask stream" in result.output
+    quiet = runner.invoke(
+        app,
+        ["--quiet", "screen", "--file", str(path), "--out", str(tmp_path / "q.csv"), "--resume"],
+        env=env,
+    )
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_a_killed_run_resumes_to_the_same_file(env: dict[str, str], tmp_path: Path) -> None:
+    """The whole command killed (SIGKILL) mid-run, then `--resume`: the output equals an
+    uninterrupted run's, and the finished chunks were not screened again."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "many.csv"
+    path.write_text("name\n" + "\n".join(f"Hikvision Digital {i}" for i in range(1500)) + "\n")
+    clean, out = tmp_path / "clean.csv", tmp_path / "hits.csv"
+    state = tmp_path / "hits.csv.resume.json"
+    command = [sys.executable, "-c", "from chainwatch.cli.main import main; main()", "--quiet"]
+    command += ["screen", "--file", str(path), "--chunk-size", "25", "--workers", "1"]
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    environment = {**os.environ, **env, "PYTHONPATH": src}
+    args = ["screen", "--file", str(path), "--chunk-size", "25", "--workers", "1"]
+    made = runner.invoke(app, [*args, "--out", str(clean)], env=env)
+    assert made.exit_code == 0, made.output
+    proc = subprocess.Popen([*command, "--out", str(out)], env=environment)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if state.exists() and json.loads(state.read_text())["chunks_done"] >= 3:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = json.loads(state.read_text())["chunks_done"]
+    assert 3 <= done < 60 and not out.exists()
+    loud = [c for c in command if c != "--quiet"]
+    result = subprocess.run(
+        [*loud, "--out", str(out), "--resume"],
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert f"resumed: {done} of 60 chunks were already done" in result.stderr
+    assert out.read_text(encoding="utf-8") == clean.read_text(encoding="utf-8")
+    assert not state.exists()

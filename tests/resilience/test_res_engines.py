@@ -1,0 +1,80 @@
+"""The scenario sweep and the Monte Carlo on every engine (issue 12, acceptance 1): this
+process, the forked local pool and a 2-worker LocalCluster give the same scenarios and the
+same per-sample losses. One LocalCluster serves the module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from chainwatch.engine.base import Engine, open_engine
+from chainwatch.network.willems import load_willems_chain
+from chainwatch.resilience.benders import restrict_stock
+from chainwatch.resilience.montecarlo import DesignationModel, monte_carlo
+from chainwatch.resilience.network_adapter import from_network
+from chainwatch.resilience.problem import ResilienceProblem
+from chainwatch.resilience.sweep import sweep
+from chainwatch.workflows.resilience_engine import engine_mapper
+
+from .test_res_hand_cases import two_supplier
+
+pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def engines() -> Iterator[dict[str, Engine]]:
+    with open_engine("local", workers=2) as local, open_engine("dask", workers=2) as dask:
+        yield {"local": local, "dask": dask}
+
+
+def _problems(shared: type) -> list[ResilienceProblem]:
+    problems = [restrict_stock(two_supplier(), "purchased")]
+    try:
+        root = shared.path("supply", "willems2008")  # type: ignore[attr-defined]
+    except pytest.skip.Exception:
+        return problems  # the hand network alone when ../shared/data is absent
+    return [*problems, from_network(load_willems_chain(root, 12))]
+
+
+def _scenarios(result: object) -> list[tuple[object, ...]]:
+    return [
+        (s.name, s.tts_days, s.ttr_days, s.lost_margin, s.lost_units, s.at_risk)
+        for s in result.scenarios  # type: ignore[attr-defined]
+    ]
+
+
+@pytest.mark.parametrize("kind", ["local", "dask"])
+def test_sweep_is_the_same_on_every_engine(
+    engines: dict[str, Engine], kind: str, shared: type
+) -> None:
+    for problem in _problems(shared):
+        inline = _scenarios(sweep(problem, horizon_days=180.0))
+        parallel = _scenarios(sweep(problem, horizon_days=180.0, mapper=engines[kind].mapper()))
+        assert [s[0] for s in parallel] == [s[0] for s in inline]  # same ranking
+        assert np.allclose(
+            [s[1:5] for s in parallel], [s[1:5] for s in inline], rtol=1e-9, atol=1e-9
+        )
+        assert [s[5] for s in parallel] == [s[5] for s in inline]
+
+
+@pytest.mark.parametrize("kind", ["local", "dask"])
+def test_monte_carlo_is_the_same_on_every_engine(
+    engines: dict[str, Engine], kind: str, shared: type
+) -> None:
+    for problem in _problems(shared):
+        model = DesignationModel.uniform(problem.suppliers, 0.05)
+        a = monte_carlo(problem, model=model, n_samples=600, seed=4, bootstrap=50)
+        b = monte_carlo(
+            problem,
+            model=model,
+            n_samples=600,
+            seed=4,
+            bootstrap=50,
+            mapper=engine_mapper(engines[kind]),
+        )
+        assert a.losses.max() > 0  # designations that cost something were drawn
+        assert b.losses == pytest.approx(a.losses, rel=1e-9, abs=1e-9)
+        assert b.expected_shortfall_95 == pytest.approx(a.expected_shortfall_95, rel=1e-9)
+        assert b.lp_solves == a.lp_solves
