@@ -71,7 +71,12 @@ def score_all(
 
 
 def _pair_scorer(matcher: Any) -> Callable[[str, str, str], float]:
-    def score(a: str, b: str, _kind: str) -> float:
+    # A matcher that reads the pair kind gets it, as the anchor does (Person or Company).
+    takes_kind = getattr(matcher, "accepts_entity_type", False)
+
+    def score(a: str, b: str, kind: str) -> float:
+        if takes_kind:
+            return float(matcher.score_pair(a, b, entity_type=kind)[0])
         return float(matcher.score_pair(a, b)[0])
 
     return score

@@ -37,7 +37,7 @@ def fill(db_url: str, n: int) -> None:
 
     from chainwatch.model.screening import Query
     from chainwatch.store.engine import open_engine
-    from chainwatch.store.service import cases, counterparties
+    from chainwatch.store.schema import cases, counterparties
     from chainwatch.workflows.cases import identity_hash
 
     engine = open_engine(db_url)

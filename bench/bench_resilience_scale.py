@@ -36,15 +36,19 @@ from chainwatch.resilience.benders import restrict_stock
 from chainwatch.resilience.lp import PiModel
 from chainwatch.resilience.montecarlo import DesignationModel, monte_carlo
 from chainwatch.resilience.network_adapter import from_network
-from chainwatch.resilience.validation import plan_stockpile
+from chainwatch.resilience.scale_plan import plan_stockpile
 
 print = functools.partial(print, flush=True)
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "supply" / "willems2008"
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb() -> str:
+    """The high-water mark of this process and of the largest finished worker (forked
+    workers are separate processes: their memory adds to the parent's while they run)."""
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return f"{me:,.0f} MB (largest worker {ch:,.0f} MB)"
 
 
 def cpu_seconds() -> float:
@@ -82,7 +86,7 @@ def plan_report(label: str, res: Any, seconds: float, cpu: float) -> None:
     d = res.as_dict()
     print(
         f"{label}: {seconds:.1f} s wall, {cpu:.1f} s CPU (limit 300 s), load "
-        f"{os.getloadavg()[0]:.1f}, peak RSS {peak_mb():,.0f} MB"
+        f"{os.getloadavg()[0]:.1f}, peak RSS {peak_mb()}"
     )
     for f in d["plans"]:
         print(
@@ -106,7 +110,8 @@ def plan_report(label: str, res: Any, seconds: float, cpu: float) -> None:
     for r in d["replications"]:
         print(
             f"      replication {r['replication']}: {r['horizons']} horizons, "
-            f"{r['iterations']} iterations, {r['lp_solves']} LPs, {r['seconds']:.1f} s, "
+            f"{r['iterations']} iterations, {r['lp_solves']} LPs, {r['seconds']:.1f} s "
+            f"(master {r['master_seconds']:.1f} s), "
             f"in-sample objective {r['in_sample_objective']:,.0f}, LB {r['lower_bound']:,.0f}"
         )
     print(f"      recommended: {d['recommended']} ({d['recommendation']})")
@@ -133,7 +138,7 @@ def main() -> None:
         print(
             f"[mc] chain 38, 100,000 plain horizons, p = 0.002, workers {args.workers}: "
             f"{t:.1f} s wall, {c:.1f} s CPU (limit 120 s), load {os.getloadavg()[0]:.1f}, "
-            f"peak RSS {peak_mb():,.0f} MB; mean {mc.mean:,.0f} ± "
+            f"peak RSS {peak_mb()}; mean {mc.mean:,.0f} ± "
             f"{mc.std_error:,.0f}, P95 {mc.p95:,.0f} ± {mc.p95_std_error:,.0f}, ES95 "
             f"{mc.expected_shortfall_95:,.0f} ± {mc.expected_shortfall_95_std_error:,.0f}; "
             f"P(loss) {mc.probability_of_loss:.3f}; {mc.distinct_cut_sets:,} components, "

@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "src"), str(REPO)]
+sys.path[:0] = [str(REPO / "src"), str(REPO), str(REPO / "tests")]  # tests: its conftest
 CSL = REPO.parent / "shared" / "data" / "lists" / "us_csl" / "consolidated-2022.csv.gz"
 CLEAN = [
     "Bosch Rexroth AG",
@@ -221,7 +221,37 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "service_load.json")
+    parser.add_argument("--csl", type=Path, default=CSL, help="the 2022 CSL (consolidated.csv.gz)")
+    parser.add_argument(
+        "--postgres",
+        default="",
+        help="a PostgreSQL URL: the store is a fresh schema there (dropped after); else SQLite",
+    )
     args = parser.parse_args()
+    if not args.postgres:
+        tmp = Path(tempfile.mkdtemp(prefix="chainwatch-bench-"))
+        run(args, f"sqlite:///{tmp / 'chainwatch.db'}", tmp)
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(args.postgres)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in args.postgres else "?"
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix="chainwatch-bench-"))
+        run(args, f"{args.postgres}{sep}options=-csearch_path%3D{schema}", tmp)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def run(args: argparse.Namespace, db_url: str, tmp: Path) -> None:
+    """Seed the store at `db_url`, serve it, load it, write the report."""
 
     from tests.service.conftest import free_port
 
@@ -230,10 +260,8 @@ def main() -> None:
     from chainwatch.workflows.audit import AuditLog
     from chainwatch.workflows.auth import AuthService
 
-    tmp = Path(tempfile.mkdtemp(prefix="chainwatch-bench-"))
-    db_url = f"sqlite:///{tmp / 'chainwatch.db'}"
     engine = open_engine(db_url)
-    feed = csl_feed(CSL)
+    feed = csl_feed(args.csl)
     ListStore(engine).load(feed)
     key = AuthService(engine, AuditLog(engine)).create_key("bench", "viewer", "bench")["key"]
     engine.dispose()
@@ -245,6 +273,7 @@ def main() -> None:
         "CHAINWATCH_DB": db_url,
         "CHAINWATCH_CACHE": str(tmp / "cache"),
         "CHAINWATCH_SERVICE_SETTINGS": "{}",
+        "PYTHONPATH": str(REPO / "src"),  # the server runs this checkout's code
     }
     server = subprocess.Popen(
         [
@@ -307,6 +336,7 @@ def main() -> None:
         "seconds": args.seconds,
         "think_s": args.think,
         "workers": args.workers,
+        "store": db_url.split(":", 1)[0].split("+", 1)[0],
         **result,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

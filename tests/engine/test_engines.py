@@ -71,13 +71,17 @@ def _always_die(chunk: Sequence[int]) -> list[int]:
 
 def test_results_in_input_order_whatever_the_chunking(engine: Engine) -> None:
     items = list(range(300))
-    pids = set()
+    pids: set[int] = set()
     for size in (1, 7, 100):
-        got = [r for c in engine.map_chunks(_square_with_pid, chunked(items, size)) for r in c]
+        got = [
+            r for chunk in engine.map_chunks(_square_with_pid, chunked(items, size)) for r in chunk
+        ]
         assert [r for r, _ in got] == [x * x for x in items]
         pids |= {pid for _, pid in got}
     if engine.name != "inline":
-        assert len(pids) >= 2  # really on two worker processes
+        # really on two worker processes; over all 346 chunks, as a busy machine can let one
+        # worker take all three chunks of the last size
+        assert len(pids) >= 2
 
 
 def test_shared_state_is_built_by_the_workers(engine: Engine) -> None:
@@ -105,7 +109,7 @@ def test_a_killed_worker_costs_only_its_chunk(kind: str, cluster: Engine, tmp_pa
 
 
 def test_a_chunk_that_always_kills_its_worker_stops_the_local_run() -> None:
-    with pytest.raises(EngineError, match="chunk 0"):
+    with pytest.raises(EngineError, match=r"chunk [01] was running"):  # both chunks kill
         list(LocalEngine(2).map_chunks(_always_die, chunked(range(10), 5)))
 
 

@@ -4,6 +4,7 @@ as an InputError naming the file, the row (1-based, as a user sees it) and the f
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -579,3 +580,28 @@ def test_au_dfat_bad_rows(tmp_path: Path) -> None:
     assert "not a readable XLSX" in _error(path).reason
     path.write_bytes(b"")
     assert _error(path, format="au-dfat").row == 1
+
+
+# --- entries-json (chainwatch's own form) -----------------------------------------------------
+
+
+def test_entries_json_names_the_bad_entry(tmp_path: Path) -> None:
+    from tests.service.data import DAHUA, HIKVISION
+
+    from chainwatch.model.lists import entry_to_dict
+
+    path = tmp_path / "entries-2026.json"
+    good = [entry_to_dict(HIKVISION), entry_to_dict(DAHUA)]
+    path.write_text(json.dumps({"feed": "mine", "entries": [*good, {"entry_id": "x"}]}))
+    error = _error(path)  # detected by its name, entries*.json
+    assert error.row == 3 and "not a chainwatch entries file" in str(error)
+    path.write_text(json.dumps({"feed": "mine", "published": "2026-11-30", "entries": good}))
+    feed = parse_feed(path)
+    assert (feed.feed, feed.format, feed.published) == ("mine", "entries-json", "2026-11-30")
+    assert [e.entry_id for e in feed.entries] == [HIKVISION.entry_id, DAHUA.entry_id]
+
+
+def test_entries_json_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    path.write_text('{"entries": [')
+    assert "not a chainwatch entries file" in str(_error(path, format="entries-json"))

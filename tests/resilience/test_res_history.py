@@ -411,3 +411,50 @@ def test_designation_source_precedence(tmp_path: Path) -> None:
     model, source = run(probabilities_file=path, probability=0.01)
     assert model.probability.tolist() == [0.3, 0.01]  # type: ignore[attr-defined]
     assert source.startswith(f"from {path} (1 parties)")
+
+
+@pytest.mark.shared
+def test_montecarlo_and_stockpile_use_the_lists_unless_overridden(
+    shared: type, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With lists in the store both commands take designation risk from their history by
+    default and say so (``designation_source``; a line in text mode); ``--probability``
+    replaces it, and a copula loading set with ``--set`` wins over the history's."""
+    root = shared.path("supply", "willems2008")  # type: ignore[attr-defined]
+    _store(tmp_path)
+    monkeypatch.setenv("CHAINWATCH_DB", f"sqlite:///{tmp_path / 'risk.db'}")
+    runner = CliRunner()
+    net = f"willems:12:{root}"
+    history = "from the lists' history (as of 2022-04-21)"
+    mc = ["montecarlo", net, "--samples", "200", "--json"]
+    data = json.loads(runner.invoke(resilience_app, mc).output)
+    assert data["designation_source"].startswith(history)
+    args = [
+        *mc,
+        "--set",
+        "montecarlo.country_loading=0.1",
+        "--designation",
+        "W12-SUP-Part_0001=0.5",
+    ]
+    data = json.loads(runner.invoke(resilience_app, args).output)
+    values = {a["name"]: a["value"] for a in data["assumptions"]}
+    assert data["designation_source"].startswith(history)
+    assert values["montecarlo.country_loading"] == 0.1
+    assert values["montecarlo.designation_probability_max"] == 0.5
+    data = json.loads(runner.invoke(resilience_app, [*mc, "--probability", "0.01"]).output)
+    assert data["designation_source"] == "uniform 0.01 per supplier per horizon"
+    sp = ["stockpile", net, "--scenarios", "60", "--validation-samples", "300"]
+    res = runner.invoke(resilience_app, [*sp, "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["designation_source"].startswith(history)
+    res = runner.invoke(resilience_app, [*sp, "--probability", "0.02", "--json"])
+    assert json.loads(res.output)["designation_source"] == "uniform 0.02 per supplier per horizon"
+    text = runner.invoke(resilience_app, sp)
+    assert text.exit_code == 0, text.output
+    assert f"designation probabilities: {history}" in " ".join(text.output.split())
+    bad = tmp_path / "p.csv"
+    bad.write_text("party,probability\nW12-SUP-Part_0001,0.1\nnobody,0.1\n", encoding="utf-8")
+    res = runner.invoke(resilience_app, [*sp, "--probabilities", str(bad)])
+    assert res.exit_code == 2
+    assert f"file {bad}, row 3, field 'party'" in " ".join(res.output.split())
+    assert "unknown party 'nobody'" in res.output

@@ -185,7 +185,7 @@ def test_plan_pipeline_frontier_and_parallel_groups() -> None:
 
     from chainwatch.engine.local import map_chunks
     from chainwatch.resilience.montecarlo import monte_carlo
-    from chainwatch.resilience.validation import plan_stockpile
+    from chainwatch.resilience.scale_plan import plan_stockpile
 
     p = restrict_stock(two_supplier(), "purchased")
     units = p.suppliers

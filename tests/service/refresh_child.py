@@ -12,13 +12,8 @@ from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService
-from chainwatch.workflows.monitor import (
-    ListSource,
-    Refresher,
-    ServiceState,
-    default_parser,
-    files_fetcher,
-)
+from chainwatch.workflows.notify import Notices
+from chainwatch.workflows.refresh import ListSource, Refresher, default_parser, files_fetcher
 
 
 def main() -> None:
@@ -26,7 +21,7 @@ def main() -> None:
     engine = open_engine(db_url)
     audit = AuditLog(engine)
     refresher = Refresher(
-        ListStore(engine), CaseService(engine, audit), ServiceState(engine, audit)
+        ListStore(engine), CaseService(engine, audit), Notices(engine, audit), audit
     )
 
     def progress(step: str) -> None:

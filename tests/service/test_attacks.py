@@ -425,26 +425,25 @@ def test_nul_bytes_are_refused_with_422(hardened: Server) -> None:
 def test_a_failed_batch_does_not_show_database_errors(tmp_path: Path) -> None:
     from chainwatch.model.screening import Query
     from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.batch_job import run_batch
     from chainwatch.workflows.cases import CaseService
-    from chainwatch.workflows.monitor import ServiceState, run_batch
+    from chainwatch.workflows.jobs import JobRunner, Progress
 
     engine = open_engine(f"sqlite:///{tmp_path / 'broken.db'}")
     audit = AuditLog(engine)
-    state = ServiceState(engine, audit)
-    job_id = state.new_job("batch", 1, "tests")
+    jobs = JobRunner(engine)
+    job_id = jobs.new_job("batch", 1, "tests")
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE counterparty_tokens"))
-    run_batch(
-        job_id,
-        [Query(name="ACME")],
-        ["2"],
-        "test",
-        None,
-        CaseService(engine, audit),
-        state,
-        "t",  # type: ignore[arg-type]
-    )
-    job = state.job(job_id)
+
+    def work(progress: Progress) -> Any:
+        live: Any = None  # never reached: storing the counterparties fails first
+        return run_batch(
+            progress, [Query(name="ACME")], ["2"], "test", live, CaseService(engine, audit), "t"
+        )
+
+    jobs.run(job_id, work)
+    job = jobs.job(job_id)
     assert job is not None and job["status"] == "failed"
     assert "reference" in job["message"]
     for leak in ("INSERT", "counterparty_tokens", "sqlite", "SQL"):

@@ -15,7 +15,7 @@ from chainwatch.store.lists import ListStore
 from chainwatch.store.supersede import superseded
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService
-from chainwatch.workflows.monitor import LiveScreener
+from chainwatch.workflows.live import LiveScreener
 
 OLD_HIKVISION = changed(HIKVISION, entry_id="EL:csl-2022-hikvision", addresses=())
 

@@ -20,15 +20,15 @@ from tests.service.data import BASE, DJI, HUAWEI, changed, filler, write_entries
 
 from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
-from chainwatch.store.service import counterparty_tokens
+from chainwatch.store.schema import counterparty_tokens
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService, name_tokens
-from chainwatch.workflows.monitor import (
+from chainwatch.workflows.live import LiveScreener
+from chainwatch.workflows.notify import Notices
+from chainwatch.workflows.refresh import (
     ALGORITHM_KEY,
     ListSource,
-    LiveScreener,
     Refresher,
-    ServiceState,
     default_parser,
     files_fetcher,
 )
@@ -42,8 +42,8 @@ class Service:
         self.store = ListStore(self.engine)
         self.audit = AuditLog(self.engine)
         self.cases = CaseService(self.engine, self.audit)
-        self.state = ServiceState(self.engine, self.audit)
-        self.refresher = Refresher(self.store, self.cases, self.state, **kwargs)
+        self.notices = Notices(self.engine, self.audit)
+        self.refresher = Refresher(self.store, self.cases, self.notices, self.audit, **kwargs)
 
     def refresh(self, path: Path) -> Any:
         return self.refresher.refresh(
@@ -79,7 +79,7 @@ def test_refresh_rescreens_only_affected_counterparties(db_url: str, tmp_path: P
     assert opened["EL:dji"]["counterparty_id"] == ids[0]
     assert opened["EL:huawei"]["counterparty_id"] == ids[3]
     # the dashboard is told, and the audit log has the list change
-    assert svc.state.notifications()[0]["kind"] == "refresh"
+    assert svc.notices.notifications()[0]["kind"] == "refresh"
     assert "lists.loaded" in [r["action"] for r in svc.audit.records(limit=1000)]
     # nothing new: nothing re-screened
     again = svc.refresh(write_entries(tmp_path / "v2-again.json", v2))
@@ -110,6 +110,30 @@ def test_a_new_algorithm_rescreens_every_counterparty(db_url: str, tmp_path: Pat
     assert [svc.cases.case(c)["entry_id"] for c in report.new_cases] == ["EL:dji"]
     assert ids[0] in svc.cases.affected(name_tokens("DJI"))
     assert svc.refresher.rescreen("test").status == "unchanged"
+
+
+def test_upgrading_the_default_algorithm_rescreens_with_it(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the registry's default changes (a release makes another version the default), the
+    next refresh re-screens every counterparty with the new version, and each new case records
+    the algorithm that raised it; live screening switches too."""
+    from chainwatch.model.screening import Query
+    from chainwatch.screening import registry
+
+    svc = Service(db_url)
+    svc.refresh(write_entries(tmp_path / "v1.json", [*BASE, DJI]))
+    svc.cases.add_counterparties([_q("SZ DJI Technology Company Limited")], "test")
+    assert svc.refresher.rescreen("test").status == "unchanged"
+    other = next(name for name in registry.ALGORITHMS if name != registry.DEFAULT_ALGORITHM_NAME)
+    monkeypatch.setattr(registry, "DEFAULT_ALGORITHM_NAME", other)
+    report = svc.refresher.rescreen("test")
+    assert report.status == "updated" and report.rescreened == 1
+    assert f"the algorithm is now {other}" in report.message
+    assert [svc.cases.case(c)["algorithm"] for c in report.new_cases] == [other]
+    live = LiveScreener(svc.store)
+    matches, _ = live.screen(Query(name="SZ DJI Technology Company Limited"))
+    assert matches and {m.algorithm for m in matches} == {other}
 
 
 def test_webhook_is_signed(db_url: str, tmp_path: Path) -> None:
@@ -144,7 +168,7 @@ def test_webhook_is_signed(db_url: str, tmp_path: Path) -> None:
     payload = json.loads(body)
     assert payload["event"] == "lists.refreshed"
     assert payload["new_cases"] == report.new_cases and payload["added"] == 1
-    assert svc.state.notifications()[0]["delivered"] == "204"
+    assert svc.notices.notifications()[0]["delivered"] == "204"
 
 
 def test_failed_refresh_keeps_snapshot_and_alerts(db_url: str, tmp_path: Path) -> None:
@@ -156,14 +180,14 @@ def test_failed_refresh_keeps_snapshot_and_alerts(db_url: str, tmp_path: Path) -
     report = svc.refresh(broken)
     assert report.status == "failed" and "not a chainwatch entries file" in report.message
     assert svc.store.active() == before
-    [alert] = svc.state.alerts()
+    [alert] = svc.notices.alerts()
     assert "list refresh failed" in alert["message"] and before is not None
     assert before.content_hash[:12] in alert["message"]
     missing = svc.refresher.refresh(
         files_fetcher([ListSource(tmp_path / "nope.json", "entries-json")]), default_parser
     )
     assert missing.status == "failed" and svc.store.active() == before
-    assert svc.store.recent_loads(1)[0]["status"] == "failed"
+    assert svc.store.recent_loads(1)[0].status == "failed"
 
 
 def test_stale_warning(db_url: str, tmp_path: Path) -> None:

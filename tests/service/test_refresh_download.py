@@ -18,17 +18,18 @@ from chainwatch.store.engine import open_engine
 from chainwatch.store.lists import ListStore
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.cases import CaseService
-from chainwatch.workflows.monitor import Refresher, ServiceState, download_fetcher
+from chainwatch.workflows.notify import Notices
+from chainwatch.workflows.refresh import Refresher, download_fetcher
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
 SOURCES = ["ofac-sdn", "bis-dpl"]
 
 
-def _services(db_url: str) -> tuple[Refresher, ListStore, CaseService, ServiceState]:
+def _services(db_url: str) -> tuple[Refresher, ListStore, CaseService, Notices]:
     engine = open_engine(db_url)
     store, audit = ListStore(engine), AuditLog(engine)
-    cases, state = CaseService(engine, audit), ServiceState(engine, audit)
-    return Refresher(store, cases, state), store, cases, state
+    cases, notices = CaseService(engine, audit), Notices(engine, audit)
+    return Refresher(store, cases, notices, audit), store, cases, notices
 
 
 def test_refresh_downloads_loads_and_survives_a_failing_source(
@@ -48,7 +49,7 @@ def test_refresh_downloads_loads_and_survives_a_failing_source(
     # the same files again: nothing parsed or loaded, but the check is recorded (freshness)
     again = refresher.refresh(fetch, actor="test")
     assert again.status == "unchanged" and store.active() == snapshot
-    assert store.recent_loads(1)[0]["status"] == "unchanged"
+    assert store.recent_loads(1)[0].status == "unchanged"
 
     # one source fails (404): the snapshot stays, an alert names it
     (root / "ofac" / "downloads" / "sdn.csv").unlink()
@@ -56,7 +57,7 @@ def test_refresh_downloads_loads_and_survives_a_failing_source(
     assert "ofac-sdn" in broken.failed_sources and "404" in broken.failed_sources["ofac-sdn"]
     assert store.active() == snapshot
     assert any("ofac-sdn" in a["message"] for a in state.alerts())
-    assert store.recent_loads(1)[0]["status"] == "failed"
+    assert store.recent_loads(1)[0].status == "failed"
 
     # every source fails: the refresh fails, the snapshot stays
     (root / "dpl" / "dpl.txt").unlink()

@@ -13,8 +13,7 @@ import pytest
 from tests.service.conftest import PASSWORD, Server, seed, start_server, stop_server
 
 from chainwatch.store.engine import open_engine
-from chainwatch.workflows.audit import AuditLog
-from chainwatch.workflows.monitor import WORKER, ServiceState, worker_alive
+from chainwatch.workflows.jobs import WORKER, JobRunner, worker_alive
 
 
 def _dead_worker() -> str:
@@ -31,7 +30,7 @@ def restarted(store_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     version (no worker recorded)."""
     keys = seed(store_url)
     engine = open_engine(store_url)
-    state = ServiceState(engine, AuditLog(engine))
+    state = JobRunner(engine)
     ids = {}
     for label, worker in (("dead", _dead_worker()), ("live", WORKER), ("legacy", None)):
         job_id = state.new_job("resilience", 1, "tests")

@@ -94,7 +94,7 @@ def test_bad_list_files_leave_the_store_exactly_as_it_was(
         assert store.counts() == before_counts, kind
         assert store.active() == before, kind
     assert rejected == 4
-    failed = [row for row in store.recent_loads(10) if row["status"] == "failed"]
+    failed = [row for row in store.recent_loads(10) if row.status == "failed"]
     assert len(failed) == 4  # each failure is recorded, so `lists status` can say so
 
 

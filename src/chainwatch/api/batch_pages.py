@@ -18,11 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chainwatch.api.deps import ANALYST, VIEWER, Services, services
 from chainwatch.api.pages import render
-from chainwatch.api.routes import read_saved, save_upload, submit_batch
+from chainwatch.api.uploads import read_saved, save_upload
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.workflows.auth import Principal
 from chainwatch.workflows.counterparties import preview_counterparties
 from chainwatch.workflows.exports import table_csv, table_xlsx
+from chainwatch.workflows.service import submit_batch
 
 router = APIRouter(include_in_schema=False)
 Svc = Annotated[Services, Depends(services)]
@@ -139,12 +140,22 @@ def confirm(
         response.status_code = exc.status_code if isinstance(exc, HTTPException) else 400
         return response
     shutil.rmtree(directory, ignore_errors=True)  # once read, the file is not kept
-    job_id = submit_batch(svc, parties, references, str(meta["file"]), who)
+    job_id = submit_batch(
+        svc.jobs,
+        svc.audit,
+        svc.live,
+        svc.cases,
+        parties,
+        references,
+        str(meta["file"]),
+        who.name,
+        svc.settings.threshold,
+    )
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 def _job(svc: Services, job_id: str) -> dict[str, Any]:
-    job = svc.state.job(job_id)
+    job = svc.jobs.job(job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id}")
     return job

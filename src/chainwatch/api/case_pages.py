@@ -11,15 +11,16 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from chainwatch.api.case_routes import Filters, add_one_counterparty, bulk_decide
 from chainwatch.api.deps import ANALYST, VIEWER, Services, services
 from chainwatch.api.pages import render, safe_next
+from chainwatch.api.routes.cases import Filters
 from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.store.cases import SORTS, QueueFilter
 from chainwatch.text.checks import text_problem
 from chainwatch.workflows.auth import Principal
 from chainwatch.workflows.case_view import side_by_side
 from chainwatch.workflows.cases import STATUSES, SecondReviewerNeeded, StaleDecision
+from chainwatch.workflows.service import add_counterparty, decide_many
 
 router = APIRouter(include_in_schema=False)
 Svc = Annotated[Services, Depends(services)]
@@ -72,7 +73,16 @@ def monitor_party(
     if problem:
         return form_error(request, svc, who, f"name or country: {problem}", 422)
     query = ScreenQuery(name=name.strip(), country=country.strip())
-    result = add_one_counterparty(svc, query, f"dashboard by {who.name}", "", who)
+    result = add_counterparty(
+        svc.live,
+        svc.cases,
+        svc.audit,
+        query,
+        f"dashboard by {who.name}",
+        "",
+        who.name,
+        svc.settings.threshold,
+    )
     return RedirectResponse(
         f"/cases?counterparty_id={result['counterparty_id']}&status=all", status_code=303
     )
@@ -184,7 +194,7 @@ def decide(
 def _filters_from(back: str) -> QueueFilter:
     from urllib.parse import parse_qsl
 
-    from chainwatch.api.case_routes import queue_filter
+    from chainwatch.api.routes.cases import queue_filter
 
     values = dict(parse_qsl(back))
     try:
@@ -263,7 +273,9 @@ async def bulk(request: Request, svc: Svc, who: Principal = ANALYST) -> Response
         return form_error(
             request, svc, who, "a bulk decision needs one reason (at most 2000 characters)", 422
         )
-    result = bulk_decide(svc, status, reason, seen, who.name)
+    result = decide_many(
+        svc.cases, status, reason, seen, who.name, svc.settings.four_eyes_true_match
+    )
     if result["refused"]:
         lines = "; ".join(f"case {k}: {v}" for k, v in sorted(result["refused"].items())[:20])
         return form_error(

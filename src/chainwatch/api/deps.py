@@ -9,15 +9,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import Depends, Request
 
 from chainwatch.api.settings import ServiceSettings
+from chainwatch.store.engine import Engine
 from chainwatch.store.lists import ListStore
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.auth import AuthError, AuthService, Principal, Role
 from chainwatch.workflows.cases import CaseService
-from chainwatch.workflows.monitor import Fetcher, LiveScreener, Refresher, ServiceState
+from chainwatch.workflows.documents import ResultDocuments
+from chainwatch.workflows.jobs import JobRunner
+from chainwatch.workflows.live import LiveScreener
+from chainwatch.workflows.notify import Notices
+from chainwatch.workflows.refresh import Fetcher, Refresher
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -39,16 +43,18 @@ class Services:
     """Everything a request handler needs, built once per worker process."""
 
     settings: ServiceSettings
-    engine: sa.Engine
+    engine: Engine
     store: ListStore
     audit: AuditLog
     auth: AuthService
     cases: CaseService
-    state: ServiceState
+    jobs: JobRunner
+    notices: Notices
+    results: ResultDocuments
     live: LiveScreener
     refresher: Refresher
     fetcher: Fetcher | None
-    executor: ThreadPoolExecutor
+    executor: ThreadPoolExecutor  # the job runner's threads
     key_cache: dict[str, tuple[float, Principal]] = field(default_factory=dict)
 
     def principal_for_key(self, key: str) -> Principal:

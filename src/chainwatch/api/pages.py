@@ -24,15 +24,11 @@ from chainwatch.api.deps import (
     csrf_token,
     services,
 )
-from chainwatch.api.routes import (
-    _safe_name,
-    exposure_for,
-    read_network_upload,
-    screen_party,
-    start_resilience,
-    status_payload,
-)
+from chainwatch.api.params import safe_name
+from chainwatch.api.routes.networks import exposure_for, resilience_job
+from chainwatch.api.routes.screening import screen_party
 from chainwatch.api.schemas import ExposureIn, ResilienceIn, ScreenRequest
+from chainwatch.api.uploads import read_network_upload
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.workflows.auth import AuthError, Principal, TooManyAttempts
 from chainwatch.workflows.exports import (
@@ -43,8 +39,9 @@ from chainwatch.workflows.exports import (
     tables_xlsx,
 )
 from chainwatch.workflows.lists import diff_snapshots
-from chainwatch.workflows.monitor import NoActiveSnapshot
+from chainwatch.workflows.live import NoActiveSnapshot
 from chainwatch.workflows.results import store_network
+from chainwatch.workflows.service import status_payload
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -73,7 +70,7 @@ def render(
         "who": who,
         "csrf": csrf_token(request),
         "freshness": freshness,
-        "alerts": svc.state.alerts() if who is not None else [],
+        "alerts": svc.notices.alerts() if who is not None else [],
     }
     return templates.TemplateResponse(request, name, {**base, **context})
 
@@ -220,14 +217,14 @@ def dashboard(
         result=result,
         error=error,
         counts=svc.cases.counts(),
-        notifications=svc.state.notifications(8),
+        notifications=svc.notices.notifications(8),
     )
 
 
 @router.get("/lists", response_class=HTMLResponse)
 def lists_page(request: Request, svc: Svc, who: Principal = VIEWER) -> HTMLResponse:
     """List status, and the diff between the previous snapshot and the active one."""
-    status = status_payload(svc)
+    status = status_payload(svc.store, svc.live)
     snapshots = svc.store.snapshots()
     diff = None
     active = status["active"]
@@ -249,8 +246,8 @@ def networks_page(
 ) -> HTMLResponse:
     """Stored networks; analysts upload networks and run exposure and resilience here."""
     networks = []
-    for item in svc.state.results("network"):
-        found = svc.state.result("network", item["name"])
+    for item in svc.results.results("network"):
+        found = svc.results.result("network", item["name"])
         summary = found["document"].get("summary", {}) if found else {}
         networks.append({**item, "summary": summary})
     return render(request, "networks.html", svc, who, networks=networks, error=error[:2000])
@@ -267,7 +264,7 @@ def network_upload(
     try:
         data = read_network_upload(svc, file)
         store_network(
-            svc.state, _safe_name(name.strip()), data, file.filename or "network.zip", who.name
+            svc.results, safe_name(name.strip()), data, file.filename or "network.zip", who.name
         )
     except (HTTPException, ChainwatchError) as exc:
         message = exc.detail if isinstance(exc, HTTPException) else str(exc)
@@ -288,7 +285,7 @@ def network_exposure(
         designate=[p.strip() for p in designate.split(",") if p.strip()][:200],
     )
     exposure_for(svc, name, body, who.name)
-    return RedirectResponse(f"/exposure?name={_safe_name(name)}", status_code=303)
+    return RedirectResponse(f"/exposure?name={safe_name(name)}", status_code=303)
 
 
 @router.post("/networks/{name}/resilience")
@@ -300,7 +297,7 @@ def network_resilience(
     who: Principal = ANALYST,
 ) -> Response:
     body = ResilienceIn(probability=probability, scenarios=scenarios)
-    job_id = start_resilience(svc, name, body, who.name)
+    job_id = resilience_job(svc, name, body, who.name)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
@@ -330,11 +327,11 @@ def _results_page(
     request: Request, svc: Services, who: Principal, kind: str, title: str, name: str
 ) -> HTMLResponse:
     """One stored result (the named one, else the newest): its images, figures and tables."""
-    listed = svc.state.results(kind)
+    listed = svc.results.results(kind)
     chosen = name if name and any(r["name"] == name for r in listed) else ""
     if not chosen and listed:
         chosen = listed[0]["name"]
-    latest = svc.state.result(kind, chosen) if chosen else None
+    latest = svc.results.result(kind, chosen) if chosen else None
     return render(
         request,
         "results.html",
@@ -358,7 +355,7 @@ def result_download(
     who: Principal = VIEWER,
 ) -> Response:
     """A stored result's tables: all as one XLSX, or one (`table`) as CSV."""
-    found = svc.state.result(kind, _safe_name(name))
+    found = svc.results.result(kind, safe_name(name))
     if found is None:
         raise HTTPException(404, f"no {kind} result {name!r}")
     tables = found["document"].get("tables", {}) or {}
@@ -391,7 +388,7 @@ def result_image(
     """One stored picture (PNG or SVG, as the workflow made it), as a download."""
     import base64
 
-    found = svc.state.result(kind, _safe_name(name))
+    found = svc.results.result(kind, safe_name(name))
     images = (found or {}).get("document", {}).get("images", []) if found else []
     if index >= len(images):
         raise HTTPException(404, "no such image")

@@ -259,17 +259,15 @@ def lists_status(
                 f.content_hash[:12],
             )
         console.print(table)
-    failed = [row for row in loads if row["status"] == "failed"]
-    if loads and loads[0]["status"] == "failed":
+    failed = [row for row in loads if row.status == "failed"]
+    if loads and loads[0].status == "failed":
         console.print(
-            f"[bold red]last load failed[/] ({loads[0]['at']}): {loads[0]['message']} — "
+            f"[bold red]last load failed[/] ({loads[0].at}): {loads[0].message} — "
             "the snapshot above stayed active",
             highlight=False,
         )
     elif failed:
-        console.print(
-            f"earlier failed load ({failed[0]['at']}): {failed[0]['message']}", highlight=False
-        )
+        console.print(f"earlier failed load ({failed[0].at}): {failed[0].message}", highlight=False)
 
 
 @lists_app.command("snapshots")

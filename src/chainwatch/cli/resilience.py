@@ -20,6 +20,7 @@ from chainwatch.cli.output import make_console
 from chainwatch.cli.risk import designation_option
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.workflows import resilience as wf
+from chainwatch.workflows import stockpile as wf_stock
 
 app = typer.Typer(
     help="Resilience: time-to-survive/recover, Monte Carlo, stockpiles.", no_args_is_help=True
@@ -149,17 +150,15 @@ def montecarlo_cmd(
     """Lost-margin distribution from correlated designations and TTR draws: mean, P95, ES95,
     each with its standard error."""
     net, problem, _params = _load(network, set_)
-    model = None
-    if probabilities is not None or (from_lists and probability is None and not designation):
-        model, probability = designation_option(
-            problem.suppliers, probability, probabilities, from_lists, as_json, network=net
-        )
+    model, uniform, source = designation_option(
+        problem.suppliers, probability, probabilities, from_lists, as_json, network=net
+    )
     stack = contextlib.ExitStack()
     try:
         result = wf.run_monte_carlo(
             problem,
             model=model,
-            probability=0.002 if probability is None else probability,
+            probability=uniform,
             samples=samples,
             seed=seed,
             chart_dir=charts,
@@ -174,6 +173,7 @@ def montecarlo_cmd(
         raise typer.Exit(2) from None
     finally:
         stack.close()
+    result["designation_source"] = source
     _emit(result, as_json, None)
 
 
@@ -196,7 +196,11 @@ def _pairs(values: list[str], what: str) -> dict[str, float]:
 @app.command("stockpile")
 def stockpile_cmd(
     network: str,
-    probability: float = typer.Option(0.002, help="designation probability per supplier"),
+    probability: float | None = typer.Option(
+        None, help="uniform designation probability per supplier (overrides the lists)"
+    ),
+    probabilities: Path | None = typer.Option(None, help=PROB_HELP),
+    from_lists: bool = typer.Option(True, "--risk-from-lists/--no-risk-from-lists"),
     designation: list[str] = typer.Option(
         [], "--designation", help="SUPPLIER=P: one supplier's probability (a rumoured listing)"
     ),
@@ -219,7 +223,9 @@ def stockpile_cmd(
     previous: Path | None = typer.Option(None, help="the previous plan (plan.csv) to beat"),
     out: Path | None = typer.Option(None, help="folder for plan.csv, orders.csv, plan.xlsx"),
     needed_by: str | None = typer.Option(None, help="date the stock must be in place (ISO)"),
-    workers: int = typer.Option(1, help="processes for the validation's loss evaluations"),
+    workers: int = typer.Option(
+        1, help="processes for the replications and the validation's loss evaluations"
+    ),
     top: int = typer.Option(25, help="plan rows to print (the files hold all)"),
     frontier: int = typer.Option(
         0, help="cost-vs-risk frontier: budgets from 0 to the plan's holding cost (0: none)"
@@ -240,11 +246,15 @@ def stockpile_cmd(
     import datetime as dt
 
     net, problem, _params = _load(network, set_)
+    model, uniform, source = designation_option(
+        problem.suppliers, probability, probabilities, from_lists, as_json, network=net
+    )
     try:
         if method == "saa":
-            legacy = wf.run_stockpile(
+            legacy = wf_stock.run_stockpile(
                 problem,
-                probability=probability,
+                probability=uniform,
+                model=model,
                 scenarios=100 if scenarios is None else scenarios,
                 seed=seed,
                 scheme=scheme,
@@ -261,10 +271,11 @@ def stockpile_cmd(
         if method != "lshaped":
             raise wf.InputError(f"unknown method {method!r}", field="method")
         when = dt.date.fromisoformat(needed_by) if needed_by else None
-        result = wf.run_stockpile_plan(
+        result = wf_stock.run_stockpile_plan(
             net,
             problem,
-            probability=probability,
+            probability=uniform,
+            model=model,
             designations=_pairs(designation, "--designation"),
             risk=wf.RiskParams.from_overrides(_overrides(set_)),
             objective=objective,
@@ -284,6 +295,7 @@ def stockpile_cmd(
     except (ChainwatchError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    result["designation_source"] = source
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return

@@ -120,10 +120,10 @@ def designation_option(
     from_lists: bool,
     quiet: bool = False,
     network: Any = None,
-) -> tuple[Any, float]:
-    """For ``resilience montecarlo|stockpile``: (model or None, uniform probability). The
-    source of the probabilities is printed unless ``quiet`` (``--json``, whose assumptions
-    carry the mean probability and the loadings)."""
+) -> tuple[Any, float, str]:
+    """For ``resilience montecarlo|stockpile``: (model or None, uniform probability, where
+    the probabilities came from). The source is printed unless ``quiet`` (``--json``: the
+    caller puts it in the output as ``designation_source``)."""
     from chainwatch.workflows import risk as wf
     from chainwatch.workflows.screening import database_url
 
@@ -141,4 +141,4 @@ def designation_option(
         raise typer.Exit(2) from None
     if not quiet:
         console.print(f"designation probabilities: {source}", highlight=False)
-    return model, 0.002 if probability is None else probability
+    return model, 0.002 if probability is None else probability, source

@@ -142,11 +142,11 @@ def watch(
     from chainwatch.store.lists import ListStore
     from chainwatch.workflows.audit import AuditLog
     from chainwatch.workflows.cases import CaseService
-    from chainwatch.workflows.monitor import (
+    from chainwatch.workflows.notify import Notices
+    from chainwatch.workflows.refresh import (
         Fetcher,
         ListSource,
         Refresher,
-        ServiceState,
         default_parser,
         download_fetcher,
         files_fetcher,
@@ -163,7 +163,8 @@ def watch(
         refresher = Refresher(
             ListStore(engine),
             CaseService(engine, audit),
-            ServiceState(engine, audit),
+            Notices(engine, audit),
+            audit,
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
         )

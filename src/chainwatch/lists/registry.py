@@ -5,7 +5,8 @@ returns one :class:`~chainwatch.model.lists.ParsedFeed`; any problem is an
 :class:`~chainwatch.model.errors.InputError` naming file, row and field, and nothing partial is
 ever returned. Feed names are stable: ``csl``, ``ofac-sdn``, ``ofac-cons``,
 ``ofac-sdn-advanced``, ``ofac-cons-advanced``, ``un``, ``bis-dpl``, ``eu``, ``uk``, ``au``,
-``opensanctions`` and ``custom:<mapping stem>``.
+``opensanctions``, ``custom:<mapping stem>`` and, for chainwatch's own ``entries-json``, the
+name in the file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,19 @@ import dataclasses
 import re
 from pathlib import Path
 
-from chainwatch.lists import au, bis_dpl, csl, custom, eu, ofac, ofac_xml, opensanctions, uk, un
+from chainwatch.lists import (
+    au,
+    bis_dpl,
+    csl,
+    custom,
+    entries_json,
+    eu,
+    ofac,
+    ofac_xml,
+    opensanctions,
+    uk,
+    un,
+)
 from chainwatch.lists.reading import is_gzip, logical_name, peek_bytes
 from chainwatch.model.errors import InputError
 from chainwatch.model.lists import ParsedFeed
@@ -32,6 +45,7 @@ FORMATS: dict[str, str] = {
     "bis-dpl": "BIS Denied Persons List, tab-separated dpl.txt",
     "opensanctions": "OpenSanctions targets.simple.csv or FollowTheMoney JSON lines",
     "custom": "CSV, JSON or XLSX with a TOML mapping file (--mapping)",
+    entries_json.FORMAT: "chainwatch's own entries JSON (entries*.json), as a store exports it",
 }
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -75,6 +89,8 @@ def detect_format(path: Path) -> str:
         raise InputError("file not found", file=str(path))
     name = logical_name(path).lower()
     head = _decoded_head(path).lstrip()
+    if entries_json.looks_like(name):
+        return entries_json.FORMAT
     if head.startswith(b"<"):
         root = _XML_ROOT.search(re.sub(rb"<!--.*?-->", b"", head, flags=re.S))
         return _XML_ROOTS.get(root.group(1), "un") if root else "un"
@@ -184,6 +200,8 @@ def parse_feed(
         result = bis_dpl.parse(path, feed=feed)
     elif format == "opensanctions":
         result = opensanctions.parse(path, feed=feed)
+    elif format == entries_json.FORMAT:
+        result = entries_json.parse(path, feed=feed)
     else:
         mapping = mapping or bundled_mapping(path)
         if mapping is None:

@@ -30,20 +30,17 @@ stock levels on a one-part network matches the solver for each objective.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
 
 from chainwatch.model.errors import InputError
-from chainwatch.resilience.lp import PiModel, SolverError, _new_highs
+from chainwatch.resilience.lp import SolverError, _new_highs
 from chainwatch.resilience.problem import FloatArray, IntArray, ResilienceProblem
-from chainwatch.resilience.sampling import (
-    LossEvaluator,
-    WeightedHorizons,
-    small_model,
-    tail_risk,
-)
+from chainwatch.resilience.sampling import LossEvaluator, WeightedHorizons, tail_risk
 
 _INF = highspy.kHighsInf
 
@@ -64,6 +61,7 @@ class BendersResult:
     value_per_unit: FloatArray
     losses: FloatArray
     seconds: float
+    master_seconds: float
     objective_name: str
     budget: float | None
 
@@ -113,6 +111,29 @@ def objective_value(
     return (holding if with_holding else 0.0) + risk
 
 
+MASTER_PIVOTS = 5_000
+
+
+def _solve_master(h: highspy.Highs) -> None:
+    """Re-solve the master after new cuts: dual simplex from the last basis, which takes a
+    few hundred pivots, but once thousands of nearly parallel cuts pile up it can stall in
+    degenerate pivots (chain 38 with a rumoured listing: 116,438 pivots, 73 s, at the tenth
+    iteration). Past ``MASTER_PIVOTS`` the master is solved afresh by the interior point
+    method with crossover (a vertex again, so the next re-solve is warm)."""
+    h.setOptionValue("simplex_iteration_limit", MASTER_PIVOTS)
+    h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        return
+    h.clearSolver()
+    h.setOptionValue("simplex_iteration_limit", 2**31 - 1)
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "on")
+    try:
+        h.run()
+    finally:
+        h.setOptionValue("solver", "simplex")
+
+
 def benders_stockpile(
     problem: ResilienceProblem,
     horizons: WeightedHorizons,
@@ -124,11 +145,8 @@ def benders_stockpile(
     tol: float = 1e-5,
     max_iterations: int = 100,
     time_limit_seconds: float = 600.0,
-    cache_nodes: int = 700_000,
 ) -> BendersResult:
-    """Solve the sample problem of the module docstring on ``horizons`` (see there).
-    The small LPs of the components are kept between iterations up to ``cache_nodes``
-    nodes in all (the rest are rebuilt), which bounds the memory."""
+    """Solve the sample problem of the module docstring on ``horizons`` (see there)."""
     if objective not in ("cost", "cvar"):
         raise ValueError(f"unknown objective {objective!r}")
     t_start = time.perf_counter()
@@ -156,14 +174,14 @@ def benders_stockpile(
     cvar = objective == "cvar"
     with_holding = budget is None
     # relevant stock positions per component (the stock its loss can depend on)
-    sep = ev._single_source and ev._separable_up_to >= 0
-    subs: list[tuple[ResilienceProblem, IntArray, IntArray] | None] = []
+    sep = ev.decomposed
+    subs: list[IntArray | None] = []  # a component's closure (sorted node indices)
     relevant: list[IntArray] = []
     for comp in comps:
         if sep:
-            made = ev.subproblem(comp)
-            subs.append(made)
-            r = pos[made[1]]
+            closure = ev.component_nodes(comp)
+            subs.append(closure)
+            r = pos[closure]
             relevant.append(np.sort(r[r >= 0]))
         else:
             subs.append(None)
@@ -231,16 +249,35 @@ def benders_stockpile(
     order = np.argsort(comp_of, kind="stable")
     bounds = np.searchsorted(comp_of[order], np.arange(len(comps) + 1))
     members = [order[bounds[c] : bounds[c + 1]] for c in range(len(comps))]
-    # one small LP per component, kept across iterations: a re-solve at a new stock level
-    # only changes row bounds and starts from the last basis
-    models: dict[int, PiModel] = {}
-    cached_nodes = 0  # memory: about 1.5 kB per node of a kept LP (measured on chain 38)
+    # an instance's small LP is cut out of the whole matrix again at each new stock level
+    # (0.3-0.5 ms) and started from its own last optimal basis, kept per instance (a few kB:
+    # keeping the LPs themselves took 1.5 kB per node and capped how many stayed warm)
+    bases: dict[int, highspy.HighsBasis] = {}
+
+    def solve_component(ci: int, stock_full: FloatArray) -> list[tuple[int, float, FloatArray]]:
+        """(instance, lost margin, stock value per unit over the nodes of ``node_ids``)."""
+        out = []
+        nodes = subs[ci]
+        if nodes is not None:
+            lp_c = ev.separable_lp().model(nodes, ev.cut_of(comps[ci]), stock_full)
+            for k in members[ci].tolist():
+                lost, v, bases[k] = lp_c.solve_with_duals(inst_t[k], bases.get(k))
+                out.append((k, lost, v))
+        else:
+            cut = ev.cut_of(comps[ci])
+            for k in members[ci].tolist():
+                sol = ev.pim.solve(cut, inst_t[k], stock_full)
+                out.append((k, sol.lost_margin, sol.stock_value_per_unit))
+        return out
+
+    all_nodes = np.arange(p.n_nodes, dtype=np.int64)
     best_ub = np.inf
     best_x = x.copy()
     lb = 0.0
     solves = 0
     it = 0
     converged = False
+    master_seconds = 0.0
     full = np.zeros(p.n_nodes)
     while it < max_iterations:
         it += 1
@@ -250,39 +287,25 @@ def benders_stockpile(
         cut_idx: list[int] = []
         cut_val: list[float] = []
         cut_lo: list[float] = []
-        for ci, comp in enumerate(comps):
+        for ci in range(len(comps)):
             rel = relevant[ci]
             xr = x[rel]
             prev = last_x[ci]
             if prev is not None and np.array_equal(prev, xr):
                 continue
             last_x[ci] = xr.copy()
-            sub = subs[ci]
-            if sub is not None:
-                sp, nodes, cut = sub
-                pim = models.get(ci) or small_model(sp)
-                if ci not in models and cached_nodes + sp.n_nodes <= cache_nodes:
-                    models[ci] = pim
-                    cached_nodes += sp.n_nodes
-                stock = full[nodes]
-                node_pos = pos[nodes]
-            else:
-                pim = ev.pim
-                cut = ev.cut_of(comp)
-                stock = full
-                node_pos = pos
-            for k in members[ci].tolist():
-                sol = pim.solve(cut, inst_t[k], stock)
+            sub_nodes = subs[ci]
+            node_pos = pos if sub_nodes is None else pos[sub_nodes]
+            for k, lost, v in solve_component(ci, full):
                 solves += 1
-                v = sol.stock_value_per_unit
                 keep = (node_pos >= 0) & (v > 1e-12)
                 cols = node_pos[keep]
                 coef = v[keep]
-                inst_loss[k] = sol.lost_margin
+                inst_loss[k] = lost
                 cut_starts.append(len(cut_idx))
                 cut_idx += [m + k, *cols.tolist()]
                 cut_val += [1.0, *coef.tolist()]
-                cut_lo.append(sol.lost_margin + float(np.dot(coef, x[cols])))
+                cut_lo.append(lost + float(np.dot(coef, x[cols])))
         losses = np.zeros(n_h)
         np.add.at(losses, ih, inst_loss)
         holding = float(np.dot(hold[stockable], x)) if m else 0.0
@@ -309,17 +332,13 @@ def benders_stockpile(
             break
         if time.perf_counter() - t_start > time_limit_seconds:
             break
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            # a stale basis after many added cuts can stall the dual simplex: retry from
-            # scratch with HiGHS's own choice of method before giving up
-            h.clearSolver()
-            h.setOptionValue("simplex_strategy", 0)
-            h.run()
+        t_master = time.perf_counter()
+        _solve_master(h)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             if it == 1:
                 raise SolverError(f"Benders master: {h.modelStatusToString(h.getModelStatus())}")
             break  # keep the best plan evaluated so far; converged stays False, bounds reported
+        master_seconds += time.perf_counter() - t_master
         lb = max(lb, float(h.getInfo().objective_function_value))
         x = np.maximum(np.asarray(h.getSolution().col_value)[:m], 0.0)
         if best_ub - lb <= tol * max(1.0, abs(best_ub)):
@@ -332,19 +351,13 @@ def benders_stockpile(
     full[stockable] = x
     losses = np.zeros(n_h)
     value_per_unit = np.zeros(p.n_nodes)
-    for ci, comp in enumerate(comps):
-        sub = subs[ci]
-        if sub is not None:
-            sp, nodes, cut = sub
-            pim = models.get(ci) or small_model(sp)
-            stock, node_ids = full[nodes], nodes
-        else:
-            pim, cut, stock, node_ids = ev.pim, ev.cut_of(comp), full, np.arange(p.n_nodes)
-        for k in members[ci].tolist():
-            sol = pim.solve(cut, inst_t[k], stock)
+    for ci in range(len(comps)):
+        sub_nodes = subs[ci]
+        node_ids = all_nodes if sub_nodes is None else sub_nodes
+        for k, lost, v in solve_component(ci, full):
             solves += 1
-            losses[ih[k]] += sol.lost_margin
-            value_per_unit[node_ids] += w[ih[k]] * sol.stock_value_per_unit
+            losses[ih[k]] += lost
+            value_per_unit[node_ids] += w[ih[k]] * v
     holding = float(np.dot(hold[stockable], x)) if m else 0.0
     out_x = np.zeros(p.n_nodes)
     out_x[stockable] = x
@@ -362,6 +375,40 @@ def benders_stockpile(
         value_per_unit=value_per_unit,
         losses=losses,
         seconds=time.perf_counter() - t_start,
+        master_seconds=master_seconds,
         objective_name=objective,
         budget=budget,
     )
+
+
+_REPLICATIONS: dict[str, Any] = {}
+
+
+def _replication_chunk(chunk: Sequence[int]) -> list[BendersResult]:
+    """Worker side of :func:`solve_replications` (module level: sent by reference; the
+    problem, samples and evaluator reach a forked worker copy-on-write)."""
+    st = _REPLICATIONS
+    return [
+        benders_stockpile(st["problem"], st["samples"][r], evaluator=st["ev"], **st["kw"])
+        for r in chunk
+    ]
+
+
+def solve_replications(
+    problem: ResilienceProblem,
+    samples: Sequence[WeightedHorizons],
+    evaluator: LossEvaluator,
+    mapper: Any = None,
+    **kw: Any,
+) -> list[BendersResult]:
+    """:func:`benders_stockpile` on each independent sample problem, in parallel through
+    ``mapper`` (e.g. :func:`chainwatch.engine.local.map_chunks` bound to some workers):
+    the replications share nothing, so two workers halve the optimisation's wall time."""
+    if mapper is None or len(samples) < 2:
+        return [benders_stockpile(problem, hz, evaluator=evaluator, **kw) for hz in samples]
+    _REPLICATIONS.clear()
+    _REPLICATIONS.update(problem=problem, samples=list(samples), ev=evaluator, kw=kw)
+    try:
+        return list(mapper(_replication_chunk, list(range(len(samples)))))
+    finally:
+        _REPLICATIONS.clear()

@@ -46,6 +46,7 @@ from chainwatch.model.errors import InputError
 from chainwatch.model.network import Assumption
 from chainwatch.resilience.lp import PiModel
 from chainwatch.resilience.problem import Disruption, FloatArray, IntArray, ResilienceProblem
+from chainwatch.resilience.sublp import SubLp
 from chainwatch.resilience.ttr import KIND_CODES, normal_quantile, ttr_quantiles
 
 
@@ -383,7 +384,7 @@ def sample_events(
 
 
 def evaluate_losses(
-    model: PiModel,
+    model: PiModel | SubLp,
     cut: IntArray,
     t_days: FloatArray,
     rel_tol: float = 1e-7,

@@ -1,26 +1,399 @@
-"""chainwatch-v3 index and matcher.
+"""chainwatch-v3: exact retrieval of similar vocabulary, safe-bound pruning, a feature table.
 
-TEMPORARY (replaced in the next commits of branch i9a): v3 is chainwatch-v2's index and
-matcher under the name ``chainwatch-v3``, so that the registry and the benchmarks can be wired
-before the v3 core lands.
+* **Normalisation**: :func:`chainwatch.text.normalize_v3.forms_v3` (legal forms in full and
+  abbreviated across languages, ``&``/``and``/``the``, ordinals and number words, exchange
+  suffixes, scripts), then every token plural-folded (``fold_plural``) on both sides, so a
+  corrected "technolgies" meets "technology".
+* **Index** (:class:`V3Index`): the listed forms as rows; token postings (NumPy); token weights
+  from document frequency over entries, generic business words and places damped (v2's word
+  lists); two neighbours joined ("hik vision" -> "hikvision") as extra keys; the deletion
+  neighbourhood of the vocabulary (:class:`~chainwatch.screening.v3_tokens.DeletionIndex`).
+* **Retrieval** (:meth:`V3Matcher._retrieve`): every query token is expanded to *every*
+  vocabulary token within its edit budget, its initial and the joined keys; per listed form
+  the best credit and the most explained weight of each query unit are summed, and a form is
+  dropped only when :func:`~chainwatch.screening.v3_align.name_bound` says it cannot reach the
+  name value a hit needs (no postings budget, no candidate cap). The survivors are scored best
+  bound first and scoring stops when the next bound cannot beat the ``limit``-th score.
+* **Scoring**: the name alignment of :mod:`~chainwatch.screening.v3_align` and the feature
+  table of :mod:`~chainwatch.screening.v3_features`, weights from the version's JSON.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
 
-from chainwatch.screening.algorithm import DEFAULT_ALGORITHM, Matcher
-from chainwatch.screening.index import ScreeningIndex
+import numpy as np
+
+from chainwatch.model.lists import ListEntry
+from chainwatch.model.screening import FeatureScore, Match, Query
+from chainwatch.screening import v3_features as F
+from chainwatch.screening.v3_align import Alignment, align
+from chainwatch.screening.v3_index import V3Index, V3Row, folded
+from chainwatch.screening.v3_query import QueryForm, QueryPreparer
+from chainwatch.screening.v3_tokens import INITIAL_SIMILARITY, INITIAL_WEIGHT_CAP, IntArray
+from chainwatch.text.normalize_v3 import FormV3, forms_v3
+
+__all__ = ["DEFAULT_THRESHOLD", "V3_NAME", "V3Index", "V3Matcher"]
 
 V3_NAME = "chainwatch-v3"
+DEFAULT_THRESHOLD = 0.80
 
 
-class V3Index(ScreeningIndex):
-    """The v3 index (for now the v2 index)."""
+class V3Matcher:
+    """Scores queries against a :class:`V3Index` with chainwatch-v3's feature table."""
 
-
-class V3Matcher(Matcher):
-    """The v3 matcher (for now v2's scoring under the v3 name)."""
+    accepts_entity_type = True  # score_pair takes the pair kind (bench/bench_anchor.py)
 
     def __init__(self, index: V3Index) -> None:
-        super().__init__(index, replace(DEFAULT_ALGORITHM, name=V3_NAME))
+        self.index = index
+        self.table = F.load_weights(V3_NAME)
+        self._local = threading.local()
+        self.queries = QueryPreparer(index)
+
+    @property
+    def algorithm_name(self) -> str:
+        """The registry name of this matcher's algorithm."""
+        return V3_NAME
+
+    # -- query preparation ------------------------------------------------------------------
+
+    # -- retrieval ----------------------------------------------------------------------------
+
+    def _scratch(self) -> tuple[np.ndarray, ...]:
+        """Zeroed per-row arrays reused by this thread (each call leaves them zeroed)."""
+        buffers: tuple[np.ndarray, ...] | None = getattr(self._local, "buffers", None)
+        if buffers is None:
+            size = len(self.index.rows)
+            buffers = tuple(np.zeros(size) for _ in range(5))
+            self._local.buffers = buffers
+        return buffers
+
+    def _retrieve(self, query: QueryForm, min_name: float) -> tuple[IntArray, np.ndarray]:
+        """(rows, name bounds) of the listed forms whose name feature may reach `min_name`."""
+        index = self.index
+        table = self.table
+        credit, explained, touched, unit_credit, unit_explained = self._scratch()
+        unit_rows: list[IntArray] = []
+        rows_of_token: dict[int, list[IntArray]] = defaultdict(list)
+        for unit in query.units:
+            if len(unit.rows) == 1:  # one candidate token: its postings hold each row once
+                unique = unit.rows[0]
+                if not len(unique):
+                    continue
+                credit[unique] += unit.credits[0]
+                explained[unique] += unit.explained[0]
+            else:
+                rows = np.concatenate(unit.rows)
+                sizes = [len(r) for r in unit.rows]
+                np.maximum.at(unit_credit, rows, np.repeat(unit.credits, sizes))
+                np.maximum.at(unit_explained, rows, np.repeat(unit.explained, sizes))
+                unique = np.unique(rows)
+                credit[unique] += unit_credit[unique]
+                explained[unique] += unit_explained[unique]
+                unit_credit[unique] = 0.0
+                unit_explained[unique] = 0.0
+            unit_rows.append(unique)
+            for i in unit.positions:
+                rows_of_token[i].append(unique)
+        if not unit_rows:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        for i, parts in rows_of_token.items():
+            if len(query.tokens[i]) > 1:
+                rows = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+                touched[rows] += query.weights[i]
+        candidates = np.flatnonzero(credit).astype(np.int32)  # every touched row earned credit
+        total_query = sum(w for t, w in zip(query.tokens, query.weights, strict=True) if len(t) > 1)
+        c = credit[candidates] + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
+        e = explained[candidates] + query.initials * INITIAL_WEIGHT_CAP
+        untouched = np.maximum(total_query - touched[candidates], 0.0)
+        listed_loss = np.where(
+            index.row_person[candidates], table.listed_loss_person, table.listed_loss_company
+        )
+        query_loss = np.where(
+            index.row_person[candidates], table.query_loss_person, table.query_loss
+        )
+        lost = query_loss * untouched + listed_loss * np.maximum(
+            index.row_total[candidates] - e, 0.0
+        )
+        bound = np.where(c > 0.0, c / np.maximum(c + lost, 1e-12), 0.0)
+        credit[candidates] = 0.0
+        explained[candidates] = 0.0
+        touched[candidates] = 0.0
+        keep = bound >= min_name - 1e-9
+        return candidates[keep], bound[keep]
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _query_loss(self, entity_type: str) -> float:
+        t = self.table
+        return t.query_loss_person if entity_type == "person" else t.query_loss
+
+    def _listed_loss(self, entity_type: str) -> float:
+        t = self.table
+        return t.listed_loss_person if entity_type == "person" else t.listed_loss_company
+
+    def _align(
+        self,
+        query: QueryForm,
+        listed: FormV3,
+        tokens: Sequence[str],
+        weights: Sequence[float],
+        entity_type: str,
+    ) -> Alignment:
+        return align(
+            query.tokens,
+            query.weights,
+            tokens,
+            weights,
+            self._query_loss(entity_type),
+            self._listed_loss(entity_type),
+            script="script" in (query.form.variant, listed.variant),
+        )
+
+    def _form_features(
+        self,
+        q: QueryForm,
+        c: FormV3,
+        c_tokens: Sequence[str],
+        alignment: Alignment,
+        listed_type: str,
+        is_primary: bool,
+        entry_forms: tuple[str, ...] = (),
+    ) -> list[FeatureScore]:
+        """The name feature and the features of the two name forms. `entry_forms` are the
+        legal forms of the entry's primary name, which stand for an alias that has none
+        ("PTC" of "PTC GmbH" still conflicts with "PTC Inc.")."""
+        t = self.table
+        forms = c.legal_forms or entry_forms
+        value = alignment.value
+        features = [
+            FeatureScore(
+                "name" if is_primary else "alias",
+                round(value, 4),
+                t.slope * (value - t.midpoint_for(listed_type)),
+                _explain(alignment),
+            )
+        ]
+        unaligned = len(alignment.unaligned_query) + len(alignment.unaligned_listed)
+        # words of the name, leaving out legal-form words left in the tokens ("Open Joint
+        # Stock Aviadvigatel" is one word against "Aviadvigatel")
+        q_words = max(sum(1 for tok in q.tokens if tok not in q.legal), 1)
+        c_words = max(sum(1 for tok in c_tokens if not self.index.legal_like(tok)), 1)
+        q_left = [tok for tok in alignment.unaligned_query if tok not in q.legal]
+        c_left = [tok for tok in alignment.unaligned_listed if not self.index.legal_like(tok)]
+        table: list[tuple[str, F.Evidence]] = [
+            ("legal_form_agreement", F.legal_form_agreement(q.form.legal_forms, forms)),
+            ("legal_form_conflict", F.legal_form_conflict(q.form.legal_forms, forms)),
+            ("legal_form_against_type", F.legal_form_against_type(q.form.legal_forms, listed_type)),
+            ("series_conflict", F.series_conflict(q.form.series, c.series, listed_type)),
+            ("qualifier_conflict", F.qualifier_conflict(q.form.qualifiers, c.qualifiers)),
+            ("acronym_only", F.acronym_only(alignment.aligned_tokens, unaligned, listed_type)),
+            ("single_word", F.single_word((q_words, c_words), (len(q_left), len(c_left)))),
+            ("single_word_edited", F.single_word_edited((q_words, c_words), alignment.pairs)),
+            ("words_disagree", F.words_disagree(q_left, c_left, listed_type)),
+        ]
+        features.extend(_scored(t, table))
+        return features
+
+    def _query_features(self, query: Query, entry: ListEntry, entry_pos: int) -> list[FeatureScore]:
+        """Features of the evidence given with the query (country, identifiers ...)."""
+        countries = self.index.entry_countries[entry_pos]
+        address_forms: list[tuple[frozenset[str], object]] = []
+        q_address: frozenset[str] = frozenset()
+        if query.address and entry.addresses:
+            q_address = _address_tokens(query.address)
+            address_forms = [(_address_tokens(a.full), a) for a in entry.addresses]
+        table: list[tuple[str, F.Evidence]] = [
+            ("country", F.country(query.country, countries)),
+            ("nationality", F.nationality(query.nationality, countries, entry.entity_type)),
+            ("date_of_birth", F.date_of_birth(query.birth_date, entry.dates_of_birth)),
+            ("identifier", F.identifier(query.identifiers, entry.identifiers)),
+            ("address", F.address(q_address, address_forms)),  # type: ignore[arg-type]
+            ("entity_type", F.entity_type(query.entity_type, entry.entity_type)),
+        ]
+        return _scored(self.table, table)
+
+    def max_bonus(self, query: Query) -> float:
+        """The most the query's evidence can add to the name feature's contribution."""
+        names = ["legal_form_agreement"]
+        for given, feature in (
+            (query.country, "country"),
+            (query.nationality, "nationality"),
+            (query.birth_date, "date_of_birth"),
+            (query.identifiers, "identifier"),
+            (query.address, "address"),
+        ):
+            if given:
+                names.append(feature)
+        return self.table.max_bonus(names)
+
+    def min_name(self, query: Query, threshold: float) -> float:
+        """The name value below which no listed name can reach `threshold` for `query`."""
+        t = self.table
+        needed = (_logit(threshold) - self.max_bonus(query)) / t.slope
+        return max(t.lowest_midpoint + needed, 0.0)
+
+    def screen(
+        self, query: Query, threshold: float = DEFAULT_THRESHOLD, limit: int = 10
+    ) -> list[Match]:
+        """Matches of `query` scoring at least `threshold`, best first, at most `limit`."""
+        index = self.index
+        t = self.table
+        min_name = self.min_name(query, threshold)
+        bonus = self.max_bonus(query)
+        allowed = set(query.lists) if query.lists else None
+        prepared = self.queries.prepare(query.name)
+        pending: list[tuple[float, int, int]] = []
+        for k, q in enumerate(prepared):
+            rows, bounds = self._retrieve(q, min_name)
+            pending.extend(zip(bounds.tolist(), [k] * len(rows), rows.tolist(), strict=True))
+        pending.sort(key=lambda p: -p[0])
+        best: dict[int, tuple[float, list[FeatureScore], V3Row]] = {}
+        evidence: dict[int, list[FeatureScore]] = {}
+        hits: list[float] = []  # final scores at or above the threshold, one per entry
+        for bound, k, row_id in pending:
+            if len(hits) >= limit:
+                floor = sorted(hits, reverse=True)[limit - 1]
+                if _sigmoid(t.slope * (bound - t.lowest_midpoint) + bonus) < floor:
+                    break  # no later form can enter the top `limit`
+            row = index.rows[row_id]
+            if allowed is not None and index.entries[row.entry].source not in allowed:
+                continue
+            scored = self.score_row(query, prepared[k], row_id, min_name, evidence)
+            if scored is None:
+                continue
+            score, features = scored
+            previous = best.get(row.entry)
+            if previous is not None and score <= previous[0]:
+                continue
+            if score >= threshold:
+                if previous is not None and previous[0] >= threshold:
+                    hits.remove(previous[0])
+                hits.append(score)
+            best[row.entry] = (score, features, row)
+        matches = []
+        for entry_pos, (score, features, row) in best.items():
+            entry = index.entries[entry_pos]
+            if score < threshold:
+                continue
+            matches.append(
+                Match(
+                    entry_id=entry.entry_id,
+                    source=entry.source,
+                    listed_name=entry.name,
+                    matched_name=row.name,
+                    score=round(score, 6),
+                    programs=entry.programs,
+                    countries=tuple(sorted(index.entry_countries[entry_pos])),
+                    entity_type=entry.entity_type,
+                    features=tuple(features),
+                    algorithm=V3_NAME,
+                    snapshot=index.snapshot,
+                    listed_in=tuple(v for key, v in entry.extra if key == "listed_in"),
+                )
+            )
+        matches.sort(key=lambda m: (-m.score, m.entry_id))
+        return matches[:limit]
+
+    def score_row(
+        self,
+        query: Query,
+        q: QueryForm,
+        row_id: int,
+        min_name: float = 0.0,
+        evidence: dict[int, list[FeatureScore]] | None = None,
+    ) -> tuple[float, list[FeatureScore]] | None:
+        """The score and features of one prepared query form against one listed form; None
+        when the name feature is below `min_name`. `evidence` caches the query features per
+        entry."""
+        index = self.index
+        row = index.rows[row_id]
+        entry = index.entries[row.entry]
+        alignment = self._align(q, row.form, row.tokens, row.weights, entry.entity_type)
+        if alignment.value < min_name or alignment.value == 0.0:
+            return None
+        features = self._form_features(
+            q,
+            row.form,
+            row.tokens,
+            alignment,
+            entry.entity_type,
+            row.is_primary,
+            index.entry_forms[row.entry],
+        )
+        cached = evidence.get(row.entry) if evidence is not None else None
+        if cached is None:
+            cached = self._query_features(query, entry, row.entry)
+            if evidence is not None:
+                evidence[row.entry] = cached
+        features += cached
+        return _sigmoid(sum(f.contribution for f in features)), features
+
+    def prepare(self, name: str) -> list[QueryForm]:
+        """The query forms of `name` (tests compare retrieval with a scan of every row)."""
+        return self.queries.prepare(name)
+
+    def score_pair(
+        self, name1: str, name2: str, entity_type: str = "unknown"
+    ) -> tuple[float, tuple[FeatureScore, ...]]:
+        """Score two names against each other (the name-form features only, with the index's
+        weights): each name as the query against the other as the listed name, the better
+        direction counting. `entity_type` is the pair's kind when known (person pairs forgive
+        extra given names)."""
+        forward = self._score_directed(name1, name2, entity_type)
+        backward = self._score_directed(name2, name1, entity_type)
+        return forward if forward[0] >= backward[0] else backward
+
+    def _score_directed(
+        self, query_name: str, listed_name: str, entity_type: str
+    ) -> tuple[float, tuple[FeatureScore, ...]]:
+        best: tuple[float, tuple[FeatureScore, ...]] = (0.0, ())
+        for q in self.queries.prepare(query_name):
+            for form in forms_v3(listed_name):
+                tokens = folded(form)
+                weights = [self.index.weight(tok) for tok in tokens]
+                alignment = self._align(q, form, tokens, weights, entity_type)
+                features = self._form_features(q, form, tokens, alignment, entity_type, True)
+                score = _sigmoid(sum(f.contribution for f in features))
+                if score > best[0] or not best[1]:
+                    best = (score, tuple(features))
+        return best
+
+
+def _scored(table: F.WeightTable, rows: list[tuple[str, F.Evidence]]) -> list[FeatureScore]:
+    out = []
+    for name, evidence in rows:
+        if evidence is not None:
+            value, text = evidence
+            out.append(FeatureScore(name, value, value * table.weight(name), text))
+    return out
+
+
+def _explain(alignment: Alignment) -> str:
+    parts = [
+        f"'{q}'='{c}'" if sim == 1.0 else f"'{q}'~'{c}' ({sim:.2f})"
+        for q, c, sim in alignment.pairs
+    ]
+    if alignment.unaligned_query:
+        parts.append("not listed: " + " ".join(alignment.unaligned_query))
+    if alignment.unaligned_listed:
+        parts.append("not in query: " + " ".join(alignment.unaligned_listed))
+    parts.append(f"weight earned {alignment.earned:.1f}, lost {alignment.lost:.1f}")
+    return "; ".join(parts)
+
+
+def _address_tokens(text: str) -> frozenset[str]:
+    forms = forms_v3(text)
+    return frozenset(forms[0].tokens) if forms else frozenset()
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))

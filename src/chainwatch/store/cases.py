@@ -12,12 +12,14 @@ concurrency control", ACM TODS 6(2): validate at write time against what was rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
 
-from chainwatch.store.service import cases, counterparties
+from chainwatch.store.schema import case_events, cases, counterparties
 
 SORTS = {
     "newest": (cases.c.id.desc(),),
@@ -250,5 +252,212 @@ def compare_and_set(
     return bool(result.rowcount)
 
 
-def case_row(conn: sa.Connection, case_id: int) -> Any:
-    return conn.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """A row of ``cases`` as stored (JSON columns still as text)."""
+
+    id: int
+    counterparty_id: int
+    entry_id: str
+    source: str
+    listed_name: str
+    matched_name: str
+    score: float
+    status: str
+    entry_hash: str
+    entry_body: str
+    match: str
+    changes: str
+    snapshot: str
+    algorithm: str
+    reviewer: str
+    reason: str
+    decided_at: str
+    decided_entry_hash: str
+    created_at: str
+    updated_at: str
+    version: int
+    assignee: str
+    pending_status: str
+    pending_by: str
+    pending_reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+_CASE_FIELDS = tuple(f.name for f in fields(CaseRecord))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    id: int
+    case_id: int
+    at: str
+    actor: str
+    action: str
+    status: str
+    reason: str
+    detail: str  # JSON
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a screening hit writes into its case."""
+
+    entry_id: str
+    source: str
+    listed_name: str
+    matched_name: str
+    score: float
+    entry_hash: str
+    entry_body: str
+    match: str  # JSON of the explained hit
+    snapshot: str
+    algorithm: str
+
+
+def _record(row: Any) -> CaseRecord:
+    m = row._mapping
+    return CaseRecord(**{name: m[name] for name in _CASE_FIELDS})
+
+
+def case_row(conn: sa.Connection, case_id: int) -> CaseRecord | None:
+    row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).first()
+    return None if row is None else _record(row)
+
+
+def case_for(conn: sa.Connection, counterparty_id: int, entry_id: str) -> CaseRecord | None:
+    """The case of a counterparty on a list entry (there is at most one)."""
+    row = conn.execute(
+        sa.select(cases).where(
+            cases.c.counterparty_id == counterparty_id, cases.c.entry_id == entry_id
+        )
+    ).first()
+    return None if row is None else _record(row)
+
+
+def open_case(conn: sa.Connection, counterparty_id: int, hit: Hit, stamp: str) -> int:
+    """Insert a new open case for a hit; its id."""
+    inserted = conn.execute(
+        cases.insert().values(
+            counterparty_id=counterparty_id,
+            entry_id=hit.entry_id,
+            source=hit.source,
+            listed_name=hit.listed_name,
+            matched_name=hit.matched_name,
+            score=hit.score,
+            status="open",
+            entry_hash=hit.entry_hash,
+            entry_body=hit.entry_body,
+            match=hit.match,
+            changes="{}",
+            snapshot=hit.snapshot,
+            algorithm=hit.algorithm,
+            reviewer="",
+            reason="",
+            decided_at="",
+            decided_entry_hash="",
+            created_at=stamp,
+            updated_at=stamp,
+        )
+    )
+    return int(inserted.inserted_primary_key[0])  # type: ignore[index]
+
+
+def update_hit(
+    conn: sa.Connection, case_id: int, hit: Hit, status: str, changes: str, stamp: str
+) -> None:
+    """A case's entry changed: store the new entry and hit, the field diff and the status;
+    bumps the version."""
+    conn.execute(
+        cases.update()
+        .where(cases.c.id == case_id)
+        .values(
+            status=status,
+            entry_hash=hit.entry_hash,
+            entry_body=hit.entry_body,
+            match=hit.match,
+            score=hit.score,
+            listed_name=hit.listed_name,
+            matched_name=hit.matched_name,
+            snapshot=hit.snapshot,
+            changes=changes,
+            updated_at=stamp,
+            version=cases.c.version + 1,
+        )
+    )
+
+
+def add_event(
+    conn: sa.Connection,
+    case_id: int,
+    at: str,
+    actor: str,
+    action: str,
+    status: str,
+    reason: str,
+    detail: dict[str, Any],
+) -> None:
+    conn.execute(
+        case_events.insert().values(
+            case_id=case_id,
+            at=at,
+            actor=actor,
+            action=action,
+            status=status,
+            reason=reason,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+    )
+
+
+def events(conn: sa.Connection, case_id: int) -> list[CaseEvent]:
+    """A case's history, oldest first."""
+    rows = conn.execute(
+        sa.select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id)
+    ).mappings()
+    return [CaseEvent(**dict(r)) for r in rows]
+
+
+def assign(conn: sa.Connection, case_ids: Sequence[int], assignee: str) -> int:
+    """Set the assignee of cases (bumping their versions); how many changed."""
+    ids = sorted(set(case_ids))
+    changed = 0
+    for start in range(0, len(ids), 500):
+        changed += conn.execute(
+            cases.update()
+            .where(cases.c.id.in_(ids[start : start + 500]))
+            .values(assignee=assignee[:100], version=cases.c.version + 1)
+        ).rowcount
+    return changed
+
+
+def case_ids_for(
+    conn: sa.Connection, pairs: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
+    """Case ids of (counterparty id, entry id) pairs (those that have a case)."""
+    wanted = sorted(set(pairs))
+    found: dict[tuple[int, str], int] = {}
+    for start in range(0, len(wanted), 200):
+        chunk = wanted[start : start + 200]
+        rows = conn.execute(
+            sa.select(cases.c.id, cases.c.counterparty_id, cases.c.entry_id).where(
+                cases.c.counterparty_id.in_({c for c, _ in chunk}),
+                cases.c.entry_id.in_({e for _, e in chunk}),
+            )
+        )
+        for row in rows:
+            key = (int(row.counterparty_id), str(row.entry_id))
+            if key in set(chunk):
+                found[key] = int(row.id)
+    return found
+
+
+def status_counts(conn: sa.Connection) -> dict[str, int]:
+    """Cases per status (statuses without cases are left out)."""
+    rows = conn.execute(sa.select(cases.c.status, sa.func.count()).group_by(cases.c.status))
+    return {str(s): int(n) for s, n in rows}

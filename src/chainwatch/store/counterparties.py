@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Query
-from chainwatch.store.service import cases, counterparties, counterparty_tokens
+from chainwatch.store.schema import cases, counterparties, counterparty_tokens
 
 Tokens = Callable[[str], set[str]]
 
@@ -90,27 +91,57 @@ def replace_tokens(conn: sa.Connection, tokens: Tokens) -> int:
     return len(rows)
 
 
-def counterparty_dict(conn: sa.Connection, counterparty_id: int) -> dict[str, Any]:
-    row = (
-        conn.execute(sa.select(counterparties).where(counterparties.c.id == counterparty_id))
-        .mappings()
-        .first()
+@dataclass(frozen=True, slots=True)
+class CounterpartyRecord:
+    """A stored counterparty."""
+
+    id: int
+    name: str
+    country: str
+    address: str
+    identifiers: tuple[str, ...]
+    reference: str  # the caller's own id of the party
+    origin: str  # upload / API / dashboard, and by whom
+    created_at: str
+    batch: str  # the job id of its upload ("" otherwise)
+    identity: str  # sha256 of the identity (one counterparty per identity)
+
+    def as_dict(self) -> dict[str, Any]:
+        item = {name: getattr(self, name) for name in self.__slots__}
+        item["identifiers"] = list(self.identifiers)
+        return item
+
+
+def _record(row: Any) -> CounterpartyRecord:
+    return CounterpartyRecord(
+        id=int(row.id),
+        name=str(row.name),
+        country=str(row.country),
+        address=str(row.address),
+        identifiers=tuple(json.loads(row.identifiers or "[]")),
+        reference=str(row.reference),
+        origin=str(row.origin),
+        created_at=str(row.created_at),
+        batch=str(row.batch),
+        identity=str(row.identity),
     )
+
+
+def counterparty(conn: sa.Connection, counterparty_id: int) -> CounterpartyRecord:
+    row = conn.execute(
+        sa.select(counterparties).where(counterparties.c.id == counterparty_id)
+    ).first()
     if row is None:
         raise ChainwatchError(f"no counterparty {counterparty_id}")
-    item = dict(row)
-    item["identifiers"] = json.loads(item["identifiers"] or "[]")
-    return item
+    return _record(row)
 
 
-def counterparty_dicts(conn: sa.Connection, limit: int, offset: int) -> list[dict[str, Any]]:
+def counterparty_page(conn: sa.Connection, limit: int, offset: int) -> list[CounterpartyRecord]:
+    """Stored counterparties in the order they were added."""
     rows = conn.execute(
         sa.select(counterparties).order_by(counterparties.c.id).limit(limit).offset(offset)
-    ).mappings()
-    out = [dict(r) for r in rows]
-    for item in out:
-        item["identifiers"] = json.loads(item["identifiers"] or "[]")
-    return out
+    )
+    return [_record(r) for r in rows]
 
 
 def counterparty_queries(conn: sa.Connection, ids: Iterable[int] | None) -> list[tuple[int, Query]]:

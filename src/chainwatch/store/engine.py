@@ -1,4 +1,12 @@
-"""Opening a store: SQLite by default, PostgreSQL (or any SQLAlchemy URL) by URL."""
+"""Opening a store: SQLite by default, PostgreSQL (or any SQLAlchemy URL) by URL.
+
+The names workflows and the API use for a store handle and a transaction are defined here
+(:data:`Engine`, :data:`Connection`), so neither imports SQLAlchemy: only ``chainwatch.store``
+does (an import-linter contract in pyproject.toml holds that). The caller owns the
+transaction: it opens one with ``engine.begin()`` and passes the connection to the store
+functions of each aggregate, so writes of several aggregates (a decision and its audit record)
+commit together or not at all.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,11 @@ import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.store.schema import metadata
+
+Engine = sa.Engine  # a store handle: ``with engine.begin() as conn`` is one transaction
+Connection = sa.Connection  # an open transaction (or a read-only connection)
+StoreError = sa.exc.SQLAlchemyError  # any database failure (the API answers 500, never its text)
+StoreBusy = sa.exc.OperationalError  # the database is unreachable or locked (503)
 
 
 def default_sqlite_url() -> str:
@@ -28,7 +41,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_engine(url: str) -> sa.Engine:
+def open_engine(url: str) -> Engine:
     """An engine for `url` with every table created. Errors name the URL (without password)."""
     try:
         parsed = sa.engine.make_url(url)
@@ -42,8 +55,6 @@ def open_engine(url: str) -> sa.Engine:
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
-    import chainwatch.store.service  # noqa: F401  (the service's tables on the same metadata)
-
     engine = sa.create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)

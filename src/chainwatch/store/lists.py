@@ -87,6 +87,21 @@ class LoadResult:
     feeds: tuple[FeedVersion, ...]  # the versions this load wrote or found
 
 
+@dataclass(frozen=True, slots=True)
+class LoadRecord:
+    """One line of the load log: a load, a check that found nothing new, or a failure."""
+
+    id: int
+    at: str
+    origin: str
+    status: str  # loaded, unchanged, failed
+    message: str
+    snapshot_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
 class SnapshotNotFound(ChainwatchError):
     """No snapshot matches the reference given."""
 
@@ -317,12 +332,13 @@ class ListStore:
                 if row.source not in dropped.get(row.version_id, {})
             ]
 
-    def recent_loads(self, limit: int = 10) -> list[dict[str, Any]]:
+    def recent_loads(self, limit: int = 10) -> list[LoadRecord]:
+        """The newest lines of the load log, newest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(load_log).order_by(load_log.c.id.desc()).limit(limit)
             ).mappings()
-            return [dict(r) for r in rows]
+            return [LoadRecord(**dict(r)) for r in rows]
 
     def counts(self) -> dict[str, int]:
         """Row counts of the list tables (tests use them to show nothing changed)."""

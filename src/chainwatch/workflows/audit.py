@@ -17,35 +17,24 @@ somewhere they cannot write, and pass it back with ``--expect-head``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
-
-from chainwatch.store.schema import state
-from chainwatch.store.service import audit_log
+from chainwatch.store import audit as audit_store
+from chainwatch.store.engine import Connection, Engine
 
 GENESIS = "0" * 64
-HEAD_KEY = "audit_head"
-_LOCK = threading.Lock()
+HEAD_KEY = audit_store.HEAD_KEY
 T = TypeVar("T")
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _chain_race(exc: sa.exc.IntegrityError) -> bool:
-    """A unique-key error on the chain itself (next seq or the head row), not on the
-    caller's own writes."""
-    message = str(exc.orig)
-    return "audit_log" in message or "state" in message
 
 
 def canonical(record: dict[str, Any]) -> str:
@@ -68,7 +57,7 @@ class VerifyResult:
 class AuditLog:
     """Append and verify the audit chain on a store engine."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def append(
@@ -77,26 +66,15 @@ class AuditLog:
         """Append one record in a transaction of its own; returns its sequence number."""
         return self.in_transaction(lambda conn: self.append_in(conn, actor, action, target, detail))
 
-    def in_transaction(self, work: Callable[[sa.Connection], T]) -> T:
+    def in_transaction(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in one transaction that may append audit records (with
         :meth:`append_in`), retried when another writer took the next sequence number first or
         the database was busy. `work` must be safe to run again (it sees a fresh transaction)."""
-        last_error: Exception | None = None
-        for attempt in range(50):
-            try:
-                with _LOCK, self.engine.begin() as conn:
-                    return work(conn)
-            except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
-                if isinstance(exc, sa.exc.IntegrityError) and not _chain_race(exc):
-                    raise
-                # another process appended first (unique seq) or the database was busy
-                last_error = exc
-                time.sleep(0.005 * (attempt + 1))
-        raise RuntimeError(f"could not append to the audit log: {type(last_error).__name__}")
+        return audit_store.retrying(self.engine, work)
 
     @staticmethod
     def append_in(
-        conn: sa.Connection,
+        conn: Connection,
         actor: str,
         action: str,
         target: str = "",
@@ -104,12 +82,10 @@ class AuditLog:
     ) -> int:
         """Append one record inside the caller's transaction (it commits with the caller's
         other writes, or not at all)."""
-        head = conn.execute(
-            sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        ).first()
-        seq = 1 if head is None else int(head.seq) + 1
-        prev = GENESIS if head is None else str(head.hash)
-        record = {
+        head = audit_store.last(conn)
+        seq = 1 if head is None else head[0] + 1
+        prev = GENESIS if head is None else head[1]
+        record: dict[str, Any] = {
             "seq": seq,
             "at": now_iso(),
             "actor": actor[:100],
@@ -118,39 +94,37 @@ class AuditLog:
             "detail": canonical(detail or {}),
         }
         digest = record_hash(prev, record)
-        conn.execute(audit_log.insert().values(**record, prev_hash=prev, hash=digest))
-        head_value = f"{seq}:{digest}"
-        if not conn.execute(
-            state.update().where(state.c.key == HEAD_KEY).values(value=head_value)
-        ).rowcount:
-            conn.execute(state.insert().values(key=HEAD_KEY, value=head_value))
+        audit_store.insert(conn, audit_store.AuditRow(**record, prev_hash=prev, hash=digest))
         return seq
 
     def records(
         self, after: int = 0, limit: int = 100, newest_first: bool = False
     ) -> list[dict[str, Any]]:
-        query = sa.select(audit_log).where(audit_log.c.seq > after)
-        query = query.order_by(audit_log.c.seq.desc() if newest_first else audit_log.c.seq)
         with self.engine.connect() as conn:
-            rows = conn.execute(query.limit(limit)).mappings().all()
+            rows = audit_store.records(conn, after, limit, newest_first)
         out = []
         for row in rows:
-            item = dict(row)
+            item: dict[str, Any] = dataclasses.asdict(row)
             with contextlib.suppress(ValueError):
-                item["detail"] = json.loads(item["detail"])
+                item["detail"] = json.loads(row.detail)
             out.append(item)
         return out
 
-    def _iter_all(self) -> Iterator[Any]:
-        with self.engine.connect() as conn:
-            yield from conn.execute(sa.select(audit_log).order_by(audit_log.c.seq)).yield_per(2000)
-
     def verify(self, expect_head: str | None = None) -> VerifyResult:
         """Recompute the chain; name the first record that is altered, missing or out of place."""
+        with self.engine.connect() as conn:
+            rows = audit_store.iter_all(conn)
+            result = self._walk(rows, expect_head, conn)
+        return result
+
+    @staticmethod
+    def _walk(
+        rows: Iterator[audit_store.AuditRow], expect_head: str | None, conn: Connection
+    ) -> VerifyResult:
         prev = GENESIS
         expected_seq = 1
         count = 0
-        for row in self._iter_all():
+        for row in rows:
             record = {
                 "seq": row.seq,
                 "at": row.at,
@@ -186,8 +160,7 @@ class AuditLog:
             prev = row.hash
             expected_seq += 1
             count += 1
-        with self.engine.connect() as conn:
-            head = conn.execute(sa.select(state.c.value).where(state.c.key == HEAD_KEY)).scalar()
+        head = audit_store.recorded_head(conn)
         if head is not None:
             head_seq, _, head_hash = str(head).partition(":")
             if int(head_seq) != count or head_hash != prev:

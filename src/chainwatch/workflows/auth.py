@@ -29,10 +29,9 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
-import sqlalchemy as sa
-
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.store.service import api_keys, login_failures, sessions, users
+from chainwatch.store import auth as auth_store
+from chainwatch.store.engine import Connection, Engine
 from chainwatch.workflows.audit import AuditLog
 
 
@@ -131,9 +130,10 @@ def new_key() -> tuple[str, str]:
 
 
 class AuthService:
-    """Users, keys and authentication on a store engine."""
+    """Users, keys and authentication on a store engine. A change and its audit record are
+    written in one transaction."""
 
-    def __init__(self, engine: sa.Engine, audit: AuditLog) -> None:
+    def __init__(self, engine: Engine, audit: AuditLog) -> None:
         self.engine = engine
         self.audit = audit
 
@@ -146,22 +146,15 @@ class AuthService:
             )
         self._check_password(password)
         parsed = Role.parse(role)
-        with self.engine.begin() as conn:
-            exists = conn.execute(
-                sa.select(users.c.id).where(users.c.username == username)
-            ).scalar()
-            if exists is not None:
+        password_hash = hash_password(password)
+
+        def work(conn: Connection) -> None:
+            if auth_store.user_exists(conn, username):
                 raise ChainwatchError(f"user {username!r} already exists")
-            conn.execute(
-                users.insert().values(
-                    username=username,
-                    password_hash=hash_password(password),
-                    role=parsed.name,
-                    disabled=False,
-                    created_at=now_iso(),
-                )
-            )
-        self.audit.append(actor, "user.created", username, {"role": parsed.name})
+            auth_store.insert_user(conn, username, password_hash, parsed.name, now_iso())
+            self.audit.append_in(conn, actor, "user.created", username, {"role": parsed.name})
+
+        self.audit.in_transaction(work)
         return self.user(username)
 
     @staticmethod
@@ -171,27 +164,14 @@ class AuthService:
 
     def user(self, username: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    sa.select(
-                        users.c.username, users.c.role, users.c.disabled, users.c.created_at
-                    ).where(users.c.username == username)
-                )
-                .mappings()
-                .first()
-            )
-        if row is None:
+            found = auth_store.get_user(conn, username)
+        if found is None:
             raise ChainwatchError(f"no user {username!r}")
-        return dict(row)
+        return found.as_dict()
 
     def users(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(
-                    users.c.username, users.c.role, users.c.disabled, users.c.created_at
-                ).order_by(users.c.username)
-            ).mappings()
-            return [dict(r) for r in rows]
+            return [u.as_dict() for u in auth_store.list_users(conn)]
 
     def update_user(
         self,
@@ -215,21 +195,24 @@ class AuthService:
             values["disabled"] = detail["disabled"] = disabled
         if not values:
             raise ChainwatchError("nothing to change: give role, password or disabled")
-        with self.engine.begin() as conn:
-            conn.execute(users.update().where(users.c.username == username).values(**values))
+
+        def work(conn: Connection) -> None:
+            auth_store.update_user(conn, username, values)
+            written = dict(detail)
             if password is not None or disabled:
-                detail["sessions_ended"] = conn.execute(
-                    sessions.delete().where(sessions.c.username == username)
-                ).rowcount
-        self.audit.append(actor, "user.updated", username, detail)
+                written["sessions_ended"] = auth_store.delete_sessions(conn, username)
+            self.audit.append_in(conn, actor, "user.updated", username, written)
+
+        self.audit.in_transaction(work)
         return self.user(username)
 
     def delete_user(self, username: str, actor: str) -> None:
-        with self.engine.begin() as conn:
-            if not conn.execute(users.delete().where(users.c.username == username)).rowcount:
+        def work(conn: Connection) -> None:
+            if not auth_store.delete_user(conn, username):
                 raise ChainwatchError(f"no user {username!r}")
-            conn.execute(sessions.delete().where(sessions.c.username == username))
-        self.audit.append(actor, "user.deleted", username)
+            self.audit.append_in(conn, actor, "user.deleted", username)
+
+        self.audit.in_transaction(work)
 
     def login(
         self,
@@ -250,48 +233,48 @@ class AuthService:
         now = time.time()
         since = now - window_seconds
         limits = (
-            (login_failures.c.username == username, max_failures, f"for {username!r}"),
-            (login_failures.c.client == client, max_failures_per_address, "from this address"),
+            ({"username": username}, max_failures, f"for {username!r}"),
+            ({"client": client}, max_failures_per_address, "from this address"),
         )
         with self.engine.connect() as conn:
-            for condition, limit, what in limits:
+            for who, limit, what in limits:
                 if limit <= 0:
                     continue
-                recent = (
-                    conn.execute(
-                        sa.select(login_failures.c.at)
-                        .where(condition, login_failures.c.at > since)
-                        .order_by(login_failures.c.at.desc())
-                        .limit(limit)
-                    )
-                    .scalars()
-                    .all()
-                )
+                recent = auth_store.recent_failures(conn, since, limit, **who)
                 if len(recent) >= limit:
                     retry = max(1, int(recent[-1] + window_seconds - now) + 1)
                     raise TooManyAttempts(
                         f"too many failed logins {what}: try again in {retry} seconds", retry
                     )
-            row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+            row = auth_store.credentials(conn, username)
         if row is None:
             verify_password(password, _DUMMY_HASH)
             ok = False
         else:
             ok = verify_password(password, row.password_hash) and not row.disabled
         if not ok or row is None:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    login_failures.insert().values(username=username, client=client, at=now)
+
+            def failed(conn: Connection) -> None:
+                auth_store.add_failure(conn, username, client, now, keep_after=now - 86_400)
+                self.audit.append_in(
+                    conn,
+                    username or "-",
+                    "login.failed",
+                    username,
+                    {"client": client, "reason": "wrong"},
                 )
-                # forget failures far outside any window (keeps the table small)
-                conn.execute(login_failures.delete().where(login_failures.c.at < now - 86_400))
-            self.audit.append(
-                username or "-", "login.failed", username, {"client": client, "reason": "wrong"}
-            )
+
+            self.audit.in_transaction(failed)
             raise AuthError("wrong username or password")
-        with self.engine.begin() as conn:
-            conn.execute(login_failures.delete().where(login_failures.c.username == username))
-        self.audit.append(row.username, "login", row.username, {"client": client})
+        credentials = row
+
+        def succeeded(conn: Connection) -> None:
+            auth_store.clear_failures(conn, username)
+            self.audit.append_in(
+                conn, credentials.username, "login", credentials.username, {"client": client}
+            )
+
+        self.audit.in_transaction(succeeded)
         return Principal(row.username, Role.parse(row.role), "session")
 
     # -- sessions (server side: a cookie is only as good as its row here) ---------------------
@@ -301,29 +284,21 @@ class AuthService:
         token = secrets.token_urlsafe(32)
         now = time.time()
         with self.engine.begin() as conn:
-            conn.execute(sessions.delete().where(sessions.c.expires_at < now))
-            conn.execute(
-                sessions.insert().values(
-                    token_hash=key_hash(token),
-                    username=username,
-                    created_at=now,
-                    expires_at=now + hours * 3600,
-                )
-            )
+            auth_store.insert_session(conn, key_hash(token), username, now, now + hours * 3600)
         return token
 
     def end_session(self, token: str, actor: str = "") -> None:
-        with self.engine.begin() as conn:
-            conn.execute(sessions.delete().where(sessions.c.token_hash == key_hash(token)))
-        if actor:
-            self.audit.append(actor, "logout", actor)
+        def work(conn: Connection) -> None:
+            auth_store.delete_session(conn, key_hash(token))
+            if actor:
+                self.audit.append_in(conn, actor, "logout", actor)
+
+        self.audit.in_transaction(work)
 
     def revoke_sessions(self, username: str) -> int:
         """End every session of a user (password changed, disabled, deleted)."""
         with self.engine.begin() as conn:
-            return int(
-                conn.execute(sessions.delete().where(sessions.c.username == username)).rowcount
-            )
+            return auth_store.delete_sessions(conn, username)
 
     def session_principal(self, username: str, token: str = "") -> Principal | None:
         """The principal of a live session of `username` (its token stored, not expired), or
@@ -332,23 +307,15 @@ class AuthService:
         if not token:
             return None
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(users.c.role, users.c.disabled)
-                .select_from(users.join(sessions, sessions.c.username == users.c.username))
-                .where(
-                    users.c.username == username,
-                    sessions.c.token_hash == key_hash(token),
-                    sessions.c.expires_at > time.time(),
-                )
-            ).first()
-        if row is None or row.disabled:
+            found = auth_store.session_user(conn, username, key_hash(token), time.time())
+        if found is None or found[1]:
             return None
-        return Principal(username, Role.parse(row.role), "session")
+        return Principal(username, Role.parse(found[0]), "session")
 
     def change_own_password(self, username: str, current: str, new: str) -> None:
         """A user's own password change: the current one is checked; every session ends."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+            row = auth_store.credentials(conn, username)
         if row is None or not verify_password(current, row.password_hash):
             raise AuthError("the current password is wrong")
         self.update_user(username, username, password=new)
@@ -362,19 +329,14 @@ class AuthService:
         parsed = Role.parse(role)
         key_id, key = new_key()
         created = now_iso()
-        with self.engine.begin() as conn:
-            conn.execute(
-                api_keys.insert().values(
-                    key_id=key_id,
-                    key_hash=key_hash(key),
-                    name=name,
-                    role=parsed.name,
-                    created_by=actor,
-                    created_at=created,
-                    revoked=False,
-                )
+
+        def work(conn: Connection) -> None:
+            auth_store.insert_key(conn, key_id, key_hash(key), name, parsed.name, actor, created)
+            self.audit.append_in(
+                conn, actor, "key.created", key_id, {"name": name, "role": parsed.name}
             )
-        self.audit.append(actor, "key.created", key_id, {"name": name, "role": parsed.name})
+
+        self.audit.in_transaction(work)
         return {
             "key_id": key_id,
             "key": key,
@@ -385,25 +347,15 @@ class AuthService:
 
     def api_keys(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(
-                    api_keys.c.key_id,
-                    api_keys.c.name,
-                    api_keys.c.role,
-                    api_keys.c.created_by,
-                    api_keys.c.created_at,
-                    api_keys.c.revoked,
-                ).order_by(api_keys.c.id)
-            ).mappings()
-            return [dict(r) for r in rows]
+            return [k.as_dict() for k in auth_store.list_keys(conn)]
 
     def revoke_key(self, key_id: str, actor: str) -> None:
-        with self.engine.begin() as conn:
-            if not conn.execute(
-                api_keys.update().where(api_keys.c.key_id == key_id).values(revoked=True)
-            ).rowcount:
+        def work(conn: Connection) -> None:
+            if not auth_store.revoke_key(conn, key_id):
                 raise ChainwatchError(f"no key {key_id!r}")
-        self.audit.append(actor, "key.revoked", key_id)
+            self.audit.append_in(conn, actor, "key.revoked", key_id)
+
+        self.audit.in_transaction(work)
 
     def authenticate_key(self, key: str) -> Principal:
         parts = key.split("_")
@@ -411,7 +363,7 @@ class AuthService:
             raise AuthError("invalid API key")
         key_id = parts[1]
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(api_keys).where(api_keys.c.key_id == key_id)).first()
+            row = auth_store.key_credentials(conn, key_id)
         expected = row.key_hash if row is not None else key_hash("")
         if not hmac.compare_digest(key_hash(key), expected) or row is None or row.revoked:
             raise AuthError("invalid API key")

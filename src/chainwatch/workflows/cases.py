@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jellyfish
-import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, entry_to_dict
 from chainwatch.model.screening import Match, Query
+from chainwatch.store import cases as cases_store
 from chainwatch.store.cases import (
+    CaseRecord,
     QueueFilter,
     QueueGroup,
     QueueRow,
@@ -43,14 +44,14 @@ from chainwatch.store.cases import (
 )
 from chainwatch.store.counterparties import (
     affected_ids,
-    counterparty_dict,
-    counterparty_dicts,
+    counterparty,
+    counterparty_page,
     counterparty_queries,
     insert_counterparties,
     replace_tokens,
 )
+from chainwatch.store.engine import Connection, Engine
 from chainwatch.store.lists import entry_json
-from chainwatch.store.service import case_events, cases
 from chainwatch.text.normalize import name_forms
 from chainwatch.workflows.audit import AuditLog
 from chainwatch.workflows.screening import match_to_dict
@@ -121,7 +122,7 @@ def identity_hash(party: Query) -> str:
 class CaseService:
     """Counterparties, cases and their history on a store engine."""
 
-    def __init__(self, engine: sa.Engine, audit: AuditLog) -> None:
+    def __init__(self, engine: Engine, audit: AuditLog) -> None:
         self.engine = engine
         self.audit = audit
 
@@ -157,11 +158,11 @@ class CaseService:
 
     def counterparty(self, counterparty_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            return counterparty_dict(conn, counterparty_id)
+            return counterparty(conn, counterparty_id).as_dict()
 
     def counterparties(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return counterparty_dicts(conn, limit, offset)
+            return [c.as_dict() for c in counterparty_page(conn, limit, offset)]
 
     def queries(self, ids: Iterable[int] | None = None) -> list[tuple[int, Query]]:
         """(id, query) of the given counterparties, or of all of them."""
@@ -194,82 +195,55 @@ class CaseService:
             body = entry_json(entry)
             digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
             match_json = json.dumps(match_to_dict(match), ensure_ascii=False)
-            stamp = now_iso()
+
+            hit = cases_store.Hit(
+                entry_id=match.entry_id,
+                source=match.source,
+                listed_name=match.listed_name,
+                matched_name=match.matched_name,
+                score=match.score,
+                entry_hash=digest,
+                entry_body=body,
+                match=match_json,
+                snapshot=match.snapshot,
+                algorithm=match.algorithm,
+            )
 
             def work(
-                conn: sa.Connection,
-                match: Match = match,
-                entry: ListEntry = entry,
-                body: str = body,
-                digest: str = digest,
-                match_json: str = match_json,
-                stamp: str = stamp,
+                conn: Connection, hit: cases_store.Hit = hit, entry: ListEntry = entry
             ) -> int | None:
-                existing = conn.execute(
-                    sa.select(cases).where(
-                        cases.c.counterparty_id == counterparty_id,
-                        cases.c.entry_id == match.entry_id,
-                    )
-                ).first()
+                stamp = now_iso()
+                existing = cases_store.case_for(conn, counterparty_id, hit.entry_id)
                 if existing is None:
-                    case_id = conn.execute(
-                        cases.insert().values(
-                            counterparty_id=counterparty_id,
-                            entry_id=match.entry_id,
-                            source=match.source,
-                            listed_name=match.listed_name,
-                            matched_name=match.matched_name,
-                            score=match.score,
-                            status="open",
-                            entry_hash=digest,
-                            entry_body=body,
-                            match=match_json,
-                            changes="{}",
-                            snapshot=match.snapshot,
-                            algorithm=match.algorithm,
-                            reviewer="",
-                            reason="",
-                            decided_at="",
-                            decided_entry_hash="",
-                            created_at=stamp,
-                            updated_at=stamp,
-                        )
-                    ).inserted_primary_key[0]  # type: ignore[index]
-                    self._event(
+                    case_id = cases_store.open_case(conn, counterparty_id, hit, stamp)
+                    cases_store.add_event(
                         conn,
-                        int(case_id),
+                        case_id,
+                        stamp,
                         actor,
                         "opened",
                         "open",
                         "",
-                        {"score": match.score, "snapshot": match.snapshot},
+                        {"score": hit.score, "snapshot": hit.snapshot},
                     )
-                    return int(case_id)
-                if existing.entry_hash == digest:
+                    return case_id
+                if existing.entry_hash == hit.entry_hash:
                     return None  # same entry as already reviewed or queued: not raised again
                 changes = field_changes(existing.entry_body, entry)
                 reopen = existing.status == "false_positive"
                 status = "open" if reopen else existing.status
-                conn.execute(
-                    cases.update()
-                    .where(cases.c.id == existing.id)
-                    .values(
-                        status=status,
-                        entry_hash=digest,
-                        entry_body=body,
-                        match=match_json,
-                        score=match.score,
-                        listed_name=match.listed_name,
-                        matched_name=match.matched_name,
-                        snapshot=match.snapshot,
-                        changes=json.dumps(changes, ensure_ascii=False, default=str),
-                        updated_at=stamp,
-                        version=cases.c.version + 1,
-                    )
-                )
-                self._event(
+                cases_store.update_hit(
                     conn,
                     existing.id,
+                    hit,
+                    status,
+                    json.dumps(changes, ensure_ascii=False, default=str),
+                    stamp,
+                )
+                cases_store.add_event(
+                    conn,
+                    existing.id,
+                    stamp,
                     actor,
                     "reopened" if reopen else "entry_changed",
                     status,
@@ -283,36 +257,14 @@ class CaseService:
                     actor,
                     "case.reopened",
                     f"case:{existing.id}",
-                    {"entry_id": match.entry_id, "changed_fields": sorted(changes)},
+                    {"entry_id": hit.entry_id, "changed_fields": sorted(changes)},
                 )
-                return int(existing.id)
+                return existing.id
 
             raised_id = self.audit.in_transaction(work)
             if raised_id is not None:
                 raised.append(raised_id)
         return raised
-
-    @staticmethod
-    def _event(
-        conn: sa.Connection,
-        case_id: int,
-        actor: str,
-        action: str,
-        status: str,
-        reason: str,
-        detail: dict[str, Any],
-    ) -> None:
-        conn.execute(
-            case_events.insert().values(
-                case_id=case_id,
-                at=now_iso(),
-                actor=actor,
-                action=action,
-                status=status,
-                reason=reason,
-                detail=json.dumps(detail, ensure_ascii=False, default=str),
-            )
-        )
 
     def decide(
         self,
@@ -341,7 +293,7 @@ class CaseService:
         if len(reason) > MAX_REASON:
             raise ChainwatchError(f"reason longer than {MAX_REASON} characters")
 
-        def work(conn: sa.Connection) -> None:
+        def work(conn: Connection) -> None:
             row = case_row(conn, case_id)
             if row is None:
                 raise CaseNotFound(f"no case {case_id}")
@@ -384,7 +336,7 @@ class CaseService:
             detail: dict[str, Any] = {"previous": row.status}
             if action == "decided" and row.pending_status:
                 detail["confirms_request_of"] = row.pending_by
-            self._event(conn, case_id, actor, action, event_status, reason, detail)
+            cases_store.add_event(conn, case_id, stamp, actor, action, event_status, reason, detail)
             self.audit.append_in(
                 conn,
                 actor,
@@ -412,14 +364,8 @@ class CaseService:
         """Assign cases to a reviewer ('' unassigns); bumps their versions; audited."""
         ids = sorted(set(case_ids))
 
-        def work(conn: sa.Connection) -> int:
-            changed = 0
-            for start in range(0, len(ids), 500):
-                changed += conn.execute(
-                    cases.update()
-                    .where(cases.c.id.in_(ids[start : start + 500]))
-                    .values(assignee=assignee[:100], version=cases.c.version + 1)
-                ).rowcount
+        def work(conn: Connection) -> int:
+            changed = cases_store.assign(conn, ids, assignee)
             self.audit.append_in(
                 conn,
                 actor,
@@ -427,7 +373,7 @@ class CaseService:
                 f"cases:{len(ids)}",
                 {"assignee": assignee, "cases": ids[:1000]},
             )
-            return int(changed)
+            return changed
 
         return self.audit.in_transaction(work)
 
@@ -454,22 +400,8 @@ class CaseService:
 
     def case_ids_for(self, pairs: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
         """Case ids of (counterparty id, entry id) pairs (those that have a case)."""
-        wanted = sorted(set(pairs))
-        found: dict[tuple[int, str], int] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 200):
-                chunk = wanted[start : start + 200]
-                rows = conn.execute(
-                    sa.select(cases.c.id, cases.c.counterparty_id, cases.c.entry_id).where(
-                        cases.c.counterparty_id.in_({c for c, _ in chunk}),
-                        cases.c.entry_id.in_({e for _, e in chunk}),
-                    )
-                )
-                for row in rows:
-                    key = (int(row.counterparty_id), str(row.entry_id))
-                    if key in set(chunk):
-                        found[key] = int(row.id)
-        return found
+            return cases_store.case_ids_for(conn, pairs)
 
     def sources(self) -> list[str]:
         """List codes that have cases (for the queue's list filter)."""
@@ -491,34 +423,24 @@ class CaseService:
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(cases.c.status, sa.func.count()).group_by(cases.c.status)
-            ).all()
+            found = cases_store.status_counts(conn)
         counts = dict.fromkeys(STATUSES, 0)
-        counts.update({str(s): int(n) for s, n in rows})
+        counts.update(found)
         return counts
 
     def case(self, case_id: int) -> dict[str, Any]:
         """A case with its explained hit, the counterparty, what changed, and its history."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().first()
+            row = case_row(conn, case_id)
             if row is None:
                 raise CaseNotFound(f"no case {case_id}")
-            events = (
-                conn.execute(
-                    sa.select(case_events)
-                    .where(case_events.c.case_id == case_id)
-                    .order_by(case_events.c.id)
-                )
-                .mappings()
-                .all()
-            )
-        item = dict(row)
+            history = cases_store.events(conn, case_id)
+        item = row.as_dict()
         item["match"] = json.loads(item["match"])
         item["entry"] = json.loads(item.pop("entry_body"))
         item["changes"] = json.loads(item["changes"] or "{}")
         item["counterparty"] = self.counterparty(int(item["counterparty_id"]))
-        item["history"] = [{**dict(e), "detail": json.loads(e["detail"] or "{}")} for e in events]
+        item["history"] = [{**e.as_dict(), "detail": json.loads(e.detail or "{}")} for e in history]
         return item
 
 
@@ -545,7 +467,7 @@ class SecondReviewerNeeded(ChainwatchError):
     """Four-eyes: the same analyst cannot both request and confirm clearing a true match."""
 
 
-def _case_state(row: Any) -> dict[str, Any]:
+def _case_state(row: CaseRecord | None) -> dict[str, Any]:
     if row is None:
         return {}
     return {

@@ -51,7 +51,7 @@ def snapshot_status(
     `lists status --json` and the API show them. `full_paths=False` keeps only file names, so
     a service never shows its own paths."""
     snapshot = store.active()
-    loads = store.recent_loads(recent)
+    loads = [record.as_dict() for record in store.recent_loads(recent)]
     payload: dict[str, Any] = {"active": None, "recent_loads": loads}
     if snapshot is not None:
         payload["active"] = {

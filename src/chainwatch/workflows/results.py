@@ -8,10 +8,11 @@
   live matcher), adds names and what-if designations, runs
   :func:`chainwatch.workflows.network.run_exposure` and stores summary, tables and the SVG
   network picture as an ``exposure`` result.
-* A resilience run (sweep and stockpile of :mod:`chainwatch.workflows.resilience`) runs in a
-  child process with a time limit, so a request cannot run away: on timeout the child is
-  killed and the job fails. It stores the sweep table, the stock plan, the frontier and the
-  SVG charts (exposure bars, survival curves, stockpile frontier) as a ``resilience`` result.
+* A resilience run (sweep of :mod:`chainwatch.workflows.resilience`, stockpile of
+  :mod:`chainwatch.workflows.stockpile`) runs in a child process with a time limit, so a
+  request cannot run away: on timeout the child is killed and the job fails. It stores the
+  sweep table, the stock plan, the frontier and the SVG charts (exposure bars, survival
+  curves, stockpile frontier) as a ``resilience`` result.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from chainwatch.model.errors import ChainwatchError, InputError
 from chainwatch.model.network import SupplyNetwork
@@ -35,7 +36,15 @@ from chainwatch.network.draw import render
 from chainwatch.network.io import TABLES, load_network
 from chainwatch.network.scenario import PartyScreener
 from chainwatch.text.spreadsheets import check_xlsx
-from chainwatch.workflows.monitor import ServiceState
+
+
+class Documents(Protocol):
+    """Where results are kept (:class:`chainwatch.workflows.documents.ResultDocuments`)."""
+
+    def put_result(self, kind: str, name: str, document: dict[str, Any], actor: str) -> None: ...
+
+    def result(self, kind: str, name: str) -> dict[str, Any] | None: ...
+
 
 MAX_TABLE_ROWS = 2000  # rows of each table kept in a stored result
 MAX_ZIP_MEMBERS = 200
@@ -139,7 +148,7 @@ def network_summary(net: SupplyNetwork) -> dict[str, Any]:
 
 
 def store_network(
-    state: ServiceState, name: str, data: bytes, filename: str, actor: str
+    state: Documents, name: str, data: bytes, filename: str, actor: str
 ) -> dict[str, Any]:
     """Validate an uploaded network completely, then keep it (replacing one of that name)."""
     original = Path(filename).name[:200] or "network"
@@ -159,7 +168,7 @@ def store_network(
 class StoredNetwork:
     """A stored network unpacked into a temporary directory (deleted on exit)."""
 
-    state: ServiceState
+    state: Documents
     name: str
     path: Path = field(init=False)
     network: SupplyNetwork = field(init=False)
@@ -199,7 +208,7 @@ def _cap(tables: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, Any], dict[
 
 
 def run_exposure_result(
-    state: ServiceState,
+    state: Documents,
     name: str,
     actor: str,
     *,
@@ -268,7 +277,8 @@ class ResilienceRequest:
 
 def _compute_resilience(path: Path, request: ResilienceRequest) -> dict[str, Any]:
     from chainwatch.resilience.network_adapter import ResilienceParams, from_network
-    from chainwatch.workflows.resilience import run_stockpile, run_sweep
+    from chainwatch.workflows.resilience import run_sweep
+    from chainwatch.workflows.stockpile import run_stockpile
 
     net = load_network(path)
     size = len(net.items) + len({s.supplier for s in net.sources})
@@ -335,7 +345,7 @@ def _compute_resilience(path: Path, request: ResilienceRequest) -> dict[str, Any
 
 
 def run_resilience_result(
-    state: ServiceState,
+    state: Documents,
     name: str,
     actor: str,
     request: ResilienceRequest,

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from chainwatch import __version__
-from chainwatch.engine.base import Engine
+from chainwatch.engine.base import Engine as WorkEngine
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Match, Query
 from chainwatch.network.scenario import PartyScreener
@@ -29,6 +27,7 @@ from chainwatch.screening.registry import (
     make_matcher,
     spec,
 )
+from chainwatch.store.engine import Engine
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.text.spreadsheets import csv_dict
 from chainwatch.workflows.counterparties import Counterparty, read_counterparties
@@ -211,7 +210,7 @@ class Screener:
         threshold: float = DEFAULT_THRESHOLD,
         limit: int = 5,
         workers: int = 1,
-        engine: Engine | None = None,
+        engine: WorkEngine | None = None,
     ) -> Iterator[tuple[Counterparty, list[Match]]]:
         """Screen every party, in order, on `engine` (default: forked local processes that
         share the loaded index when `workers` > 1, else this process)."""
@@ -325,7 +324,7 @@ def database_url(explicit: str | None = None) -> str:
     return default_sqlite_url()
 
 
-def engine_for(url: str) -> sa.Engine:
+def engine_for(url: str) -> Engine:
     from chainwatch.store.engine import open_engine
 
     return open_engine(url)

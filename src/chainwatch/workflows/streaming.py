@@ -48,14 +48,16 @@ from chainwatch.workflows.counterparties import (
     Counterparty,
     CounterpartyFile,
     RowMapper,
+)
+from chainwatch.workflows.ftm import write_jsonl
+from chainwatch.workflows.parallel import screen_chunks
+from chainwatch.workflows.screening import Screener
+from chainwatch.workflows.table_rows import (
     _cell_text,
     choose_sheet,
     guess_legacy_encoding,
     sniff_delimiter,
 )
-from chainwatch.workflows.ftm import write_jsonl
-from chainwatch.workflows.parallel import screen_chunks
-from chainwatch.workflows.screening import Screener
 
 STREAM_FORMATS = ("csv", "jsonl")
 HEAD_BYTES = 1 << 20  # what the encoding and the delimiter are judged on

@@ -1,6 +1,5 @@
-"""The JSON API of counterparties and cases: the work queue (filters, pages, groups,
-export), a case, decisions (single and bulk, carrying the version they were made on) and
-assignment."""
+"""The case queue (filters, pages, groups, export), a case, decisions (single and bulk,
+carrying the version they were made on) and assignment."""
 
 from __future__ import annotations
 
@@ -8,40 +7,29 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi import Path as PathParam
 from fastapi.responses import Response
 
-from chainwatch.api.deps import ANALYST, VIEWER, Services, services
-from chainwatch.api.schemas import (
-    AssignRequest,
-    BulkDecisionRequest,
-    CounterpartyIn,
-    DecisionRequest,
-    ErrorBody,
-)
+from chainwatch.api.deps import ANALYST, VIEWER, Services
+from chainwatch.api.errors import responses
+from chainwatch.api.params import IdParam, Svc
+from chainwatch.api.responses import Assigned, BulkDecision, Case, CaseQueue
+from chainwatch.api.schemas import AssignRequest, BulkDecisionRequest, DecisionRequest
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.model.screening import Query as ScreenQuery
 from chainwatch.store.cases import SORTS, QueueFilter
 from chainwatch.text.checks import text_problem
 from chainwatch.workflows.auth import Principal
 from chainwatch.workflows.cases import (
-    HIT_LIMIT,
     STATUSES,
+    CaseNotFound,
     SecondReviewerNeeded,
     StaleDecision,
 )
 from chainwatch.workflows.exports import QUEUE_COLUMNS, table_csv, table_xlsx
-from chainwatch.workflows.screening import match_to_dict
+from chainwatch.workflows.service import decide_many
 
-router = APIRouter(prefix="/api/v1")
-Svc = Annotated[Services, Depends(services)]
-IdParam = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+router = APIRouter(prefix="/api/v1", tags=["cases"])
 EXPORT_MAX_ROWS = 100_000
 STATUS_PATTERN = "^(" + "|".join(STATUSES) + ")$"
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "no such case"},
-    409: {"description": "the case changed since the version given (body: error, current)"},
-}
 
 
 def queue_filter(
@@ -101,65 +89,10 @@ def _day(text: str, field: str) -> str:
 Filters = Annotated[QueueFilter, Depends(queue_filter)]
 
 
-# -- counterparties ----------------------------------------------------------------------------
-
-
-@router.get("/counterparties", tags=["cases"])
-def list_counterparties(
-    svc: Svc,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    who: Principal = VIEWER,
-) -> list[dict[str, Any]]:
-    """Stored counterparties, in the order they were added."""
-    return svc.cases.counterparties(limit, offset)
-
-
-def add_one_counterparty(
-    svc: Services, query: ScreenQuery, origin: str, reference: str, who: Principal
-) -> dict[str, Any]:
-    """Store (or find: one counterparty per identity) a party, screen it, open cases."""
-    matches, fresh = svc.live.screen(query, threshold=svc.settings.threshold, limit=HIT_LIMIT)
-    [counterparty_id] = svc.cases.add_counterparties([query], origin, [reference])
-    opened = svc.cases.record_hits(counterparty_id, matches, svc.live.entries(), who.name)
-    svc.audit.append(
-        who.name,
-        "counterparty.added",
-        f"counterparty:{counterparty_id}",
-        {
-            "name": query.name,
-            "country": query.country,
-            "snapshot": fresh.snapshot,
-            "hits": len(matches),
-            "cases_opened": opened,
-        },
-    )
-    return {
-        "counterparty_id": counterparty_id,
-        "cases_opened": opened,
-        "hits": [match_to_dict(m) for m in matches],
-        "stale": fresh.stale,
-        "warning": fresh.warning,
-    }
-
-
-@router.post("/counterparties", status_code=201, tags=["cases"])
-def add_counterparty(body: CounterpartyIn, svc: Svc, who: Principal = ANALYST) -> dict[str, Any]:
-    """Store one counterparty (the same identity twice is stored once), screen it now and
-    open cases for its new hits (audited)."""
-    query = ScreenQuery(
-        name=body.name,
-        country=body.country,
-        address=body.address,
-        identifiers=tuple(body.identifiers),
-    )
-    return add_one_counterparty(svc, query, f"api by {who.name}", body.reference, who)
-
-
 # -- the queue ---------------------------------------------------------------------------------
 
 
-@router.get("/cases", tags=["cases"])
+@router.get("/cases", response_model=CaseQueue, responses=responses(ChainwatchError))
 def list_cases(
     svc: Svc,
     filters: Filters,
@@ -207,7 +140,7 @@ def export_response(svc: Services, filters: QueueFilter, fmt: str) -> Response:
     )
 
 
-@router.get("/cases/export", tags=["cases"])
+@router.get("/cases/export", responses=responses(ChainwatchError))
 def export_cases(
     svc: Svc,
     filters: Filters,
@@ -218,14 +151,18 @@ def export_cases(
     return export_response(svc, filters, format)
 
 
-@router.get("/cases/{case_id}", tags=["cases"], responses=ERRORS)
+@router.get("/cases/{case_id}", response_model=Case, responses=responses(CaseNotFound))
 def get_case(case_id: IdParam, svc: Svc, who: Principal = VIEWER) -> dict[str, Any]:
     """A case: the explained hit, the list entry, what changed, its history and `version`
     (send it back with a decision)."""
     return svc.cases.case(case_id)
 
 
-@router.post("/cases/{case_id}/decision", tags=["cases"], responses=ERRORS)
+@router.post(
+    "/cases/{case_id}/decision",
+    response_model=Case,
+    responses=responses(CaseNotFound, StaleDecision, SecondReviewerNeeded, ChainwatchError),
+)
 def decide_case(
     case_id: IdParam,
     body: DecisionRequest,
@@ -246,37 +183,21 @@ def decide_case(
     )
 
 
-def bulk_decide(
-    svc: Services, status: str, reason: str, seen: dict[int, int], actor: str
-) -> dict[str, Any]:
-    decided: list[int] = []
-    refused: dict[int, str] = {}
-    for case_id, version in sorted(seen.items()):
-        try:
-            svc.cases.decide(
-                case_id,
-                status,
-                reason,
-                actor,
-                version,
-                four_eyes=svc.settings.four_eyes_true_match,
-            )
-            decided.append(case_id)
-        except (StaleDecision, SecondReviewerNeeded) as exc:
-            refused[case_id] = str(exc)
-        except ChainwatchError as exc:
-            refused[case_id] = str(exc)
-    return {"decided": decided, "refused": refused}
-
-
-@router.post("/cases/decisions", tags=["cases"])
+@router.post("/cases/decisions", response_model=BulkDecision, responses=responses())
 def decide_cases(body: BulkDecisionRequest, svc: Svc, who: Principal = ANALYST) -> dict[str, Any]:
     """One decision and one reason for many cases ({case id: version seen}); each is its own
     audited decision. Cases that changed since are refused and listed in `refused`."""
-    return bulk_decide(svc, body.status, body.reason, body.cases, who.name)
+    return decide_many(
+        svc.cases,
+        body.status,
+        body.reason,
+        body.cases,
+        who.name,
+        svc.settings.four_eyes_true_match,
+    )
 
 
-@router.post("/cases/assign", tags=["cases"])
+@router.post("/cases/assign", response_model=Assigned, responses=responses())
 def assign_cases(body: AssignRequest, svc: Svc, who: Principal = ANALYST) -> dict[str, Any]:
     """Assign cases to a reviewer (empty: unassign); audited."""
     if body.assignee:

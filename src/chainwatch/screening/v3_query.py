@@ -1,0 +1,213 @@
+"""chainwatch-v3's query preparation: a name -> query forms with their retrieval units.
+
+Each form of :func:`chainwatch.text.normalize_v3.forms_v3` (plural-folded, and respaced
+where words run together or apart) becomes a :class:`QueryForm`: its tokens, what each loses
+when unpaired, and its *units* — a token, or two neighbours joined — each with the postings
+of **every** vocabulary token it is similar to (deletion neighbourhood, romanised keys,
+consonant skeletons, initials, joined keys) and the credit and explained weight it can earn
+there. Nothing is sampled or capped: retrieval (:mod:`chainwatch.screening.v3`) prunes only
+by the bound these sums give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chainwatch.screening.v3_index import LEGAL_WORD_FACTOR, V3Index, folded
+from chainwatch.screening.v3_tokens import (
+    INITIAL_SIMILARITY,
+    INITIAL_WEIGHT_CAP,
+    JOINED_SIMILARITY,
+    IntArray,
+    romanised,
+    skeleton,
+    token_similarity,
+)
+from chainwatch.text.normalize_v3 import FormV3, fold_plural, forms_v3
+
+
+@dataclass(slots=True)
+class Unit:
+    """A query unit for retrieval: one token (or two joined) and its candidate postings."""
+
+    positions: tuple[int, ...]
+    rows: list[IntArray]
+    credits: list[float]
+    explained: list[float]
+
+
+@dataclass(slots=True)
+class QueryForm:
+    form: FormV3
+    tokens: tuple[str, ...]
+    weights: tuple[float, ...]  # what each token loses when unpaired
+    units: list[Unit]
+    initials: int  # query tokens that are initials
+    legal: frozenset[str]  # tokens that are legal-form words or misspell one
+
+
+class QueryPreparer:
+    """Turns query names into :class:`QueryForm` s against one index (caches similar tokens)."""
+
+    def __init__(self, index: V3Index) -> None:
+        self.index = index
+        self._similar: dict[tuple[str, bool], list[tuple[int, float]]] = {}
+
+    def similar(self, token: str, script: bool = False) -> list[tuple[int, float]]:
+        """(vocabulary id, similarity) of every vocabulary token similar to `token`, itself
+        included when listed (cached). With `script` (the query was romanised from another
+        script) consonant skeletons count against every listed token, else only against
+        tokens of listed names romanised from another script."""
+        found = self._similar.get((token, script))
+        if found is None:
+            index = self.index
+            found = index.deletions.similar(token)
+            if token.isalpha() and len(token) >= 4:
+                # romanisations of one word beyond the edit budget ("qadhafi" / "kaddafi")
+                seen = {i for i, _ in found}
+                for other_id in index.romanised.get(romanised(token), ()):
+                    other = index.vocabulary[other_id]
+                    if other_id not in seen and other != token:
+                        sim = token_similarity(token, other)
+                        if sim > 0.0:
+                            found.append((other_id, sim))
+                            seen.add(other_id)
+            if token.isalpha():
+                seen = {i for i, _ in found}
+                skeletons = index.skeleton_all if script else index.skeleton_script
+                for other_id in skeletons.get(skeleton(token), ()):
+                    other = index.vocabulary[other_id]
+                    if other_id not in seen and other != token:
+                        sim = token_similarity(token, other, True)
+                        if sim > 0.0:
+                            found.append((other_id, sim))
+            own = index.token_id.get(token)
+            if own is not None:
+                found.append((own, 1.0))
+            if len(self._similar) > 100_000:
+                self._similar.clear()
+            self._similar[(token, script)] = found
+        return found
+
+    def query_weight(self, token: str) -> float:
+        """What an unpaired query token loses: its weight when listed; else the lightest of
+        the listed tokens it is most similar to (a typo of a generic word stays generic);
+        else the weight of a word no list holds."""
+        index = self.index
+        legal = LEGAL_WORD_FACTOR * index.unknown_weight
+        if len(token) == 1:
+            cap = legal if token in index.legal_vocabulary else INITIAL_WEIGHT_CAP
+            return min(index.token_weight.get(token, cap), cap)
+        if token in index.token_weight:
+            return index.token_weight[token]
+        similar = self.similar(token)
+        if similar:
+            best = max(sim for _, sim in similar)
+            return min(float(index.vocab_weight[i]) for i, sim in similar if sim == best)
+        return legal if index.legal_like(token) else index.unknown_weight
+
+    def is_legal_word(self, token: str) -> bool:
+        """A legal-form word left in the tokens, or a misspelling of one (see
+        :meth:`V3Index.legal_like`)."""
+        return self.index.legal_like(token)
+
+    def respaced(self, tokens: Sequence[str]) -> tuple[str, ...]:
+        """`tokens` with words run together or split apart put back where the lists write
+        them otherwise: an unlisted token that is two listed ones, one of them a legal-form
+        word ("liabilitycompany", "companykrasnodar"), is split; two neighbours of which one
+        is unlisted and whose join is listed ("liab ility", "obsh chestvo") are joined. Only
+        unlisted tokens move."""
+        known = self.index.token_id
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if i + 1 < len(tokens):
+                joined = fold_plural(token + tokens[i + 1])
+                if joined in known and (token not in known or tokens[i + 1] not in known):
+                    out.append(joined)
+                    i += 2
+                    continue
+            if token not in known and len(token) >= 6 and token.isalpha():
+                # only a legal-form word run into a name is split: "bankshares" or
+                # "audiocodes" are words of their own, "liabilitycompany" is not
+                cuts = [
+                    k
+                    for k in range(2, len(token) - 1)
+                    if token[:k] in known
+                    and fold_plural(token[k:]) in known
+                    and (self.index.legal_like(token[:k]) or self.index.legal_like(token[k:]))
+                ]
+                if cuts:
+                    k = max(cuts, key=lambda c: min(c, len(token) - c))
+                    out.extend((token[:k], fold_plural(token[k:])))
+                    i += 1
+                    continue
+            out.append(token)
+            i += 1
+        return tuple(out)
+
+    def forms(self, name: str) -> list[tuple[FormV3, tuple[str, ...]]]:
+        """The query's forms with their plural-folded tokens, and a respaced variant of each
+        form whose words run together or apart (:meth:`respaced`)."""
+        out: list[tuple[FormV3, tuple[str, ...]]] = []
+        seen: set[tuple[str, ...]] = set()
+        for form in forms_v3(name):
+            tokens = folded(form)
+            for variant in (tokens, self.respaced(tokens)):
+                if variant not in seen:
+                    seen.add(variant)
+                    out.append((form, variant))
+        return out
+
+    def prepare(self, name: str) -> list[QueryForm]:
+        index = self.index
+        out = []
+        for form, tokens in self.forms(name):
+            script = form.variant == "script"
+            weights = tuple(self.query_weight(t) for t in tokens)
+            units: list[Unit] = []
+            initials = 0
+            for i, token in enumerate(tokens):
+                if len(token) == 1:
+                    initials += 1
+                    own = index.token_id.get(token)
+                    if own is not None:  # an initial on both sides
+                        w = float(index.vocab_weight[own])
+                        units.append(Unit((i,), [index.postings[own]], [w], [w]))
+                    continue
+                unit = Unit((i,), [], [], [])
+                for token_id, sim in self.similar(token, script):
+                    w = float(index.vocab_weight[token_id])
+                    unit.rows.append(index.postings[token_id])
+                    unit.credits.append(sim * w)
+                    unit.explained.append(w)
+                initial = index.token_id.get(token[0])
+                if initial is not None:  # "john" against a listed "j"
+                    w = min(float(index.vocab_weight[initial]), INITIAL_WEIGHT_CAP)
+                    unit.rows.append(index.postings[initial])
+                    unit.credits.append(INITIAL_SIMILARITY * w)
+                    unit.explained.append(w)
+                if token in index.joined:  # "hikvision" against a listed "hik vision"
+                    w = index.joined_weight[token]
+                    unit.rows.append(index.joined[token])
+                    unit.credits.append(JOINED_SIMILARITY * w)
+                    unit.explained.append(w)
+                if unit.rows:
+                    units.append(unit)
+            for i in range(len(tokens) - 1):
+                if len(tokens[i]) < 2 or len(tokens[i + 1]) < 2:
+                    continue
+                # "hik vision" against a listed "hikvision", "jin bing" against "jinping"
+                pair = Unit((i, i + 1), [], [], [])
+                for token_id, sim in self.similar(tokens[i] + tokens[i + 1], script):
+                    w = float(index.vocab_weight[token_id])
+                    pair.rows.append(index.postings[token_id])
+                    pair.credits.append(JOINED_SIMILARITY * sim * w)
+                    pair.explained.append(w)
+                if pair.rows:
+                    units.append(pair)
+            legal = frozenset(t for t in tokens if self.is_legal_word(t))
+            out.append(QueryForm(form, tokens, weights, units, initials, legal))
+        return out
