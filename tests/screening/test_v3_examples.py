@@ -145,3 +145,12 @@ def test_date_of_birth_and_nationality_count_as_evidence() -> None:
     same = matcher.screen(Query("Olga Ivanova", birth_date="1970-05-01", nationality="RU"), 0.5)
     other = matcher.screen(Query("Olga Ivanova", birth_date="1988"), 0.5)
     assert same[0].score > plain > (other[0].score if other else 0.0)
+
+
+def test_two_places_among_unpaired_words_are_two_subsidiaries() -> None:
+    # "Harbin" / "Xi'an" are no qualifier the normaliser reads (no parentheses, no legal form)
+    other, _ = MATCHER.score_pair(
+        "Air Force Harbin Flight Academy", "Air Force Xian Flight Academy", "company"
+    )
+    same, _ = MATCHER.score_pair("Air Force Harbin Flight Academy", "Harbin Flight Academy")
+    assert other < DEFAULT_THRESHOLD <= same
