@@ -154,3 +154,14 @@ def test_two_places_among_unpaired_words_are_two_subsidiaries() -> None:
     )
     same, _ = MATCHER.score_pair("Air Force Harbin Flight Academy", "Harbin Flight Academy")
     assert other < DEFAULT_THRESHOLD <= same
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Sigma Internationaland Bank", "Sigma International Bank"),  # a dropped "and" run in
+        ("Nova IntlGroup", "Nova International Group"),  # an abbreviation run in
+    ],
+)
+def test_a_word_run_into_a_dropped_or_abbreviated_word_is_split(query: str, listed: str) -> None:
+    assert MATCHER.score_pair(query, listed, "company")[0] >= 0.9
