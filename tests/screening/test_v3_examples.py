@@ -165,3 +165,9 @@ def test_two_places_among_unpaired_words_are_two_subsidiaries() -> None:
 )
 def test_a_word_run_into_a_dropped_or_abbreviated_word_is_split(query: str, listed: str) -> None:
     assert MATCHER.score_pair(query, listed, "company")[0] >= 0.9
+
+
+def test_a_short_misspelt_legal_word_beside_another_is_a_legal_word() -> None:
+    q = MATCHER.prepare("Jojnt Stock Compnay Siemens")[0]
+    assert {"jojnt", "compnay"} <= q.legal
+    assert "point" not in MATCHER.prepare("Point Siemens")[0].legal

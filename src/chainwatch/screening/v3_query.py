@@ -125,6 +125,26 @@ class QueryPreparer:
         :meth:`V3Index.legal_like`)."""
         return self.index.legal_like(token)
 
+    def legal_words(self, tokens: Sequence[str]) -> frozenset[str]:
+        """The tokens that are legal-form words or misspell one (:meth:`is_legal_word`), and
+        the shorter misspellings of one beside such a word: "jojnt" in "Jojnt Stock Compnay",
+        "ilability" in "Limited Ilability Company" (alone, "point" is not "joint")."""
+        legal = {i for i, t in enumerate(tokens) if self.is_legal_word(t)}
+        grown = True
+        while grown:
+            grown = False
+            for i, token in enumerate(tokens):
+                if (
+                    i not in legal
+                    and len(token) >= 4
+                    and token.isalpha()
+                    and (i - 1 in legal or i + 1 in legal)
+                    and self.index.legal_deletions.similar(token)
+                ):
+                    legal.add(i)
+                    grown = True
+        return frozenset(tokens[i] for i in legal)
+
     def respaced(self, tokens: Sequence[str]) -> tuple[str, ...]:
         """`tokens` with words run together or split apart put back where the lists write
         them otherwise: an unlisted token that is two listed ones, one of them a legal-form
@@ -207,6 +227,7 @@ class QueryPreparer:
         out = []
         for form, tokens in self.forms(name):
             script = form.variant == "script"
+            legal = self.legal_words(tokens)
             weights = tuple(self.query_weight(t) for t in tokens)
             units: list[Unit] = []
             initials = 0
@@ -249,6 +270,5 @@ class QueryPreparer:
                     pair.explained.append(w)
                 if pair.rows:
                     units.append(pair)
-            legal = frozenset(t for t in tokens if self.is_legal_word(t))
             out.append(QueryForm(form, tokens, weights, units, initials, legal))
         return out
