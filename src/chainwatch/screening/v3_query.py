@@ -228,7 +228,11 @@ class QueryPreparer:
         for form, tokens in self.forms(name):
             script = form.variant == "script"
             legal = self.legal_words(tokens)
-            weights = tuple(self.query_weight(t) for t in tokens)
+            cap = LEGAL_WORD_FACTOR * index.unknown_weight  # a legal-form word weighs a tenth
+            weights = tuple(
+                min(self.query_weight(t), cap) if t in legal else self.query_weight(t)
+                for t in tokens
+            )
             units: list[Unit] = []
             initials = 0
             for i, token in enumerate(tokens):
