@@ -145,3 +145,29 @@ def test_date_of_birth_and_nationality_count_as_evidence() -> None:
     same = matcher.screen(Query("Olga Ivanova", birth_date="1970-05-01", nationality="RU"), 0.5)
     other = matcher.screen(Query("Olga Ivanova", birth_date="1988"), 0.5)
     assert same[0].score > plain > (other[0].score if other else 0.0)
+
+
+def test_two_places_among_unpaired_words_are_two_subsidiaries() -> None:
+    # "Harbin" / "Xi'an" are no qualifier the normaliser reads (no parentheses, no legal form)
+    other, _ = MATCHER.score_pair(
+        "Air Force Harbin Flight Academy", "Air Force Xian Flight Academy", "company"
+    )
+    same, _ = MATCHER.score_pair("Air Force Harbin Flight Academy", "Harbin Flight Academy")
+    assert other < DEFAULT_THRESHOLD <= same
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Sigma Internationaland Bank", "Sigma International Bank"),  # a dropped "and" run in
+        ("Nova IntlGroup", "Nova International Group"),  # an abbreviation run in
+    ],
+)
+def test_a_word_run_into_a_dropped_or_abbreviated_word_is_split(query: str, listed: str) -> None:
+    assert MATCHER.score_pair(query, listed, "company")[0] >= 0.9
+
+
+def test_a_short_misspelt_legal_word_beside_another_is_a_legal_word() -> None:
+    q = MATCHER.prepare("Jojnt Stock Compnay Siemens")[0]
+    assert {"jojnt", "compnay"} <= q.legal
+    assert "point" not in MATCHER.prepare("Point Siemens")[0].legal

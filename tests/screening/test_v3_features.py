@@ -98,3 +98,10 @@ def test_weights_are_data_and_bound_the_bonus() -> None:
     assert table.version == "chainwatch-v3"
     assert table.max_bonus(["country", "legal_form_conflict"]) == table.weight("country")
     assert 0.0 < table.listed_loss_person < table.listed_loss_company <= table.query_loss
+
+
+def test_legal_forms_of_different_laws_conflict() -> None:
+    assert F.legal_form_conflict(["inc"], ["gmbh"]) is not None  # PTC Inc. / PTC GmbH
+    assert F.legal_form_conflict(["inc"], ["fzco"]) is not None
+    assert F.legal_form_conflict(["ooo"], ["fzco"]) is None  # a Russian company's UAE twin
+    assert F.legal_form_conflict(["inc"], ["ltd"]) is None

@@ -34,7 +34,7 @@ from chainwatch.screening.v3_align import Alignment, align
 from chainwatch.screening.v3_index import V3Index, V3Row, folded
 from chainwatch.screening.v3_query import QueryForm, QueryPreparer
 from chainwatch.screening.v3_tokens import INITIAL_SIMILARITY, INITIAL_WEIGHT_CAP, IntArray
-from chainwatch.text.normalize_v3 import FormV3, forms_v3
+from chainwatch.text.normalize_v3 import FormV3, forms_v3, is_place
 
 __all__ = ["DEFAULT_THRESHOLD", "V3_NAME", "V3Index", "V3Matcher"]
 
@@ -184,12 +184,13 @@ class V3Matcher:
         c_words = max(sum(1 for tok in c_tokens if not self.index.legal_like(tok)), 1)
         q_left = [tok for tok in alignment.unaligned_query if tok not in q.legal]
         c_left = [tok for tok in alignment.unaligned_listed if not self.index.legal_like(tok)]
+        qualifiers = _qualifiers(q.form.qualifiers, c.qualifiers, q_left, c_left, listed_type)
         table: list[tuple[str, F.Evidence]] = [
             ("legal_form_agreement", F.legal_form_agreement(q.form.legal_forms, forms)),
             ("legal_form_conflict", F.legal_form_conflict(q.form.legal_forms, forms)),
             ("legal_form_against_type", F.legal_form_against_type(q.form.legal_forms, listed_type)),
             ("series_conflict", F.series_conflict(q.form.series, c.series, listed_type)),
-            ("qualifier_conflict", F.qualifier_conflict(q.form.qualifiers, c.qualifiers)),
+            ("qualifier_conflict", F.qualifier_conflict(*qualifiers)),
             ("acronym_only", F.acronym_only(alignment.aligned_tokens, unaligned, listed_type)),
             ("single_word", F.single_word((q_words, c_words), (len(q_left), len(c_left)))),
             ("single_word_edited", F.single_word_edited((q_words, c_words), alignment.pairs)),
@@ -361,6 +362,46 @@ class V3Matcher:
                 if score > best[0] or not best[1]:
                     best = (score, tuple(features))
         return best
+
+
+def _qualifiers(
+    query: tuple[str, ...],
+    listed: tuple[str, ...],
+    query_left: Sequence[str],
+    listed_left: Sequence[str],
+    listed_type: str,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The two names' place qualifiers: the normaliser's, plus the places among the unpaired
+    words when the other name has a place too ("Air Force Harbin Flight Academy" / "Air Force
+    Xi'an Flight Academy", "China Communications Construction Company Guangzhou Waterway
+    Bureau" / "... Shanghai ..."): two places, two subsidiaries. A place on one side only
+    stays unread: the lists drop a city prefix from their own aliases ("Beijing Tianyi
+    Huiyuan Biotechnology" / "Tianyi Huiyuan")."""
+    q_places, c_places = _places(query_left, listed_type), _places(listed_left, listed_type)
+    if (listed or c_places) and (query or q_places):
+        return query + q_places, listed + c_places
+    return query, listed
+
+
+def _places(unpaired: Sequence[str], listed_type: str) -> tuple[str, ...]:
+    """Places among a company name's unpaired words, one word or two ("Xinjiang Daqo New
+    Energy" / "Daqo New Energy", "ACM Research Korea" / "ACM Research"): a subsidiary's
+    qualifier where the normaliser saw none (it reads only parentheses, "Branch" and a place
+    before the legal form). Not against a listed person ("Jordan", "Georgia")."""
+    if listed_type == "person":
+        return ()
+    found: list[str] = []
+    skip = False
+    for i, word in enumerate(unpaired):
+        if skip:
+            skip = False
+            continue
+        if i + 1 < len(unpaired) and is_place((word, unpaired[i + 1])):
+            found.append(f"{word} {unpaired[i + 1]}")
+            skip = True
+        elif is_place((word,)):
+            found.append(word)
+    return tuple(found)
 
 
 def _scored(table: F.WeightTable, rows: list[tuple[str, F.Evidence]]) -> list[FeatureScore]:

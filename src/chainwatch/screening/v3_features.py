@@ -99,10 +99,31 @@ def legal_form_agreement(query_forms: Sequence[str], listed_forms: Sequence[str]
     return None
 
 
+# Legal forms that exist under one law only (German-speaking, UAE free zones) and the US-style
+# corporation: two names whose forms all belong to different groups are two entities, though
+# rigour's families put an Inc., a GmbH and an FZCO together ("PTC Inc." / "PTC GmbH",
+# "Griffon Corp" / "Griffon FZC"). Russian forms stay out: the lists alias a Russian company
+# and its UAE twin as one entry ("GURGEN HOUSE OOO" / "GURGEN HOUSE FZCO").
+_NATIONAL_FORMS = {
+    "inc": "corporation",
+    **dict.fromkeys(("gmbh", "ag", "kg", "ug"), "german"),
+    **dict.fromkeys(("fze", "fzco", "fzllc"), "uae free zone"),
+}
+
+
+def _national(forms: Sequence[str]) -> set[str] | None:
+    groups = {_NATIONAL_FORMS.get(f) for f in forms}
+    return None if not forms or None in groups else {g for g in groups if g}
+
+
 def legal_form_conflict(query_forms: Sequence[str], listed_forms: Sequence[str]) -> Evidence:
     """Legal forms of no common family ("Deutsche Bank AG" / "Deutsche Bank GmbH", "LLC" /
-    "LP"): two entities of one group rather than one entity (text/legal_forms_v3)."""
-    if legal_forms_conflict(query_forms, listed_forms):
+    "LP"): two entities of one group rather than one entity (text/legal_forms_v3); or forms
+    of different laws (`_NATIONAL_FORMS`: "PTC Inc." / "PTC GmbH")."""
+    query_law, listed_law = _national(query_forms), _national(listed_forms)
+    if legal_forms_conflict(query_forms, listed_forms) or (
+        query_law and listed_law and not query_law & listed_law
+    ):
         return -1.0, f"{'/'.join(query_forms)} vs listed {'/'.join(listed_forms)}"
     return None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chainwatch.screening.v3_index import LEGAL_WORD_FACTOR, V3Index, folded
 from chainwatch.screening.v3_tokens import (
@@ -25,6 +26,18 @@ from chainwatch.screening.v3_tokens import (
     token_similarity,
 )
 from chainwatch.text.normalize_v3 import FormV3, fold_plural, forms_v3
+
+# the words normalize_v3 drops from a name (its _STOPWORDS that a query runs into a word)
+_DROPPED = frozenset({"the", "and"})
+
+
+@lru_cache(maxsize=8192)
+def _written_out(word: str) -> tuple[str, ...]:
+    """`word` as normalisation writes it when it stands alone ("lab" -> "laboratory", "intl"
+    -> "international"); the word itself when normalisation keeps it or drops it."""
+    forms = forms_v3(word)
+    tokens = folded(forms[0]) if forms else ()
+    return tokens if len(tokens) == 1 else (word,)
 
 
 @dataclass(slots=True)
@@ -112,6 +125,26 @@ class QueryPreparer:
         :meth:`V3Index.legal_like`)."""
         return self.index.legal_like(token)
 
+    def legal_words(self, tokens: Sequence[str]) -> frozenset[str]:
+        """The tokens that are legal-form words or misspell one (:meth:`is_legal_word`), and
+        the shorter misspellings of one beside such a word: "jojnt" in "Jojnt Stock Compnay",
+        "ilability" in "Limited Ilability Company" (alone, "point" is not "joint")."""
+        legal = {i for i, t in enumerate(tokens) if self.is_legal_word(t)}
+        grown = True
+        while grown:
+            grown = False
+            for i, token in enumerate(tokens):
+                if (
+                    i not in legal
+                    and len(token) >= 4
+                    and token.isalpha()
+                    and (i - 1 in legal or i + 1 in legal)
+                    and self.index.legal_deletions.similar(token)
+                ):
+                    legal.add(i)
+                    grown = True
+        return frozenset(tokens[i] for i in legal)
+
     def respaced(self, tokens: Sequence[str]) -> tuple[str, ...]:
         """`tokens` with words run together or split apart put back where the lists write
         them otherwise: an unlisted token that is two listed ones, one of them a legal-form
@@ -144,9 +177,37 @@ class QueryPreparer:
                     out.extend((token[:k], fold_plural(token[k:])))
                     i += 1
                     continue
+                parts = self._split_run_in(token)
+                if parts:
+                    out.extend(parts)
+                    i += 1
+                    continue
             out.append(token)
             i += 1
         return tuple(out)
+
+    def _split_run_in(self, token: str) -> tuple[str, ...]:
+        """An unlisted token that is a listed word run into a word the normaliser drops or
+        expands, as the lists write them apart: "andexport", "electricityand",
+        "theexploration" (the dropped "and"/"the" go), "medialab", "intlmanufacturing" ("lab"
+        and "intl" written out). The listed word keeps five letters or more beside a dropped
+        word ("theron" stays), three beside an expanded one; words of their own made of two
+        listed words ("bankshares") stay. Empty when no cut fits."""
+        known = self.index.token_id
+        for k in range(2, len(token) - 1):
+            head, tail = token[:k], fold_plural(token[k:])
+            if head in _DROPPED and len(tail) >= 5 and tail in known:
+                return (tail,)
+            if tail in _DROPPED and len(head) >= 5 and head in known:
+                return (head,)
+            if min(len(head), len(tail)) < 3:
+                continue
+            first, second = _written_out(head), _written_out(tail)
+            if first != (head,) or second != (tail,):
+                parts = first + second
+                if parts and all(p in known for p in parts):
+                    return parts
+        return ()
 
     def forms(self, name: str) -> list[tuple[FormV3, tuple[str, ...]]]:
         """The query's forms with their plural-folded tokens, and a respaced variant of each
@@ -166,7 +227,12 @@ class QueryPreparer:
         out = []
         for form, tokens in self.forms(name):
             script = form.variant == "script"
-            weights = tuple(self.query_weight(t) for t in tokens)
+            legal = self.legal_words(tokens)
+            cap = LEGAL_WORD_FACTOR * index.unknown_weight  # a legal-form word weighs a tenth
+            weights = tuple(
+                min(self.query_weight(t), cap) if t in legal else self.query_weight(t)
+                for t in tokens
+            )
             units: list[Unit] = []
             initials = 0
             for i, token in enumerate(tokens):
@@ -208,6 +274,5 @@ class QueryPreparer:
                     pair.explained.append(w)
                 if pair.rows:
                     units.append(pair)
-            legal = frozenset(t for t in tokens if self.is_legal_word(t))
             out.append(QueryForm(form, tokens, weights, units, initials, legal))
         return out

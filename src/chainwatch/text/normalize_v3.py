@@ -185,6 +185,12 @@ def _is_place(words: tuple[str, ...]) -> bool:
     return text in _place_words() or bool(to_iso2(text))
 
 
+def is_place(words: Sequence[str]) -> bool:
+    """Whether `words` name a country or a city of place_words.txt (as a subsidiary's
+    qualifier would): the matcher asks it of words an alignment leaves unpaired."""
+    return _is_place(tuple(words))
+
+
 def fold_plural(token: str) -> str:
     """The singular of an English plural, by rule, for the matcher to apply after it corrects
     a word: "technologies" -> "technology", "holdings" -> "holding", "industries" ->
