@@ -56,6 +56,7 @@ from chainwatch.workflows.table_rows import (
     _cell_text,
     choose_sheet,
     guess_legacy_encoding,
+    legacy_note,
     sniff_delimiter,
 )
 
@@ -119,11 +120,7 @@ def _csv_codec(path: Path, head: bytes, encoding: str | None) -> tuple[str, str]
             "not UTF-8 and no other encoding fits; give it with --encoding (e.g. cp1252)",
             file=str(path),
         )
-    note = (
-        f"{path.name}: read as {codec} (detected; the file is not UTF-8). "
-        "If names look wrong, give --encoding."
-    )
-    return codec, note
+    return codec, legacy_note(path, codec)
 
 
 def _open_csv(path: Path, columns: ColumnMap, encoding: str | None, total: int | None) -> Source:

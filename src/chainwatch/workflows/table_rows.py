@@ -83,11 +83,14 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str, st
             file=str(path),
             row=line,
         )
+    return data.decode(codec), codec, legacy_note(path, codec)
+
+
+def legacy_note(path: Path, codec: str) -> str:
+    """What the user is told when a file that is not UTF-8 is read as a guessed codec."""
     return (
-        data.decode(codec),
-        codec,
         f"{path.name}: read as {codec} (detected; the file is not UTF-8). "
-        "If names look wrong, give --encoding.",
+        "If names look wrong, give --encoding."
     )
 
 
