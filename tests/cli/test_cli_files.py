@@ -38,19 +38,6 @@ SAP_ROWS = [
 ]
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    environment = {
-        "CHAINWATCH_DB": f"sqlite:///{tmp_path / 'store.db'}",
-        "CHAINWATCH_CACHE": str(tmp_path / "cache"),
-    }
-    result = runner.invoke(
-        app, ["lists", "load", str(FIXTURES / "csl" / "consolidated-sample.csv")], env=environment
-    )
-    assert result.exit_code == 0, result.output
-    return environment
-
-
 def sap_export(tmp_path: Path, rows: list[str] = SAP_ROWS) -> Path:
     path = tmp_path / "KNA1_export.csv"
     path.write_bytes(("\r\n".join([SAP_HEADER, *rows]) + "\r\n").encode("cp1252"))

@@ -16,19 +16,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    environment = {
-        "CHAINWATCH_DB": f"sqlite:///{tmp_path / 'store.db'}",
-        "CHAINWATCH_CACHE": str(tmp_path / "cache"),
-    }
-    result = runner.invoke(
-        app, ["lists", "load", str(FIXTURES / "csl" / "consolidated-sample.csv")], env=environment
-    )
-    assert result.exit_code == 0, result.output
-    return environment
-
-
 def test_status_names_feeds_counts_and_hash(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["lists", "status", "--json"], env=env)
     assert result.exit_code == 0, result.output

@@ -13,19 +13,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    environment = {
-        "CHAINWATCH_DB": f"sqlite:///{tmp_path / 'store.db'}",
-        "CHAINWATCH_CACHE": str(tmp_path / "cache"),
-    }
-    result = runner.invoke(
-        app, ["lists", "load", str(FIXTURES / "csl" / "consolidated-sample.csv")], env=environment
-    )
-    assert result.exit_code == 0, result.output
-    return environment
-
-
 def test_dask_engine_from_the_command_line_equals_local(
     env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
