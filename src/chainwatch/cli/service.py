@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from chainwatch.cli import output
 from chainwatch.model.errors import ChainwatchError
 
 DbOption = Annotated[
@@ -32,6 +34,32 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
     from chainwatch.workflows.screening import database_url, engine_for
 
     return engine_for(database_url(db))
+
+
+def engine_opener(name: str, workers: int, scheduler: str | None) -> Callable[[], Any] | None:
+    """What opens the engine of a re-screening, when there is one to run (None: this
+    process, as before `--engine`)."""
+    if name == "local" and workers == 1 and not scheduler:
+        return None
+
+    def opener() -> Any:
+        from chainwatch.engine.base import open_engine
+        from chainwatch.engine.local import default_workers
+
+        made = open_engine(name, workers=workers or default_workers(), scheduler=scheduler)
+        output.debug(f"re-screening engine: {made.describe()}")
+        return made
+
+    return opener
+
+
+def rescreen_progress() -> Any:
+    """The progress bar of a re-screening on stderr (None: --quiet, or not a terminal)."""
+    from chainwatch.cli.streaming import RichProgress, _stderr_is_terminal
+
+    if output.SETTINGS.quiet or not _stderr_is_terminal():
+        return None
+    return RichProgress()
 
 
 def serve(
@@ -134,11 +162,39 @@ def watch(
     timeout: Annotated[float, typer.Option(min=1.0, help="Download timeout, seconds.")] = 60.0,
     webhook_url: Annotated[str, typer.Option(envvar="CHAINWATCH_WEBHOOK_URL")] = "",
     webhook_secret: Annotated[str, typer.Option(envvar="CHAINWATCH_WEBHOOK_SECRET")] = "",
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the re-screening runs: local (this machine's processes) or dask.",
+            rich_help_panel="Re-screening",
+        ),
+    ] = "local",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Processes of --engine local|dask (0: one per core; 1: this process).",
+            rich_help_panel="Re-screening",
+        ),
+    ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler, e.g. tcp://HOST:8786 (default: CHAINWATCH_SCHEDULER, else a "
+            "LocalCluster of --workers processes).",
+            rich_help_panel="Re-screening",
+        ),
+    ] = None,
+    chunk_size: Annotated[
+        int,
+        typer.Option(min=1, help="Counterparties per task.", rich_help_panel="Re-screening"),
+    ] = 500,
     db: DbOption = None,
 ) -> None:
     """Refresh the lists once (for cron): download every default list from its official
-    address (or --base-url), load what changed, diff, re-screen affected counterparties.
-    Exit 1 when a source failed (its previous version stays active)."""
+    address (or --base-url), load what changed, diff, re-screen affected counterparties (all
+    of them after an algorithm change), on --engine. Exit 1 when a source failed (its
+    previous version stays active)."""
     from chainwatch.store.lists import ListStore
     from chainwatch.workflows.audit import AuditLog
     from chainwatch.workflows.cases import CaseService
@@ -158,15 +214,21 @@ def watch(
             check_outbound_url(webhook_url, "--webhook-url")
         if base_url:
             check_outbound_url(base_url, "--base-url")
-        engine = _engine(db)
-        audit = AuditLog(engine)
+        if scheduler and engine != "dask":
+            raise ChainwatchError("--scheduler is for --engine dask")
+        store = _engine(db)
+        audit = AuditLog(store)
+        bar = rescreen_progress()
         refresher = Refresher(
-            ListStore(engine),
-            CaseService(engine, audit),
-            Notices(engine, audit),
+            ListStore(store),
+            CaseService(store, audit),
+            Notices(store, audit),
             audit,
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
+            engine=engine_opener(engine, workers, scheduler),
+            chunk_size=chunk_size,
+            progress=bar,
         )
         from chainwatch.cli.output import split_sources
 
@@ -189,12 +251,16 @@ def watch(
                 base_url=base_url,
                 timeout_s=timeout,
             )
-        report = refresher.refresh(
-            fetcher,
-            default_parser,
-            actor=ACTOR,
-            progress=lambda step: typer.echo(step, err=True),
-        )
+        try:
+            report = refresher.refresh(
+                fetcher,
+                default_parser,
+                actor=ACTOR,
+                progress=lambda step: output.note(step),
+            )
+        finally:
+            if bar is not None:
+                bar.stop()
     except ChainwatchError as exc:
         _fail(exc)
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from chainwatch.model.screening import Match, Query
 from chainwatch.screening.registry import MatcherProtocol, make_matcher
 
 if TYPE_CHECKING:
+    from chainwatch.store.lists import ListStore
     from chainwatch.workflows.screening import Screener
 
 
@@ -49,7 +50,12 @@ class IndexRecipe:
 def store_url(screener: Screener) -> str:
     """The URL a worker process opens the screener's store with (passwords kept: the worker
     must log in; SQLite paths made absolute, since a worker may start elsewhere)."""
-    url = screener.store.engine.url
+    return list_store_url(screener.store)
+
+
+def list_store_url(store: ListStore) -> str:
+    """:func:`store_url` of a store."""
+    url = store.engine.url
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             return "sqlite://"  # only a primed (local) engine can screen against it
@@ -77,9 +83,26 @@ def screen_chunks(
     limit: int,
 ) -> Iterator[list[list[Match]]]:
     """The hits of every chunk of queries, chunk by chunk, in order, on `engine`."""
-    shared = recipe(screener)
+    return screen_snapshot_chunks(
+        recipe(screener), chunks, engine, screener.matcher, threshold=threshold, limit=limit
+    )
+
+
+def screen_snapshot_chunks(
+    shared: IndexRecipe,
+    chunks: Iterable[Sequence[Query]],
+    engine: Engine,
+    matcher: Callable[[], MatcherProtocol],
+    *,
+    threshold: float,
+    limit: int,
+) -> Iterator[list[list[Match]]]:
+    """:func:`screen_chunks` against the snapshot and algorithm that `shared` names (a
+    re-screening pins the snapshot it diffed, whatever becomes active meanwhile). `matcher`
+    gives this process's matcher of that snapshot: called for the inline and local engines
+    only, whose workers are this process or its forks; a Dask worker builds its own."""
     if engine.name in ("inline", "local"):
-        prime(shared, screener.matcher())  # this process has it (or builds it) once
+        prime(shared, matcher())  # this process has it (or builds it) once
     elif shared.store_url == "sqlite://":
         raise EngineError(
             f"the {engine.name} engine's workers cannot open an in-memory store: use a file "

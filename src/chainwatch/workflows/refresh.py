@@ -16,7 +16,12 @@ The refresh job (``chainwatch watch``, or the scheduler inside ``chainwatch serv
    an added or changed entry's names, see :func:`chainwatch.workflows.cases.name_tokens`, or
    holding a case on a changed entry), opens cases for new hits — or every counterparty, with
    fresh lookup tokens, when the screening algorithm (``state`` key ``monitor_algorithm``) is
-   not the one they were last screened with;
+   not the one they were last screened with. The screening runs on an engine
+   (:mod:`chainwatch.engine`: this process by default, the local pool or a Dask cluster for
+   ``chainwatch watch --engine``), chunk by chunk in input order; the workers only screen,
+   and this process stores every chunk's cases as it comes back, so the stored cases,
+   decisions and audit records are the same whatever the engine, and a killed worker loses
+   nothing stored (its chunk is screened again);
 5. notifies: a dashboard notification and, when configured, a webhook whose JSON body is signed
    with HMAC-SHA256 (header ``X-Chainwatch-Signature: sha256=<hex>``).
 
@@ -30,11 +35,13 @@ import contextlib
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from chainwatch.engine.base import Engine, chunked
+from chainwatch.engine.inline import InlineEngine
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, ParsedFeed
 from chainwatch.model.screening import Match, Query
@@ -43,9 +50,11 @@ from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
 from chainwatch.store import state as state_store
 from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.workflows.cases import HIT_LIMIT, entry_tokens
-from chainwatch.workflows.lists import diff_snapshot_pair
+from chainwatch.workflows.lists import diff_snapshot_pair, snapshot_entries
 from chainwatch.workflows.notify import now_iso, post_webhook
+from chainwatch.workflows.parallel import IndexRecipe, list_store_url, screen_snapshot_chunks
 from chainwatch.workflows.screening import load_index
+from chainwatch.workflows.streaming import ProgressSink
 
 log = logging.getLogger("chainwatch.monitor")
 SCREENED_KEY = "monitor_screened"
@@ -108,6 +117,10 @@ class FetchFailure:
 
 
 Fetcher = Callable[[], Iterable[ListSource | FetchFailure]]
+# Where re-screening runs: an engine the caller owns (kept open), or a function that opens one
+# when there is something to screen (closed afterwards); None: this process.
+EngineSource = Engine | Callable[[], Engine] | None
+RESCREEN_CHUNK = 500  # counterparties per task
 Parser = Callable[[ListSource], ParsedFeed]
 FINGERPRINT_KEY = "monitor_fetched:"  # + feed: fingerprint of the files last loaded
 
@@ -211,6 +224,9 @@ class Refresher:
         webhook_url: str = "",
         webhook_secret: str = "",
         on_update: Callable[[], None] | None = None,
+        engine: EngineSource = None,
+        chunk_size: int = RESCREEN_CHUNK,
+        progress: ProgressSink | None = None,
     ) -> None:
         self.store = store
         self.cases = cases
@@ -220,6 +236,21 @@ class Refresher:
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.on_update = on_update
+        self.engine = engine
+        self.chunk_size = chunk_size
+        self.progress = progress  # told of every re-screened chunk (the CLI's progress bar)
+
+    @contextlib.contextmanager
+    def _engine(self, work: int) -> Iterator[Engine]:
+        """The engine to re-screen `work` counterparties on (none: this process, so that an
+        empty re-screen starts no pool or cluster)."""
+        if self.engine is None or not work:
+            yield InlineEngine()
+        elif isinstance(self.engine, Engine):
+            yield self.engine
+        else:
+            with self.engine() as made:
+                yield made
 
     def _state(self, key: str) -> str | None:
         with self.store.engine.connect() as conn:
@@ -375,13 +406,7 @@ class Refresher:
             affected = self.cases.affected(tokens, (change.entry_id for change in changed))
             to_screen = self.cases.queries(affected)
         step(f"re-screening {len(to_screen)} counterparties")
-        index = load_index(self.store, current, algorithm=algorithm)
-        matcher = registry.make_matcher(algorithm, index)
-        by_id = {e.entry_id: e for e in index.entries}
-        new_cases: list[int] = []
-        for counterparty_id, query in to_screen:
-            matches = matcher.screen(query, threshold=self.threshold, limit=HIT_LIMIT)
-            new_cases.extend(self.cases.record_hits(counterparty_id, matches, by_id, actor))
+        new_cases = self._screen_and_record(to_screen, current, algorithm, actor)
         self._set_screened(current.content_hash)
         self._set_state(ALGORITHM_KEY, algorithm)
         report = RefreshReport(
@@ -411,6 +436,42 @@ class Refresher:
         if self.on_update is not None:
             self.on_update()
         return report
+
+    def _screen_and_record(
+        self,
+        to_screen: Sequence[tuple[int, Query]],
+        snapshot: Snapshot,
+        algorithm: str,
+        actor: str,
+    ) -> list[int]:
+        """Screen `to_screen` against `snapshot` on the engine, chunk by chunk in order, and
+        record each chunk's hits here as it comes back: the ids of the cases opened."""
+        new_cases: list[int] = []
+        with self._engine(len(to_screen)) as run:
+            here = run.name in ("inline", "local")  # the matcher is this process's (or forked)
+            index = load_index(self.store, snapshot, algorithm=algorithm) if here else None
+            entries = index.entries if index is not None else snapshot_entries(self.store, snapshot)
+            by_id = {e.entry_id: e for e in entries}
+            shared = IndexRecipe(list_store_url(self.store), snapshot.content_hash, algorithm)
+            results = screen_snapshot_chunks(
+                shared,
+                chunked((query for _, query in to_screen), self.chunk_size),
+                run,
+                lambda: registry.make_matcher(algorithm, index),
+                threshold=self.threshold,
+                limit=HIT_LIMIT,
+            )
+            if self.progress is not None and to_screen:
+                self.progress.start(len(to_screen), 0)
+            done = 0
+            for chunk in results:
+                parties = to_screen[done : done + len(chunk)]
+                for (counterparty_id, _), matches in zip(parties, chunk, strict=True):
+                    new_cases.extend(self.cases.record_hits(counterparty_id, matches, by_id, actor))
+                done += len(chunk)
+                if self.progress is not None:
+                    self.progress.advance(len(chunk))
+        return new_cases
 
 
 class Scheduler:
