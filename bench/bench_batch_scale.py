@@ -18,7 +18,8 @@ snapshot; its index is in the disk cache before the runs (a first ``screen NAME`
 machine that screens every night.
 
 Run: ``nice .venv/bin/python bench/bench_batch_scale.py --sizes 100000,1000000``
-(``--modes inline,local2,dask2`` by default)
+(``--modes inline,local2,dask2`` by default; ``--algorithm`` defaults to the registry's
+default, chainwatch-v3; ``--sizes 20000`` is a quick check that every engine runs)
 """
 
 from __future__ import annotations
@@ -131,9 +132,12 @@ def _pss_mb(pid: int) -> float | None:
     return None
 
 
-def run_mode(mode: str, counterparties: Path, out: Path, env: dict[str, str]) -> dict[str, Any]:
+def run_mode(
+    mode: str, counterparties: Path, out: Path, env: dict[str, str], algorithm: str
+) -> dict[str, Any]:
     command = [sys.executable, "-c", CLI, "--quiet", "screen", "--file", str(counterparties)]
-    command += ["--out", str(out), "--chunk-size", "1000", *MODES[mode]]
+    command += ["--out", str(out), "--chunk-size", "1000", "--algorithm", algorithm]
+    command += MODES[mode]
     partial = out.with_name(out.name + ".partial")
     peaks: dict[int, tuple[str, float]] = {}
     pss: dict[int, float] = {}
@@ -206,10 +210,16 @@ def main() -> None:
         "--sizes", default="100000", help="counterparties per file, comma-separated (one run each)"
     )
     parser.add_argument("--modes", default="inline,local2,dask2")
+    parser.add_argument(
+        "--algorithm", default=None, help="screening algorithm (default: the registry's default)"
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
+    from chainwatch.screening.registry import DEFAULT_ALGORITHM_NAME
+
+    algorithm = args.algorithm or DEFAULT_ALGORITHM_NAME
     from chainwatch.workflows.lists import load_bundled, snapshot_entries
     from chainwatch.workflows.screening import store_for
 
@@ -231,7 +241,7 @@ def main() -> None:
     sec_file = args.shared / "negatives" / "sec_company_tickers-2024-05.json"
     sec = sorted({row["title"] for row in json.loads(sec_file.read_text()).values()})
     warm = subprocess.run(
-        [sys.executable, "-c", CLI, "--quiet", "screen", "Hikvision"],
+        [sys.executable, "-c", CLI, "--quiet", "screen", "Hikvision", "--algorithm", algorithm],
         env=env,
         check=False,
         stdout=subprocess.DEVNULL,
@@ -240,6 +250,7 @@ def main() -> None:
     summary: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()}-core {cpu_model()}, Python {platform.python_version()}",
+        "algorithm": algorithm,
         "sec_names": len(sec),
         "listed_names": len(listed),
         "runs": [],
@@ -253,7 +264,7 @@ def main() -> None:
         for mode in args.modes.split(","):
             load = os.getloadavg()
             out = work / f"hits-{mode}-{n}.csv"
-            result = run_mode(mode, counterparties, out, env)
+            result = run_mode(mode, counterparties, out, env, algorithm)
             result["load_average"] = [round(x, 2) for x in (*load, *os.getloadavg())]
             digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
             print(json.dumps(result), flush=True)

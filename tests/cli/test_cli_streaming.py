@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chainwatch.cli.main import app
+from conftest import require_dask
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
 runner = CliRunner()
@@ -16,7 +17,7 @@ runner = CliRunner()
 def test_dask_engine_from_the_command_line_equals_local(
     env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("distributed")
+    require_dask()
     for key, value in env.items():
         monkeypatch.setenv(key, value)  # the cluster's workers read the same store and cache
     path = tmp_path / "many.csv"
@@ -90,3 +91,42 @@ def test_a_killed_run_resumes_to_the_same_file(env: dict[str, str], tmp_path: Pa
     assert f"resumed: {done} of 60 chunks were already done" in result.stderr
     assert out.read_text(encoding="utf-8") == clean.read_text(encoding="utf-8")
     assert not state.exists()
+
+
+def test_watch_rescreens_on_the_dask_engine_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`watch --engine dask` re-screens every counterparty after an algorithm change on a
+    LocalCluster, with the same report and cases as the default (this process)."""
+    import json
+
+    from chainwatch.model.screening import Query
+    from chainwatch.store import state
+    from chainwatch.store.engine import open_engine
+    from chainwatch.workflows.audit import AuditLog
+    from chainwatch.workflows.cases import CaseService
+    from chainwatch.workflows.refresh import ALGORITHM_KEY
+
+    require_dask()
+    monkeypatch.setenv("CHAINWATCH_CACHE", str(tmp_path / "cache"))  # the workers' too
+    lists = f"{FIXTURES / 'csl' / 'consolidated-sample.csv'}::csl"
+    bases = ["Hikvision Digital", "Acme Bakery", "Dahua Technology", "Huawei Technologies"]
+    names = [base + suffix for base in bases for suffix in ("", " Co", " Ltd", " Group")]
+    seen = []
+    for n, extra in enumerate((["--workers", "1"], ["--engine", "dask", "--chunk-size", "3"])):
+        db = f"sqlite:///{tmp_path / f'store-{n}.db'}"
+        assert runner.invoke(app, ["watch", "--list-file", lists, "--db", db]).exit_code == 0
+        store = open_engine(db)
+        cases = CaseService(store, AuditLog(store))
+        cases.add_counterparties([Query(name=name) for name in names], "test")
+        with store.begin() as conn:  # screened with an older algorithm: everyone is re-screened
+            state.put(conn, ALGORITHM_KEY, "chainwatch-v1")
+        result = runner.invoke(app, ["watch", "--list-file", lists, "--db", db, *extra])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["rescreened"] == len(names) and report["new_cases"]
+        keys = ("counterparty_id", "entry_id", "score", "status", "algorithm", "entry_hash")
+        stored = [{k: cases.case(c)[k] for k in keys} for c in report["new_cases"]]
+        store.dispose()
+        seen.append((report, stored))
+    assert seen[0] == seen[1]

@@ -15,8 +15,9 @@ import pytest
 from chainwatch.engine.base import Engine, EngineError, chunked, open_engine
 from chainwatch.engine.inline import InlineEngine
 from chainwatch.engine.local import LocalEngine
+from conftest import require_dask
 
-pytest.importorskip("distributed")
+require_dask()
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,11 @@ from chainwatch.resilience.network_adapter import from_network
 from chainwatch.resilience.problem import ResilienceProblem
 from chainwatch.resilience.sweep import sweep
 from chainwatch.workflows.resilience_engine import engine_mapper
+from conftest import require_dask
 
 from .test_res_hand_cases import two_supplier
 
-pytest.importorskip("distributed")
+require_dask()
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,9 @@ from chainwatch.workflows.lists import load_path
 from chainwatch.workflows.parallel import recipe, screen_chunk
 from chainwatch.workflows.screening import Screener, store_for
 from chainwatch.workflows.streaming import partial_paths, screen_file_streaming
+from conftest import require_dask
 
-pytest.importorskip("distributed")
+require_dask()
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lists"
 NAMES = [
