@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import http.server
 import os
@@ -10,6 +11,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +41,52 @@ def require_dask() -> None:
         import distributed  # noqa: F401 - an ImportError here fails the run, as it should
     else:
         pytest.importorskip("distributed")
+
+
+@dataclasses.dataclass(frozen=True)
+class DaskCluster:
+    """The session's 2-worker LocalCluster. Its workers (and any worker the nanny starts
+    again after a kill) run with CHAINWATCH_CACHE set to `cache` (a test sets the same in its
+    own process to share the index cache with them) and CHAINWATCH_TEST_SCRATCH set to
+    `scratch` (a directory every process can find: kill markers)."""
+
+    engine: Any
+    cache: Path
+    scratch: Path
+
+
+SCRATCH_ENV = "CHAINWATCH_TEST_SCRATCH"
+
+
+def restore_env(key: str, value: str | None) -> None:
+    """Put an environment variable back as it was (None: unset)."""
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskCluster]:
+    """One LocalCluster of 2 worker processes for every test of the session that needs one
+    (starting one takes seconds)."""
+    require_dask()
+    import dask
+
+    from chainwatch.engine.base import open_engine
+
+    root = tmp_path_factory.mktemp("dask-cluster")
+    workers_env = {
+        "CHAINWATCH_CACHE": os.environ.get("CHAINWATCH_CACHE", str(root / "cache")),
+        SCRATCH_ENV: os.environ.get(SCRATCH_ENV, str(root / "scratch")),
+    }
+    Path(workers_env[SCRATCH_ENV]).mkdir(parents=True, exist_ok=True)
+    with dask.config.set({"distributed.nanny.environ": workers_env}):  # every (re)spawn
+        engine = open_engine("dask", workers=2)
+    with engine:
+        yield DaskCluster(
+            engine, Path(workers_env["CHAINWATCH_CACHE"]), Path(workers_env[SCRATCH_ENV])
+        )
 
 
 @pytest.fixture

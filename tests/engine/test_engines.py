@@ -1,5 +1,5 @@
 """Every engine keeps order and results; a worker killed mid-run (SIGKILL) costs only its
-chunk. One 2-worker LocalCluster serves the whole module."""
+chunk. The session's 2-worker LocalCluster serves the Dask cases."""
 
 from __future__ import annotations
 
@@ -15,15 +15,14 @@ import pytest
 from chainwatch.engine.base import Engine, EngineError, chunked, open_engine
 from chainwatch.engine.inline import InlineEngine
 from chainwatch.engine.local import LocalEngine
-from conftest import require_dask
+from conftest import DaskCluster, require_dask
 
 require_dask()
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Engine]:
-    with open_engine("dask", workers=2) as engine:
-        yield engine
+@pytest.fixture
+def cluster(dask_cluster: DaskCluster) -> Engine:
+    return dask_cluster.engine  # the session's LocalCluster of 2 workers
 
 
 @pytest.fixture(params=["inline", "local", "dask"])

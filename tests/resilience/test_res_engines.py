@@ -1,6 +1,6 @@
 """The scenario sweep and the Monte Carlo on every engine (issue 12, acceptance 1): this
 process, the forked local pool and a 2-worker LocalCluster give the same scenarios and the
-same per-sample losses. One LocalCluster serves the module."""
+same per-sample losses. The session's LocalCluster serves the Dask cases."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from chainwatch.resilience.network_adapter import from_network
 from chainwatch.resilience.problem import ResilienceProblem
 from chainwatch.resilience.sweep import sweep
 from chainwatch.workflows.resilience_engine import engine_mapper
-from conftest import require_dask
+from conftest import DaskCluster, require_dask
 
 from .test_res_hand_cases import two_supplier
 
@@ -25,9 +25,9 @@ require_dask()
 
 
 @pytest.fixture(scope="module")
-def engines() -> Iterator[dict[str, Engine]]:
-    with open_engine("local", workers=2) as local, open_engine("dask", workers=2) as dask:
-        yield {"local": local, "dask": dask}
+def engines(dask_cluster: DaskCluster) -> Iterator[dict[str, Engine]]:
+    with open_engine("local", workers=2) as local:
+        yield {"local": local, "dask": dask_cluster.engine}
 
 
 def _problems(shared: type) -> list[ResilienceProblem]:

@@ -4,11 +4,12 @@ same cases, case events (decisions, reopenings) and audit records whether it run
 process, on the forked local pool or on a 2-worker LocalCluster; a worker killed mid-run costs
 only its chunk. Real lists (the bundled US extract: every bundled feed but the 2022 CSL, 5,929
 entries, to keep the index builds short), real stores (SQLite; PostgreSQL when
-CHAINWATCH_TEST_POSTGRES_URL is set). One LocalCluster serves the module."""
+CHAINWATCH_TEST_POSTGRES_URL is set). The session's LocalCluster serves the Dask runs."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -39,13 +40,12 @@ from chainwatch.workflows.refresh import (
     default_parser,
     files_fetcher,
 )
-from conftest import fresh_store_url, require_dask
+from conftest import SCRATCH_ENV, DaskCluster, fresh_store_url, require_dask, restore_env
 
 require_dask()
 
 OLD, NEW = "chainwatch-v2", "chainwatch-v3"  # the upgrade the monitor re-screens everyone for
-KILL_MARKER = "CHAINWATCH_TEST_KILL_MARKER"  # set before the workers start: they inherit it
-TEST_PROCESS = "CHAINWATCH_TEST_PROCESS"  # the pid of the test process
+KILLED = "rescreen-worker-killed"  # the kill marker, in the scratch directory of every process
 UNRELATED = [
     "Bosch Rexroth AG",
     "Acme Bakery Ltd",
@@ -57,13 +57,15 @@ UNRELATED = [
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The bundled US feeds parsed once, the two versions of a small extra feed, and a
-    2-worker LocalCluster that sees the parent's index cache and the kill marker's path."""
+def world(
+    tmp_path_factory: pytest.TempPathFactory, dask_cluster: DaskCluster
+) -> Iterator[dict[str, Any]]:
+    """The bundled US feeds parsed once, the two versions of a small extra feed, a store
+    seeded with them, and the session's 2-worker LocalCluster (this process uses its
+    workers' index cache)."""
     root = tmp_path_factory.mktemp("rescreen")
-    os.environ["CHAINWATCH_CACHE"] = str(root / "cache")
-    os.environ[KILL_MARKER] = str(root / "killed")
-    os.environ[TEST_PROCESS] = str(os.getpid())
+    saved = os.environ.get("CHAINWATCH_CACHE")
+    os.environ["CHAINWATCH_CACHE"] = str(dask_cluster.cache)
     bundled = [parse_feed(p, f, m) for p, f, m in bundled_feeds() if "consolidated" not in p.name]
     extra_v1 = write_entries(root / "extra-v1.json", [DAHUA, HUAWEI, SMIC], name="extra")
     # v2: SMIC's programs change, Dahua is delisted, DJI is listed
@@ -71,11 +73,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     extra_v2 = write_entries(root / "extra-v2.json", v2, name="extra")
     world = {"root": root, "bundled": bundled, "extra": (extra_v1, extra_v2)}
     _seed(f"sqlite:///{root / 'seeded.db'}", world)  # copied for each SQLite run
-    with open_engine("dask", workers=2) as cluster:
-        yield {**world, "cluster": cluster}
-    os.environ.pop("CHAINWATCH_CACHE", None)
-    os.environ.pop(KILL_MARKER, None)
-    os.environ.pop(TEST_PROCESS, None)
+    yield {**world, "cluster": dask_cluster.engine, "scratch": dask_cluster.scratch}
+    restore_env("CHAINWATCH_CACHE", saved)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -241,9 +240,9 @@ def _die_once(
     queries: Sequence[Query], matcher: MatcherProtocol, *, threshold: float, limit: int
 ) -> list[list[Match]]:
     """screen_chunk, but SIGKILL the worker process the first time it gets the chunk holding
-    DJI."""
-    marker = Path(os.environ[KILL_MARKER])
-    worker = os.environ[TEST_PROCESS] != str(os.getpid())  # the parent (inline) is spared
+    DJI (never the test's own process, which screens the inline runs)."""
+    marker = Path(os.environ[SCRATCH_ENV]) / KILLED
+    worker = multiprocessing.parent_process() is not None  # a forked or a Dask worker
     if worker and any("DJI" in q.name for q in queries) and not marker.exists():
         marker.write_text("killed")
         os.kill(os.getpid(), signal.SIGKILL)
@@ -258,7 +257,8 @@ def test_a_killed_worker_costs_only_its_chunk_of_the_rescreening(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    marker = Path(os.environ[KILL_MARKER])
+    monkeypatch.setenv(SCRATCH_ENV, str(world["scratch"]))  # as the Dask workers have it
+    marker = world["scratch"] / KILLED
     marker.unlink(missing_ok=True)
     monkeypatch.setattr(parallel, "screen_chunk", _die_once)  # the workers get it by name
     url = f"sqlite:///{tmp_path / 'killed.db'}"

@@ -23,7 +23,7 @@ from chainwatch.workflows.lists import load_path
 from chainwatch.workflows.parallel import recipe, screen_chunk
 from chainwatch.workflows.screening import Screener, store_for
 from chainwatch.workflows.streaming import partial_paths, screen_file_streaming
-from conftest import require_dask
+from conftest import DaskCluster, require_dask, restore_env
 
 require_dask()
 
@@ -40,11 +40,14 @@ NAMES = [
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A store with the CSL sample, a 2-worker LocalCluster that sees the same index cache,
-    and a 300-row counterparty file."""
+def world(
+    tmp_path_factory: pytest.TempPathFactory, dask_cluster: DaskCluster
+) -> Iterator[dict[str, Any]]:
+    """A store with the CSL sample, the session's 2-worker LocalCluster (this process uses
+    its workers' index cache), and a 300-row counterparty file."""
     root = tmp_path_factory.mktemp("streaming")
-    os.environ["CHAINWATCH_CACHE"] = str(root / "cache")  # before the cluster's workers start
+    saved = os.environ.get("CHAINWATCH_CACHE")
+    os.environ["CHAINWATCH_CACHE"] = str(dask_cluster.cache)
     url = f"sqlite:///{root / 'store.db'}"
     store = store_for(url)
     load_path(store, FIXTURES / "csl" / "consolidated-sample.csv")
@@ -54,9 +57,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         w.writerow(["vendor_id", "name", "country"])
         for i in range(300):
             w.writerow([f"V{i:04d}", NAMES[i % len(NAMES)] + ("" if i % 3 else f" {i}"), "CN"])
-    with open_engine("dask", workers=2) as cluster:
-        yield {"store": store, "parties": parties, "cluster": cluster, "root": root}
-    os.environ.pop("CHAINWATCH_CACHE", None)
+    yield {"store": store, "parties": parties, "cluster": dask_cluster.engine, "root": root}
+    restore_env("CHAINWATCH_CACHE", saved)
 
 
 def _run(world: dict[str, Any], engine: Engine, out: Path, **kw: Any) -> str:
