@@ -1,10 +1,17 @@
 """The scenario sweep and the Monte Carlo on every engine (issue 12, acceptance 1): this
 process, the forked local pool and a 2-worker LocalCluster give the same scenarios and the
-same per-sample losses. The session's LocalCluster serves the Dask cases."""
+same per-sample losses, also when a worker is killed (SIGKILL) mid-run (acceptance 5). The
+session's LocalCluster serves the Dask cases."""
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
+import signal
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -78,4 +85,50 @@ def test_monte_carlo_is_the_same_on_every_engine(
         assert a.losses.max() > 0  # designations that cost something were drawn
         assert b.losses == pytest.approx(a.losses, rel=1e-9, abs=1e-9)
         assert b.expected_shortfall_95 == pytest.approx(a.expected_shortfall_95, rel=1e-9)
+        assert b.lp_solves == a.lp_solves
+
+
+def _kill_first_then(function: Any, marker: str, *args: Any) -> Any:
+    """`function(*args)`, after SIGKILLing the worker process that gets the run's first chunk
+    (never the test's own process)."""
+    if multiprocessing.parent_process() is not None and not os.path.exists(marker):
+        Path(marker).write_text("killed")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return function(*args)
+
+
+class _KillingEngine(Engine):
+    """An engine (local or Dask) whose first chunk of a run kills the worker running it."""
+
+    def __init__(self, inner: Engine, marker: Path) -> None:
+        self.inner, self.marker = inner, marker
+        self.name = inner.name  # type: ignore[misc]  # engine_mapper picks its path by name
+        self.workers = inner.workers
+
+    def _map(self, function: Any, chunks: Any, shared: Any) -> Iterator[Any]:
+        killing = functools.partial(_kill_first_then, function, str(self.marker))
+        return self.inner._map(killing, chunks, shared)
+
+
+@pytest.mark.parametrize("kind", ["local", "dask"])
+def test_a_killed_worker_costs_only_its_chunk_of_the_sweep_and_the_monte_carlo(
+    engines: dict[str, Engine], kind: str, shared: type, tmp_path: Path
+) -> None:
+    for n, problem in enumerate(_problems(shared)):
+        inline = _scenarios(sweep(problem, horizon_days=180.0))
+        marker = tmp_path / f"sweep-{n}"
+        killing = _KillingEngine(engines[kind], marker)
+        parallel = _scenarios(sweep(problem, horizon_days=180.0, mapper=killing.mapper()))
+        assert marker.exists()  # a worker really died
+        assert [s[0] for s in parallel] == [s[0] for s in inline]
+        assert np.allclose([s[1:5] for s in parallel], [s[1:5] for s in inline], rtol=1e-9)
+        model = DesignationModel.uniform(problem.suppliers, 0.05)
+        a = monte_carlo(problem, model=model, n_samples=600, seed=4, bootstrap=50)
+        marker = tmp_path / f"montecarlo-{n}"
+        killing = _KillingEngine(engines[kind], marker)
+        b = monte_carlo(
+            problem, model=model, n_samples=600, seed=4, bootstrap=50, mapper=engine_mapper(killing)
+        )
+        assert marker.exists()
+        assert b.losses == pytest.approx(a.losses, rel=1e-9, abs=1e-9)
         assert b.lp_solves == a.lp_solves
