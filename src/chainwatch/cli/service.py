@@ -36,10 +36,12 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
     return engine_for(database_url(db))
 
 
-def engine_opener(name: str, workers: int, scheduler: str | None) -> Callable[[], Any] | None:
+def engine_opener(
+    name: str, workers: int | None, scheduler: str | None
+) -> Callable[[], Any] | None:
     """What opens the engine of a re-screening, when there is one to run (None: this
     process, as before `--engine`)."""
-    if name == "local" and workers == 1 and not scheduler:
+    if name == "local" and workers in (None, 1) and not scheduler:
         return None
 
     def opener() -> Any:
@@ -170,13 +172,14 @@ def watch(
         ),
     ] = "local",
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=0,
-            help="Processes of --engine local|dask (0: one per core; 1: this process).",
+            help="Processes of --engine local|dask (0: one per core; default: this process "
+            "for local, one per core for dask).",
             rich_help_panel="Re-screening",
         ),
-    ] = 1,
+    ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
