@@ -130,3 +130,8 @@ def test_watch_rescreens_on_the_dask_engine_as_in_one_process(
         store.dispose()
         seen.append((report, stored))
     assert seen[0] == seen[1]
+
+
+def test_watch_takes_a_scheduler_only_with_the_dask_engine(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["watch", "--scheduler", "tcp://127.0.0.1:9"], env=env)
+    assert result.exit_code == 2 and "--scheduler is for --engine dask" in result.stderr

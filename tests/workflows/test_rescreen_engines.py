@@ -269,3 +269,32 @@ def test_a_killed_worker_costs_only_its_chunk_of_the_rescreening(
             killed = _run(url, world, pool)
     assert marker.exists()  # a worker really died mid-run
     assert killed == reference
+
+
+def test_a_rescreening_with_nothing_to_screen_starts_no_engine(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    """A list change that affects no stored counterparty opens no pool and no cluster; one
+    that does opens the engine once and closes it."""
+    from chainwatch.model.lists import ListEntry
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    shutil.copyfile(world["root"] / "seeded.db", tmp_path / "store.db")
+    opened: list[Engine] = []
+
+    def opener() -> Engine:
+        opened.append(open_engine("local", workers=1))
+        return opened[-1]
+
+    svc = Service(url, None)
+    svc.refresher.engine = opener
+    nobody = ListEntry(entry_id="EL:zz", source="EL", name="Zyxwv Quorbl Widgets")
+    v1 = [DAHUA, HUAWEI, SMIC]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(registry, "DEFAULT_ALGORITHM_NAME", OLD)
+        report = svc.refresh(write_entries(tmp_path / "a.json", [*v1, nobody], name="extra"))
+        assert (report["status"], report["added"], report["rescreened"]) == ("updated", 1, 0)
+        assert opened == []
+        report = svc.refresh(write_entries(tmp_path / "b.json", [*v1, DJI], name="extra"))
+    assert report["rescreened"] > 0 and len(opened) == 1
+    svc.store_engine.dispose()
