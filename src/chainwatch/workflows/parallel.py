@@ -64,7 +64,13 @@ def list_store_url(store: ListStore) -> str:
 
 
 def recipe(screener: Screener) -> IndexRecipe:
-    return IndexRecipe(store_url(screener), screener.snapshot().content_hash, screener.algorithm)
+    return snapshot_recipe(screener.store, screener.snapshot().content_hash, screener.algorithm)
+
+
+def snapshot_recipe(store: ListStore, snapshot: str, algorithm: str) -> IndexRecipe:
+    """The recipe of the index of `snapshot` (its content hash) in `store` for `algorithm`:
+    what batch screening and re-screening give their workers."""
+    return IndexRecipe(list_store_url(store), snapshot, algorithm)
 
 
 def screen_chunk(

@@ -52,7 +52,7 @@ from chainwatch.store.lists import ListStore, Snapshot
 from chainwatch.workflows.cases import HIT_LIMIT, entry_tokens
 from chainwatch.workflows.lists import diff_snapshot_pair, snapshot_entries
 from chainwatch.workflows.notify import now_iso, post_webhook
-from chainwatch.workflows.parallel import IndexRecipe, list_store_url, screen_snapshot_chunks
+from chainwatch.workflows.parallel import screen_snapshot_chunks, snapshot_recipe
 from chainwatch.workflows.screening import load_index
 from chainwatch.workflows.streaming import ProgressSink
 
@@ -452,7 +452,7 @@ class Refresher:
             index = load_index(self.store, snapshot, algorithm=algorithm) if here else None
             entries = index.entries if index is not None else snapshot_entries(self.store, snapshot)
             by_id = {e.entry_id: e for e in entries}
-            shared = IndexRecipe(list_store_url(self.store), snapshot.content_hash, algorithm)
+            shared = snapshot_recipe(self.store, snapshot.content_hash, algorithm)
             results = screen_snapshot_chunks(
                 shared,
                 chunked((query for _, query in to_screen), self.chunk_size),
