@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import defaultdict
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import FeatureScore, Match, Query
@@ -33,7 +34,12 @@ from chainwatch.screening import v3_features as F
 from chainwatch.screening.v3_align import Alignment, align
 from chainwatch.screening.v3_index import V3Index, V3Row, folded
 from chainwatch.screening.v3_query import QueryForm, QueryPreparer
-from chainwatch.screening.v3_tokens import INITIAL_SIMILARITY, INITIAL_WEIGHT_CAP, IntArray
+from chainwatch.screening.v3_tokens import (
+    INITIAL_SIMILARITY,
+    INITIAL_WEIGHT_CAP,
+    FloatArray,
+    IntArray,
+)
 from chainwatch.text.normalize_v3 import FormV3, forms_v3, is_place
 
 __all__ = ["DEFAULT_THRESHOLD", "V3_NAME", "V3Index", "V3Matcher"]
@@ -50,8 +56,13 @@ class V3Matcher:
     def __init__(self, index: V3Index) -> None:
         self.index = index
         self.table = F.load_weights(V3_NAME)
-        self._local = threading.local()
         self.queries = QueryPreparer(index)
+        self._local = threading.local()
+        # what each listed form's kind makes an unpaired word lose (retrieval's bound)
+        person = index.row_person
+        t = self.table
+        self._row_query_loss = np.where(person, t.query_loss_person, t.query_loss)
+        self._row_listed_loss = np.where(person, t.listed_loss_person, t.listed_loss_company)
 
     @property
     def algorithm_name(self) -> str:
@@ -62,68 +73,75 @@ class V3Matcher:
 
     # -- retrieval ----------------------------------------------------------------------------
 
-    def _scratch(self) -> tuple[np.ndarray, ...]:
-        """Zeroed per-row arrays reused by this thread (each call leaves them zeroed)."""
-        buffers: tuple[np.ndarray, ...] | None = getattr(self._local, "buffers", None)
-        if buffers is None:
-            size = len(self.index.rows)
-            buffers = tuple(np.zeros(size) for _ in range(5))
-            self._local.buffers = buffers
-        return buffers
+    def _slots(self) -> IntArray:
+        """A per-thread array over every listed form, for the position of a touched row among
+        the touched rows (only the touched rows' cells are read, after being written)."""
+        slots: IntArray | None = getattr(self._local, "slots", None)
+        if slots is None:
+            slots = np.zeros(len(self.index.rows), dtype=np.int32)
+            self._local.slots = slots
+        return slots
 
-    def _retrieve(self, query: QueryForm, min_name: float) -> tuple[IntArray, np.ndarray]:
-        """(rows, name bounds) of the listed forms whose name feature may reach `min_name`."""
+    def _retrieve(self, query: QueryForm, min_name: float) -> tuple[IntArray, FloatArray]:
+        """(rows, name bounds) of the listed forms whose name feature may reach `min_name`.
+
+        Each unit holds each of its rows once with its best credit and explained weight
+        (:class:`~chainwatch.screening.v3_query.Unit`), so the sums per row are two
+        ``bincount`` s over the units' concatenated rows, numbered among the rows they touch
+        (arrays over every listed form cost more to scan than all the rest); ``bincount``
+        adds in input order, unit by unit, as the bound's definition does. `touched` adds the
+        weight of each query token once per row that any unit holding the token reaches,
+        tokens in the order the units first name them."""
         index = self.index
-        table = self.table
-        credit, explained, touched, unit_credit, unit_explained = self._scratch()
-        unit_rows: list[IntArray] = []
-        rows_of_token: dict[int, list[IntArray]] = defaultdict(list)
-        for unit in query.units:
-            if len(unit.rows) == 1:  # one candidate token: its postings hold each row once
-                unique = unit.rows[0]
-                if not len(unique):
-                    continue
-                credit[unique] += unit.credits[0]
-                explained[unique] += unit.explained[0]
-            else:
-                rows = np.concatenate(unit.rows)
-                sizes = [len(r) for r in unit.rows]
-                np.maximum.at(unit_credit, rows, np.repeat(unit.credits, sizes))
-                np.maximum.at(unit_explained, rows, np.repeat(unit.explained, sizes))
-                unique = np.unique(rows)
-                credit[unique] += unit_credit[unique]
-                explained[unique] += unit_explained[unique]
-                unit_credit[unique] = 0.0
-                unit_explained[unique] = 0.0
-            unit_rows.append(unique)
-            for i in unit.positions:
-                rows_of_token[i].append(unique)
-        if not unit_rows:
+        units = query.units
+        if not units:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
-        for i, parts in rows_of_token.items():
-            if len(query.tokens[i]) > 1:
-                rows = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
-                touched[rows] += query.weights[i]
-        candidates = np.flatnonzero(credit).astype(np.int32)  # every touched row earned credit
+        rows = np.concatenate([u.rows for u in units]) if len(units) > 1 else units[0].rows
+        ordered = np.sort(rows)
+        first = np.ones(len(ordered), dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        candidates = ordered[first]
+        size = len(candidates)
+        slots = self._slots()
+        slots[candidates] = np.arange(size, dtype=np.int32)
+        slot = slots[rows].astype(np.intp)
+        credit = np.bincount(slot, np.concatenate([u.credit for u in units]), size)
+        explained = np.bincount(slot, np.concatenate([u.explained for u in units]), size)
+        # (token rank, slot) once each: a token held by two units (its own and a joined
+        # pair) reaches the union of their rows
+        rank: dict[int, int] = {}
+        keys: list[npt.NDArray[np.intp]] = []
+        weights: list[float] = []
+        incidences = 0
+        start = 0
+        for u in units:
+            part = slot[start : start + len(u.rows)]
+            start += len(u.rows)
+            for i in u.positions:
+                if len(query.tokens[i]) > 1:
+                    r = rank.setdefault(i, len(rank))
+                    if r == len(weights):
+                        weights.append(query.weights[i])
+                    keys.append(part + r * size if r else part)
+                    incidences += 1
+        if keys:
+            pairs = np.concatenate(keys) if len(keys) > 1 else keys[0]
+            if incidences > len(rank):  # a token in two units: count each row once
+                pairs = np.unique(pairs)
+            weighted = np.bincount(pairs % size, np.asarray(weights)[pairs // size], size)
+            touched = cast("FloatArray", weighted)  # float with weights, whatever the stubs say
+        else:
+            touched = np.zeros(size)
         total_query = sum(w for t, w in zip(query.tokens, query.weights, strict=True) if len(t) > 1)
-        c = credit[candidates] + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
-        e = explained[candidates] + query.initials * INITIAL_WEIGHT_CAP
-        untouched = np.maximum(total_query - touched[candidates], 0.0)
-        listed_loss = np.where(
-            index.row_person[candidates], table.listed_loss_person, table.listed_loss_company
-        )
-        query_loss = np.where(
-            index.row_person[candidates], table.query_loss_person, table.query_loss
-        )
-        lost = query_loss * untouched + listed_loss * np.maximum(
-            index.row_total[candidates] - e, 0.0
-        )
+        c = credit + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
+        e = explained + query.initials * INITIAL_WEIGHT_CAP
+        untouched = np.maximum(total_query - touched, 0.0)
+        lost = self._row_query_loss[candidates] * untouched + self._row_listed_loss[
+            candidates
+        ] * np.maximum(index.row_total[candidates] - e, 0.0)
         bound = np.where(c > 0.0, c / np.maximum(c + lost, 1e-12), 0.0)
-        credit[candidates] = 0.0
-        explained[candidates] = 0.0
-        touched[candidates] = 0.0
-        keep = bound >= min_name - 1e-9
-        return candidates[keep], bound[keep]
+        keep = (credit != 0.0) & (bound >= min_name - 1e-9)
+        return candidates[keep].astype(np.int32), bound[keep]
 
     # -- scoring ------------------------------------------------------------------------------
 
