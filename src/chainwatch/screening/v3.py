@@ -61,8 +61,13 @@ class V3Matcher:
         # what each listed form's kind makes an unpaired word lose (retrieval's bound)
         person = index.row_person
         t = self.table
-        self._row_query_loss = np.where(person, t.query_loss_person, t.query_loss)
-        self._row_listed_loss = np.where(person, t.listed_loss_person, t.listed_loss_company)
+        self._row_stats = np.column_stack(
+            (
+                np.where(person, t.query_loss_person, t.query_loss),
+                np.where(person, t.listed_loss_person, t.listed_loss_company),
+                index.row_total,
+            )
+        )
 
     @property
     def algorithm_name(self) -> str:
@@ -73,12 +78,12 @@ class V3Matcher:
 
     # -- retrieval ----------------------------------------------------------------------------
 
-    def _slots(self) -> IntArray:
+    def _slots(self) -> npt.NDArray[np.intp]:
         """A per-thread array over every listed form, for the position of a touched row among
         the touched rows (only the touched rows' cells are read, after being written)."""
-        slots: IntArray | None = getattr(self._local, "slots", None)
+        slots: npt.NDArray[np.intp] | None = getattr(self._local, "slots", None)
         if slots is None:
-            slots = np.zeros(len(self.index.rows), dtype=np.int32)
+            slots = np.zeros(len(self.index.rows), dtype=np.intp)
             self._local.slots = slots
         return slots
 
@@ -92,7 +97,6 @@ class V3Matcher:
         adds in input order, unit by unit, as the bound's definition does. `touched` adds the
         weight of each query token once per row that any unit holding the token reaches,
         tokens in the order the units first name them."""
-        index = self.index
         units = query.units
         if not units:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
@@ -103,45 +107,57 @@ class V3Matcher:
         candidates = ordered[first]
         size = len(candidates)
         slots = self._slots()
-        slots[candidates] = np.arange(size, dtype=np.int32)
-        slot = slots[rows].astype(np.intp)
+        slots[candidates] = np.arange(size)
+        slot = slots[rows]
         credit = np.bincount(slot, np.concatenate([u.credit for u in units]), size)
         explained = np.bincount(slot, np.concatenate([u.explained for u in units]), size)
-        # (token rank, slot) once each: a token held by two units (its own and a joined
-        # pair) reaches the union of their rows
+        touched = self._touched(query, slot, size)
+        total_query = sum(w for t, w in zip(query.tokens, query.weights, strict=True) if len(t) > 1)
+        c = credit + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
+        e = explained + query.initials * INITIAL_WEIGHT_CAP
+        untouched = np.maximum(total_query - touched, 0.0)
+        stats = self._row_stats[candidates]  # query loss, listed loss, listed weight
+        lost = stats[:, 0] * untouched + stats[:, 1] * np.maximum(stats[:, 2] - e, 0.0)
+        bound = np.where(c > 0.0, c / np.maximum(c + lost, 1e-12), 0.0)
+        keep = (credit != 0.0) & (bound >= min_name - 1e-9)
+        return candidates[keep].astype(np.int32), bound[keep]
+
+    def _touched(self, query: QueryForm, slot: npt.NDArray[np.intp], size: int) -> FloatArray:
+        """Per touched row (`slot`: the units' rows, concatenated, numbered among the touched
+        rows), the weight of the query tokens (initials aside) that some unit holding them
+        reaches there: each token once per row, tokens in the order the units first name
+        them. When no token is in two units (no joined pair reached a listed word), that is
+        one ``bincount`` of each unit's token weight; else (token rank, row) pairs are made
+        unique first."""
+        units = query.units
+        tokens, weights = query.tokens, query.weights
+        if all(len(u.positions) == 1 for u in units) and len({u.positions for u in units}) == len(
+            units
+        ):
+            unit_weight = [
+                weights[i] if len(tokens[i]) > 1 else 0.0 for (i,) in (u.positions for u in units)
+            ]
+            sizes = [len(u.rows) for u in units]
+            return cast("FloatArray", np.bincount(slot, np.repeat(unit_weight, sizes), size))
         rank: dict[int, int] = {}
         keys: list[npt.NDArray[np.intp]] = []
-        weights: list[float] = []
-        incidences = 0
+        ranked: list[float] = []
         start = 0
         for u in units:
             part = slot[start : start + len(u.rows)]
             start += len(u.rows)
             for i in u.positions:
-                if len(query.tokens[i]) > 1:
+                if len(tokens[i]) > 1:
                     r = rank.setdefault(i, len(rank))
-                    if r == len(weights):
-                        weights.append(query.weights[i])
-                    keys.append(part + r * size if r else part)
-                    incidences += 1
-        if keys:
-            pairs = np.concatenate(keys) if len(keys) > 1 else keys[0]
-            if incidences > len(rank):  # a token in two units: count each row once
-                pairs = np.unique(pairs)
-            weighted = np.bincount(pairs % size, np.asarray(weights)[pairs // size], size)
-            touched = cast("FloatArray", weighted)  # float with weights, whatever the stubs say
-        else:
-            touched = np.zeros(size)
-        total_query = sum(w for t, w in zip(query.tokens, query.weights, strict=True) if len(t) > 1)
-        c = credit + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
-        e = explained + query.initials * INITIAL_WEIGHT_CAP
-        untouched = np.maximum(total_query - touched, 0.0)
-        lost = self._row_query_loss[candidates] * untouched + self._row_listed_loss[
-            candidates
-        ] * np.maximum(index.row_total[candidates] - e, 0.0)
-        bound = np.where(c > 0.0, c / np.maximum(c + lost, 1e-12), 0.0)
-        keep = (credit != 0.0) & (bound >= min_name - 1e-9)
-        return candidates[keep].astype(np.int32), bound[keep]
+                    if r == len(ranked):
+                        ranked.append(weights[i])
+                    keys.append(part + r * size)
+        if not keys:
+            return np.zeros(size)
+        pairs = np.unique(np.concatenate(keys))
+        return cast(
+            "FloatArray", np.bincount(pairs % size, np.asarray(ranked)[pairs // size], size)
+        )
 
     # -- scoring ------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from chainwatch.text.normalize_v3 import FormV3, fold_plural, forms_v3
 _DROPPED = frozenset({"the", "and"})
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 16)
 def _written_out(word: str) -> tuple[str, ...]:
     """`word` as normalisation writes it when it stands alone ("lab" -> "laboratory", "intl"
     -> "international"); the word itself when normalisation keeps it or drops it."""
@@ -238,7 +238,12 @@ class QueryPreparer:
                 return (head,)
             if min(len(head), len(tail)) < 3:
                 continue
-            first, second = _written_out(head), _written_out(tail)
+            # the head first: a cut whose head is not all listed fails whatever the tail
+            # (most cuts of a misspelt word), and writing a word out is a normalisation
+            first = _written_out(head)
+            if not all(p in known for p in first):
+                continue
+            second = _written_out(tail)
             if first != (head,) or second != (tail,):
                 parts = first + second
                 if parts and all(p in known for p in parts):

@@ -250,20 +250,20 @@ class DeletionIndex:
         with a non-zero :func:`token_similarity`, by vocabulary id."""
         if token.isdigit() or len(token) < 3:
             return []
-        wanted = deletion_keys((token,), len(token))[0]
-        bucket = (wanted >> self._shift).astype(np.intp)
+        codes = np.frombuffer(token.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        wanted = _key_matrix(len(token)) @ codes
+        bucket = wanted >> self._shift
         left = self.bucket_start[bucket]
-        lengths = self.bucket_start[bucket + 1] - left
+        lengths = self.bucket_start[bucket + np.uint64(1)] - left
         total = int(lengths.sum())
         if not total:
             return []
         # the positions of every bucket [left, left + length) at once
-        starts = np.repeat(left - (np.cumsum(lengths) - lengths), lengths)
-        positions = starts + np.arange(total)
+        positions = np.repeat(left - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
         same = self.fingerprints[positions] == np.repeat(wanted.astype(np.uint32), lengths)
-        found = np.unique(self.ids[positions[same]])
+        found = sorted(set(self.ids[positions[same]].tolist()))
         out = []
-        for token_id in found.tolist():
+        for token_id in found:
             other = self.vocabulary[token_id]
             if other != token:
                 sim = edit_token_similarity(token, other)
