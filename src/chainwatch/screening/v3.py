@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from typing import cast
 
@@ -57,7 +56,6 @@ class V3Matcher:
         self.index = index
         self.table = F.load_weights(V3_NAME)
         self.queries = QueryPreparer(index)
-        self._local = threading.local()
         # what each listed form's kind makes an unpaired word lose (retrieval's bound)
         person = index.row_person
         t = self.table
@@ -78,22 +76,14 @@ class V3Matcher:
 
     # -- retrieval ----------------------------------------------------------------------------
 
-    def _slots(self) -> npt.NDArray[np.intp]:
-        """A per-thread array over every listed form, for the position of a touched row among
-        the touched rows (only the touched rows' cells are read, after being written)."""
-        slots: npt.NDArray[np.intp] | None = getattr(self._local, "slots", None)
-        if slots is None:
-            slots = np.zeros(len(self.index.rows), dtype=np.intp)
-            self._local.slots = slots
-        return slots
-
     def _retrieve(self, query: QueryForm, min_name: float) -> tuple[IntArray, FloatArray]:
         """(rows, name bounds) of the listed forms whose name feature may reach `min_name`.
 
         Each unit holds each of its rows once with its best credit and explained weight
         (:class:`~chainwatch.screening.v3_query.Unit`), so the sums per row are two
         ``bincount`` s over the units' concatenated rows, numbered among the rows they touch
-        (arrays over every listed form cost more to scan than all the rest); ``bincount``
+        (a scan of, or scattered writes to, an array over every listed form cost more than
+        all the rest: memory, not arithmetic, is what retrieval waits for); ``bincount``
         adds in input order, unit by unit, as the bound's definition does. `touched` adds the
         weight of each query token once per row that any unit holding the token reaches,
         tokens in the order the units first name them."""
@@ -106,9 +96,7 @@ class V3Matcher:
         first[1:] = ordered[1:] != ordered[:-1]
         candidates = ordered[first]
         size = len(candidates)
-        slots = self._slots()
-        slots[candidates] = np.arange(size)
-        slot = slots[rows]
+        slot = np.searchsorted(candidates, rows)  # in cache, unlike an array over all rows
         credit = np.bincount(slot, np.concatenate([u.credit for u in units]), size)
         explained = np.bincount(slot, np.concatenate([u.explained for u in units]), size)
         touched = self._touched(query, slot, size)
@@ -116,7 +104,7 @@ class V3Matcher:
         c = credit + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
         e = explained + query.initials * INITIAL_WEIGHT_CAP
         untouched = np.maximum(total_query - touched, 0.0)
-        stats = self._row_stats[candidates]  # query loss, listed loss, listed weight
+        stats = np.take(self._row_stats, candidates, axis=0)  # query loss, listed loss, weight
         lost = stats[:, 0] * untouched + stats[:, 1] * np.maximum(stats[:, 2] - e, 0.0)
         bound = np.where(c > 0.0, c / np.maximum(c + lost, 1e-12), 0.0)
         keep = (credit != 0.0) & (bound >= min_name - 1e-9)

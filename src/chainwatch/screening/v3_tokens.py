@@ -236,7 +236,8 @@ class DeletionIndex:
         distinct = np.ones(len(keys), dtype=bool)  # one (key, token) pair once
         distinct[1:] = (keys[1:] != keys[:-1]) | (ids[1:] != ids[:-1])
         keys = keys[distinct]
-        self.bits = max(len(keys).bit_length(), 8)
+        # about three keys a bucket: a table of a MB that stays in cache, one line per key read
+        self.bits = max(len(keys).bit_length() - 2, 8)
         self._shift = np.uint64(64 - self.bits)
         buckets = np.arange(1 << self.bits, dtype=np.uint64) << self._shift
         self.bucket_start: IntArray = np.append(np.searchsorted(keys, buckets), len(keys)).astype(
