@@ -9,7 +9,7 @@ the registry, in one run, pinned to one core:
   threshold, explanations included (each hit turned into ``screen --json``'s shape);
 * warm single-screen latency (p50, p99) of 2,000 of those names, limit 10.
 
-Run: ``.venv/bin/python bench/bench_speed_v3.py [--shared ../shared/data]``
+Run: ``.venv/bin/python bench/bench_speed_v3.py [--shared ../shared/data] [--unpinned]``
 """
 
 from __future__ import annotations
@@ -39,11 +39,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=pairs_v3.DEFAULT_SHARED)
     parser.add_argument("--algorithms", nargs="*", default=list(CHAINWATCH))
+    parser.add_argument(
+        "--unpinned", action="store_true", help="let the OS move the process between cores"
+    )
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
+    pinned = not args.unpinned and hasattr(os, "sched_setaffinity")
+    if pinned:
         os.sched_setaffinity(0, {0})
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  machine: {machine()}")
-    print("command: .venv/bin/python bench/bench_speed_v3.py (pinned to one core)")
+    where = "pinned to one core" if pinned else "unpinned"
+    print(f"command: .venv/bin/python bench/bench_speed_v3.py ({where})")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     entries = full_index_entries(args.shared)
     sec = json.loads((args.shared / "negatives" / "sec_company_tickers-2024-05.json").read_text())
     rng = random.Random(11)

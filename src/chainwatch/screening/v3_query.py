@@ -104,6 +104,7 @@ class QueryPreparer:
         self.index = index
         self._similar: LRU[tuple[str, bool], list[tuple[int, float]]] = LRU(1 << 17)
         self._units: LRU[tuple[str, bool, bool], _UnitArrays | tuple[()]] = LRU(1 << 15)
+        self._splits: LRU[str, tuple[str, ...]] = LRU(1 << 15)
 
     def similar(self, token: str, script: bool = False) -> list[tuple[int, float]]:
         """(vocabulary id, similarity) of every vocabulary token similar to `token`, itself
@@ -199,21 +200,7 @@ class QueryPreparer:
                     i += 2
                     continue
             if token not in known and len(token) >= 6 and token.isalpha():
-                # only a legal-form word run into a name is split: "bankshares" or
-                # "audiocodes" are words of their own, "liabilitycompany" is not
-                cuts = [
-                    k
-                    for k in range(2, len(token) - 1)
-                    if token[:k] in known
-                    and fold_plural(token[k:]) in known
-                    and (self.index.legal_like(token[:k]) or self.index.legal_like(token[k:]))
-                ]
-                if cuts:
-                    k = max(cuts, key=lambda c: min(c, len(token) - c))
-                    out.extend((token[:k], fold_plural(token[k:])))
-                    i += 1
-                    continue
-                parts = self._split_run_in(token)
+                parts = self._split(token)
                 if parts:
                     out.extend(parts)
                     i += 1
@@ -221,6 +208,30 @@ class QueryPreparer:
             out.append(token)
             i += 1
         return tuple(out)
+
+    def _split(self, token: str) -> tuple[str, ...]:
+        """An unlisted token of six letters or more cut where :meth:`respaced` cuts it, or
+        empty (cached: the same unlisted words recur across a batch, and each cut tried may
+        normalise a part)."""
+        parts = self._splits.get(token)
+        if parts is None:
+            known = self.index.token_id
+            # only a legal-form word run into a name is split: "bankshares" or
+            # "audiocodes" are words of their own, "liabilitycompany" is not
+            cuts = [
+                k
+                for k in range(2, len(token) - 1)
+                if token[:k] in known
+                and fold_plural(token[k:]) in known
+                and (self.index.legal_like(token[:k]) or self.index.legal_like(token[k:]))
+            ]
+            if cuts:
+                k = max(cuts, key=lambda c: min(c, len(token) - c))
+                parts = (token[:k], fold_plural(token[k:]))
+            else:
+                parts = self._split_run_in(token)
+            self._splits.put(token, parts)
+        return parts
 
     def _split_run_in(self, token: str) -> tuple[str, ...]:
         """An unlisted token that is a listed word run into a word the normaliser drops or
