@@ -191,10 +191,14 @@ class RaggedMapping(Mapping[str, V], Generic[V]):
         rows: RaggedList,
         convert: Callable[[np.ndarray], V],
     ) -> None:
-        self._position = {k: i for i, k in enumerate(keys)}
+        self._position = dict(zip(keys, range(len(keys)), strict=True))
         self._keys = keys
         self._rows = rows
         self._convert = convert
+
+    @property
+    def keys_in_order(self) -> tuple[str, ...]:
+        return self._keys
 
     def __getitem__(self, key: str) -> V:
         return self._convert(self._rows[self._position[key]])
@@ -215,9 +219,11 @@ Arrays = dict[str, np.ndarray]
 
 
 class Codec:
-    """How one index attribute becomes arrays (and a little JSON) and back."""
+    """How one index attribute becomes arrays (and a little JSON) and back. `parts` are the
+    attributes of the index (encoding) or the ones decoded so far, in :data:`FIELDS` order
+    (decoding): a field may reuse another's strings."""
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
         raise NotImplementedError
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
@@ -252,7 +258,7 @@ def _ragged(rows: Sequence[Sequence[int] | np.ndarray]) -> Arrays:
 class Scalar(Codec):
     """A str, int or float, kept in the header (JSON writes floats exactly)."""
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
         return {}, value
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
@@ -262,7 +268,7 @@ class Scalar(Codec):
 class Array(Codec):
     """A NumPy array, mapped as it is (read-only)."""
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
         return {"data": np.ascontiguousarray(value)}, None
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
@@ -275,7 +281,7 @@ class Strings(Codec):
     def __init__(self, as_set: bool = False) -> None:
         self.as_set = as_set
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
         texts = sorted(value) if self.as_set else list(value)
         return {"blob": _blob(texts)}, len(texts)
 
@@ -284,26 +290,65 @@ class Strings(Codec):
         return frozenset(texts) if self.as_set else texts
 
 
+def _keys_of(value: Any) -> tuple[str, ...]:
+    """The keys of a decoded field: a tuple of strings, or a mapping's keys in stored order."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, RaggedMapping):
+        return value.keys_in_order
+    return tuple(value)
+
+
 class NumberDict(Codec):
-    """A dict of strings to ints or floats, made a real dict at load (hot lookups)."""
+    """A dict of strings to ints or floats, made a real dict at load (hot lookups). With
+    `keys_of`, its keys are those of another field (stored once, in that field's order)."""
 
-    def __init__(self, dtype: type) -> None:
+    def __init__(self, dtype: type, keys_of: str = "") -> None:
         self.dtype = dtype
+        self.keys_of = keys_of
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
+        if self.keys_of:
+            assert parts is not None
+            keys = list(_keys_of(parts[self.keys_of]))
+            if len(keys) != len(value) or any(k not in value for k in keys):
+                raise ValueError(f"the keys are not those of {self.keys_of}")
+            return {"values": np.asarray([value[k] for k in keys], dtype=self.dtype)}, None
         keys = list(value)
         values = np.asarray([value[k] for k in keys], dtype=self.dtype)
         return {"keys": _blob(keys), "values": values}, len(keys)
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
-        keys = _strings(arrays["keys"], int(meta))
+        if self.keys_of:
+            keys = _keys_of(parts[self.keys_of])
+        else:
+            keys = _strings(arrays["keys"], int(meta))
         return dict(zip(keys, arrays["values"].tolist(), strict=True))
+
+
+class Positions(Codec):
+    """A dict of the strings of a tuple field to their positions (``token_id``): nothing
+    stored."""
+
+    def __init__(self, of: str) -> None:
+        self.of = of
+
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
+        assert parts is not None
+        keys = parts[self.of]
+        if len(value) != len(keys) or any(value.get(k) != i for i, k in enumerate(keys)):
+            raise ValueError(f"not the positions of {self.of}")
+        return {}, None
+
+    def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
+        keys = parts[self.of]
+        return dict(zip(keys, range(len(keys)), strict=True))
 
 
 class Ragged(Codec):
     """A list of int32 arrays (postings), as views of one flat array."""
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
         return _ragged(value), None
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
@@ -320,7 +365,7 @@ class RaggedDict(Codec):
     def __init__(self, as_tuples: bool = False) -> None:
         self.as_tuples = as_tuples
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
         keys = list(value)
         arrays = _ragged([value[k] for k in keys])
         arrays["keys"] = _blob(keys)
@@ -344,7 +389,7 @@ class JsonList(Codec):
         self.to_json = to_json
         self.from_json = from_json
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
         return _json_blob([self.to_json(v) for v in value]), None
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
@@ -353,17 +398,27 @@ class JsonList(Codec):
 
 
 class Deletions(Codec):
-    """A :class:`~chainwatch.screening.v3_tokens.DeletionIndex`: its vocabulary and arrays."""
+    """A :class:`~chainwatch.screening.v3_tokens.DeletionIndex`: its arrays and vocabulary
+    (with `vocabulary_of`: the vocabulary of that field, stored once)."""
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
-        return {
-            "vocabulary": _blob(value.vocabulary),
-            "keys": value.keys,
-            "ids": value.ids,
-        }, len(value.vocabulary)
+    def __init__(self, vocabulary_of: str = "") -> None:
+        self.vocabulary_of = vocabulary_of
+
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
+        arrays = {"keys": value.keys, "ids": value.ids}
+        if self.vocabulary_of:
+            assert parts is not None
+            if tuple(value.vocabulary) != tuple(parts[self.vocabulary_of]):
+                raise ValueError(f"the vocabulary is not {self.vocabulary_of}")
+            return arrays, None
+        arrays["vocabulary"] = _blob(value.vocabulary)
+        return arrays, len(value.vocabulary)
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
-        vocabulary = _strings(arrays["vocabulary"], int(meta))
+        if self.vocabulary_of:
+            vocabulary = parts[self.vocabulary_of]
+        else:
+            vocabulary = _strings(arrays["vocabulary"], int(meta))
         return DeletionIndex.from_arrays(vocabulary, arrays["keys"], arrays["ids"])
 
 
@@ -378,7 +433,7 @@ class Rows(Codec):
     """The listed forms (:class:`~chainwatch.screening.v3_index.V3Row`): entry and primary
     flag as arrays, the rest as JSON per row; the weights come from ``token_weight``."""
 
-    def encode(self, value: Any) -> tuple[Arrays, Any]:
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
         arrays = _json_blob([_row_json(r) for r in value])
         arrays["entry"] = np.asarray([r.entry for r in value], dtype=np.int32)
         arrays["primary"] = np.asarray([r.is_primary for r in value], dtype=bool)
@@ -399,12 +454,27 @@ class Rows(Codec):
         return LazyList(arrays["blob"], arrays["offsets"], row)
 
 
+_ENTRY_KEYS = tuple(entry_to_dict(ListEntry("", "", "")))  # the keys of the entry JSON
+
+
+def _entry_json(entry: ListEntry) -> list[Any]:
+    """An entry as the values of :func:`~chainwatch.model.lists.entry_to_dict` (keys once)."""
+    data = entry_to_dict(entry)
+    if tuple(data) != _ENTRY_KEYS:
+        raise ValueError("entry_to_dict gave other keys")
+    return list(data.values())
+
+
+def _entry(values: list[Any]) -> ListEntry:
+    return entry_from_dict(dict(zip(_ENTRY_KEYS, values, strict=True)))
+
+
 def _entry_countries_json(value: frozenset[str]) -> list[str]:
     return sorted(value)
 
 
 FIELDS: dict[str, Codec] = {
-    "entries": JsonList(entry_to_dict, entry_from_dict),
+    "entries": JsonList(_entry_json, _entry),
     "snapshot": Scalar(),
     "legal_vocabulary": Strings(as_set=True),
     "legal_deletions": Deletions(),
@@ -412,23 +482,24 @@ FIELDS: dict[str, Codec] = {
     "entry_forms": JsonList(list, tuple),
     "entry_count": Scalar(),
     "unknown_weight": Scalar(),
-    "token_weight": NumberDict(np.float64),
     "vocabulary": Strings(),
-    "token_id": NumberDict(np.int64),
+    "token_weight": NumberDict(np.float64, keys_of="vocabulary"),
+    "token_id": Positions(of="vocabulary"),
     "vocab_weight": Array(),
     "rows": Rows(),
-    "joined_weight": NumberDict(np.float64),
     "postings": Ragged(),
     "joined": RaggedDict(),
+    "joined_weight": NumberDict(np.float64, keys_of="joined"),
     "row_total": Array(),
     "row_person": Array(),
-    "deletions": Deletions(),
+    "deletions": Deletions(vocabulary_of="vocabulary"),
     "romanised": RaggedDict(as_tuples=True),
     "skeleton_all": RaggedDict(as_tuples=True),
     "skeleton_script": RaggedDict(as_tuples=True),
     "sources": Strings(),
 }
-assert tuple(FIELDS) == PARTS, "v3_artifact.FIELDS and v3_index.PARTS must list the same fields"
+# decoded in this order (a field may reuse the strings of one above it)
+assert set(FIELDS) == set(PARTS), "v3_artifact.FIELDS and v3_index.PARTS must name the same fields"
 
 
 # -- writing and opening --------------------------------------------------------------------
@@ -442,8 +513,9 @@ def write_index(index: V3Index, path: Path, key: ArtifactKey) -> Path:
     """Write `index` to `path` (atomically: a temporary file beside it, then renamed)."""
     sections: list[tuple[str, np.ndarray]] = []
     fields: dict[str, Any] = {}
+    index_parts = index.parts()
     for name, codec in FIELDS.items():
-        arrays, meta = codec.encode(getattr(index, name))
+        arrays, meta = codec.encode(getattr(index, name), index_parts)
         fields[name] = meta
         for part, array in arrays.items():
             sections.append((f"{name}.{part}", np.ascontiguousarray(array)))
