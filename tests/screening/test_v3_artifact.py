@@ -282,9 +282,7 @@ def test_bundled_lists_round_trip(tmp_path: Path) -> None:
     names = [e.name for e in rng.sample(entries, 150)]
     names += [a for e in rng.sample(entries, 100) for a in e.aliases[:1]]
     try:
-        sec = json.loads(
-            shared_path("negatives", "sec_company_tickers-2024-05.json").read_text()
-        )
+        sec = json.loads(shared_path("negatives", "sec_company_tickers-2024-05.json").read_text())
         names += rng.sample([row["title"] for row in sec.values()], 150)
     except pytest.skip.Exception:
         pass

@@ -109,6 +109,7 @@ def sweep_cmd(
 ) -> None:
     """Cut off every supplier in turn: TTS, TTR, PI, REI, ranked; TTS < TTR flagged."""
     from chainwatch.workflows import resilience as wf
+
     _net, problem, params = _load(network, set_)
     with _engine(engine, workers, scheduler) as run:
         result = wf.run_sweep(problem, params, charts, top, engine=run)
@@ -151,6 +152,7 @@ def montecarlo_cmd(
     """Lost-margin distribution from correlated designations and TTR draws: mean, P95, ES95,
     each with its standard error."""
     from chainwatch.workflows import resilience as wf
+
     net, problem, _params = _load(network, set_)
     model, uniform, source = designation_option(
         problem.suppliers, probability, probabilities, from_lists, as_json, network=net

@@ -124,7 +124,7 @@ class LazyList(Sequence[T]):
     def __init__(
         self, blob: np.ndarray, offsets: np.ndarray, decode: Callable[[int, Any], T]
     ) -> None:
-        self._blob = memoryview(blob)
+        self._blob = blob.data
         self._offsets: list[int] = offsets.tolist()
         self._decode = decode
         self._items: list[T | None] = [None] * (len(self._offsets) - 1)
@@ -315,7 +315,7 @@ class NumberDict(Codec):
                 raise ValueError(f"the keys are not those of {self.keys_of}")
             return {"values": np.asarray([value[k] for k in keys], dtype=self.dtype)}, None
         keys = list(value)
-        values = np.asarray([value[k] for k in keys], dtype=self.dtype)
+        values: np.ndarray = np.asarray([value[k] for k in keys], dtype=self.dtype)
         return {"keys": _blob(keys), "values": values}, len(keys)
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
@@ -551,7 +551,7 @@ def write_index(index: V3Index, path: Path, key: ArtifactKey) -> Path:
             for name, array in sections:
                 gap = layout[name]["offset"] - written
                 put(bytes(gap))
-                put(memoryview(array).cast("B") if array.nbytes else b"")
+                put(array.data.cast("B") if array.nbytes else b"")
                 written += gap + array.nbytes
             fh.seek(_DIGEST_AT)
             fh.write(digest.digest())
@@ -599,8 +599,7 @@ def _check_key(header: Mapping[str, Any], expect: ArtifactKey | None, path: Path
     for name, wanted in expect.as_header().items():
         if header.get(name) != wanted:
             raise StaleArtifact(
-                f"index artifact {path}: built for {name} {header.get(name)!r}, "
-                f"not {wanted!r}"
+                f"index artifact {path}: built for {name} {header.get(name)!r}, not {wanted!r}"
             )
 
 

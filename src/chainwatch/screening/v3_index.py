@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, SupportsIndex
 
 import numpy as np
 
@@ -141,12 +141,12 @@ class V3Index:
         """The attributes that make this index (:data:`PARTS`)."""
         return {name: getattr(self, name) for name in PARTS}
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
         if self.artifact:  # mapped arrays and lazy views: the other process opens the file
             from chainwatch.screening.v3_artifact import open_index
 
             return (open_index, (self.artifact,))
-        return object.__reduce_ex__(self, 2)
+        return super().__reduce_ex__(protocol)
 
     def __init__(self, entries: Sequence[ListEntry], snapshot: str = "") -> None:
         self.artifact = ""
@@ -222,9 +222,7 @@ class V3Index:
                 weight = weights[k] + weights[k + 1]
                 joined_weight[pair_key] = max(joined_weight.get(pair_key, 0.0), weight)
         self.postings = [np.asarray(p, dtype=np.int32) for p in postings]
-        self.joined = {
-            k: np.unique(np.asarray(v, dtype=np.int32)) for k, v in joined.items()
-        }
+        self.joined = {k: np.unique(np.asarray(v, dtype=np.int32)) for k, v in joined.items()}
         self.row_total = np.asarray([sum(r.weights) for r in self.rows])
         self.row_person = np.asarray(
             [self.entries[r.entry].entity_type == "person" for r in self.rows], dtype=bool

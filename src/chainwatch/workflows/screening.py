@@ -189,9 +189,7 @@ def _prune_artifacts(folder: Path, algorithm: str) -> None:
     from chainwatch.screening.v3_artifact import SUFFIX
 
     try:
-        found = sorted(
-            folder.glob(f"index-{algorithm}-*{SUFFIX}"), key=lambda p: p.stat().st_mtime
-        )
+        found = sorted(folder.glob(f"index-{algorithm}-*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
         for old in found[:-KEEP_ARTIFACTS]:
             old.unlink(missing_ok=True)
     except OSError:
@@ -237,7 +235,7 @@ def _pickled_index(
     snapshot: Snapshot,
     algorithm: str,
     key: str,
-    index_type: type,
+    index_type: type[Any],
     use_disk_cache: bool,
 ) -> Any:
     """chainwatch-v2's index: from its pickle in the cache directory, or built (and pickled)."""
@@ -249,7 +247,7 @@ def _pickled_index(
         gc.disable()  # millions of small objects: the collector would run for nothing
         try:
             with path.open("rb") as fh:
-                loaded = pickle.load(fh)
+                loaded: Any = pickle.load(fh)
             if isinstance(loaded, index_type) and loaded.snapshot == snapshot.content_hash:
                 index = loaded
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
