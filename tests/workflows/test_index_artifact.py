@@ -217,3 +217,41 @@ def test_a_worker_recipe_falls_back_to_the_store(store: ListStore, tmp_path: Pat
                         str(tmp_path / "elsewhere.cwidx"))  # fmt: skip
     ws._MEMORY.clear()
     assert moved.build().screen(QUERY) == expected
+
+
+def test_the_active_snapshot_without_sqlalchemy_is_the_stores(
+    store: ListStore, tmp_path: Path
+) -> None:
+    from chainwatch.store.active import active_snapshot_hash
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    snapshot = store.active()
+    assert snapshot is not None
+    assert active_snapshot_hash(url) == snapshot.content_hash
+    load_path(store, FIXTURES / "ofac" / "sdn" / "sdn.csv")
+    again = store.active()
+    assert again is not None and again.content_hash != snapshot.content_hash
+    assert active_snapshot_hash(url) == again.content_hash
+    for other in (
+        "sqlite://",
+        "sqlite:///:memory:",
+        "postgresql://u@localhost/db",
+        f"sqlite:///{tmp_path / 'none.db'}",
+        f"sqlite:///{tmp_path / 'store.db'}?mode=ro",
+    ):
+        assert active_snapshot_hash(other) is None, other
+    assert not (tmp_path / "none.db").exists()
+    empty = ListStore(open_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
+    assert active_snapshot_hash(f"sqlite:///{tmp_path / 'empty.db'}") is None
+    empty.engine.dispose()
+
+
+def test_the_artifact_matcher_screens_like_the_screener(store: ListStore, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    ws._MEMORY.clear()
+    assert ws.artifact_matcher(url) is None  # no artifact yet: the caller takes the Screener
+    expected = ws.Screener(store).screen(QUERY)
+    ws._MEMORY.clear()
+    matcher = ws.artifact_matcher(url)
+    assert matcher is not None and matcher.screen(QUERY) == expected
+    assert ws.artifact_matcher(url, "chainwatch-v2") is None

@@ -200,6 +200,9 @@ class RaggedMapping(Mapping[str, V], Generic[V]):
     def keys_in_order(self) -> tuple[str, ...]:
         return self._keys
 
+    def position(self, key: str) -> int:
+        return self._position[key]
+
     def __getitem__(self, key: str) -> V:
         return self._convert(self._rows[self._position[key]])
 
@@ -382,6 +385,44 @@ def _view(view: np.ndarray) -> np.ndarray:
     return view
 
 
+class AlignedValues(Mapping[str, float]):
+    """Floats aligned with the keys of a :class:`RaggedMapping` (``joined_weight`` beside
+    ``joined``): no dict of its own is built."""
+
+    def __init__(self, keys: RaggedMapping[Any], values: np.ndarray) -> None:
+        self._keys = keys
+        self._values: list[float] = values.tolist()
+
+    def __getitem__(self, key: str) -> float:
+        return self._values[self._keys.position(key)]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class WeightsOf(Codec):
+    """Floats per key of a :class:`RaggedDict` field, stored in its key order."""
+
+    def __init__(self, keys_of: str) -> None:
+        self.keys_of = keys_of
+
+    def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
+        assert parts is not None
+        keys = list(parts[self.keys_of])
+        if len(keys) != len(value) or any(k not in value for k in keys):
+            raise ValueError(f"the keys are not those of {self.keys_of}")
+        return {"values": np.asarray([value[k] for k in keys], dtype=np.float64)}, None
+
+    def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
+        return AlignedValues(parts[self.keys_of], arrays["values"])
+
+
 class JsonList(Codec):
     """A list of objects, each one JSON text decoded on first access."""
 
@@ -489,7 +530,7 @@ FIELDS: dict[str, Codec] = {
     "rows": Rows(),
     "postings": Ragged(),
     "joined": RaggedDict(),
-    "joined_weight": NumberDict(np.float64, keys_of="joined"),
+    "joined_weight": WeightsOf(keys_of="joined"),
     "row_total": Array(),
     "row_person": Array(),
     "deletions": Deletions(vocabulary_of="vocabulary"),

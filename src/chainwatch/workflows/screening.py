@@ -14,13 +14,11 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainwatch import __version__
-from chainwatch.engine.base import Engine as WorkEngine
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Match, Query
-from chainwatch.network.scenario import PartyScreener
 from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
 from chainwatch.screening.registry import (
     DEFAULT_ALGORITHM_NAME,
@@ -30,10 +28,13 @@ from chainwatch.screening.registry import (
     make_matcher,
     spec,
 )
-from chainwatch.store.engine import Engine
-from chainwatch.store.lists import ListStore, Snapshot
-from chainwatch.text.spreadsheets import csv_dict
-from chainwatch.workflows.counterparties import Counterparty, read_counterparties
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when a store is opened
+    from chainwatch.engine.base import Engine as WorkEngine
+    from chainwatch.network.scenario import PartyScreener
+    from chainwatch.store.engine import Engine
+    from chainwatch.store.lists import ListStore, Snapshot
+    from chainwatch.workflows.counterparties import Counterparty
 
 log = logging.getLogger("chainwatch.index")
 
@@ -184,14 +185,17 @@ def _artifact_index(store: ListStore, snapshot: Snapshot, algorithm: str) -> Any
 
 
 def _prune_artifacts(folder: Path, algorithm: str) -> None:
-    """Keep the :data:`KEEP_ARTIFACTS` most recent artifacts of `algorithm` (a process
-    that has one open keeps its mapping: unlinking a mapped file is safe)."""
+    """Keep the :data:`KEEP_ARTIFACTS` most recent artifacts of `algorithm` and drop its
+    pickles of old (a process that has one open keeps its mapping: unlinking a mapped file
+    is safe)."""
     from chainwatch.screening.v3_artifact import SUFFIX
 
     try:
         found = sorted(folder.glob(f"index-{algorithm}-*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
         for old in found[:-KEEP_ARTIFACTS]:
             old.unlink(missing_ok=True)
+        for pickled in folder.glob(f"index-{algorithm}-*.pickle"):  # its cache before artifacts
+            pickled.unlink(missing_ok=True)
     except OSError:
         pass  # another process pruned first
 
@@ -270,6 +274,29 @@ def _pickled_index(
             except OSError:
                 pass  # a cache that cannot be written only costs time
     return index
+
+
+def artifact_matcher(url: str, algorithm: str = DEFAULT_ALGORITHM_NAME) -> MatcherProtocol | None:
+    """The matcher of the active snapshot of the store at `url` from its index artifact,
+    without opening the store through SQLAlchemy (a cold ``chainwatch screen NAME``: the
+    import alone costs more than the screen). None when the store is not a SQLite file, has
+    no active snapshot, or the artifact is missing, stale or corrupt: the caller then takes
+    :class:`Screener`, which builds the artifact."""
+    if spec(algorithm).open_artifact is None:
+        return None
+    from chainwatch.store.active import active_snapshot_hash
+
+    snapshot = active_snapshot_hash(url)
+    if snapshot is None:
+        return None
+    path = artifact_path(snapshot, algorithm)
+    index = open_artifact(path, snapshot, algorithm) if path is not None else None
+    if index is None:
+        return None
+    with _LOCK:
+        key = f"{algorithm}-{snapshot[:32]}-{_code_fingerprint()}"
+        _MEMORY[key] = index
+    return make_matcher(algorithm, index)
 
 
 @dataclass
@@ -401,6 +428,9 @@ def screen_file(
     workers: int = 1,
 ) -> dict[str, int]:
     """Screen every counterparty in `path` and write the hits to `out` (CSV), atomically."""
+    from chainwatch.text.spreadsheets import csv_dict
+    from chainwatch.workflows.counterparties import read_counterparties
+
     parties = read_counterparties(path, column)
     snapshot = screener.snapshot()
     counts = {"counterparties": len(parties), "with_hits": 0, "hits": 0}
@@ -424,6 +454,7 @@ def screen_file(
 
 def store_for(url: str) -> ListStore:
     from chainwatch.store.engine import open_engine
+    from chainwatch.store.lists import ListStore
 
     return ListStore(open_engine(url))
 
