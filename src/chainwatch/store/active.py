@@ -23,6 +23,15 @@ _QUERY = (
 )
 
 
+def default_sqlite_url() -> str:
+    """A SQLite file in the user's data directory (created when missing)."""
+    from platformdirs import user_data_dir
+
+    directory = Path(user_data_dir("chainwatch", appauthor=False))
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / 'chainwatch.db'}"
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of a ``sqlite:///PATH`` URL; None for any other URL (a server, memory, a
     URL with options or escapes: those go through SQLAlchemy)."""

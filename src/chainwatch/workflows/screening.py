@@ -105,9 +105,12 @@ ARTIFACT_FORMAT = 1  # chainwatch.screening.v3_artifact.FORMAT_VERSION (a test h
 
 
 def _cache_dir() -> Path:
-    from platformdirs import user_cache_dir
+    """``CHAINWATCH_CACHE``, else the user's cache directory."""
+    if os.environ.get("CHAINWATCH_CACHE"):
+        return Path(os.environ["CHAINWATCH_CACHE"])
+    from platformdirs import user_cache_dir  # 70 ms of imports: only when it is needed
 
-    return Path(os.environ.get("CHAINWATCH_CACHE", user_cache_dir("chainwatch", appauthor=False)))
+    return Path(user_cache_dir("chainwatch", appauthor=False))
 
 
 def artifact_path(snapshot_hash: str, algorithm: str = DEFAULT_ALGORITHM_NAME) -> Path | None:
@@ -466,7 +469,7 @@ def database_url(explicit: str | None = None) -> str:
     env = os.environ.get("CHAINWATCH_DB")
     if env:
         return env
-    from chainwatch.store.engine import default_sqlite_url
+    from chainwatch.store.active import default_sqlite_url  # without SQLAlchemy
 
     return default_sqlite_url()
 
