@@ -68,7 +68,13 @@ def _same_parts(built: V3Index, opened: V3Index) -> None:
             assert a.dtype == b.dtype and np.array_equal(a, b), name
         elif name in ("deletions", "legal_deletions"):
             assert a.vocabulary == b.vocabulary, name
-            assert np.array_equal(a.keys, b.keys) and np.array_equal(a.ids, b.ids), name
+            assert set(vars(a)) == set(vars(b)), name
+            for attribute, value in vars(a).items():
+                other = getattr(b, attribute)
+                if isinstance(value, np.ndarray):
+                    assert value.dtype == other.dtype and np.array_equal(value, other), name
+                else:
+                    assert value == other and type(value) is type(other), (name, attribute)
         elif name == "postings":
             assert len(a) == len(b)
             assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)), name

@@ -439,28 +439,60 @@ class JsonList(Codec):
 
 
 class Deletions(Codec):
-    """A :class:`~chainwatch.screening.v3_tokens.DeletionIndex`: its arrays and vocabulary
-    (with `vocabulary_of`: the vocabulary of that field, stored once)."""
+    """A :class:`~chainwatch.screening.v3_tokens.DeletionIndex` (or any object of arrays):
+    every attribute stored as it is (NumPy arrays as sections, NumPy and Python scalars in the
+    header, empty caches as empty) and the object made again without running ``__init__``, so
+    that a change of the deletion index's arrays needs no change here. Its ``vocabulary`` is
+    stored as strings, or (`vocabulary_of`) is that field's, stored once."""
 
     def __init__(self, vocabulary_of: str = "") -> None:
         self.vocabulary_of = vocabulary_of
 
     def encode(self, value: Any, parts: Mapping[str, Any] | None = None) -> tuple[Arrays, Any]:
-        arrays = {"keys": value.keys, "ids": value.ids}
-        if self.vocabulary_of:
-            assert parts is not None
-            if tuple(value.vocabulary) != tuple(parts[self.vocabulary_of]):
-                raise ValueError(f"the vocabulary is not {self.vocabulary_of}")
-            return arrays, None
-        arrays["vocabulary"] = _blob(value.vocabulary)
-        return arrays, len(value.vocabulary)
+        arrays: Arrays = {}
+        meta: dict[str, Any] = {}
+        for name, attribute in vars(value).items():
+            if name == "vocabulary":
+                if self.vocabulary_of:
+                    assert parts is not None
+                    if tuple(attribute) != tuple(parts[self.vocabulary_of]):
+                        raise ValueError(f"the vocabulary is not {self.vocabulary_of}")
+                    meta[name] = {"of": self.vocabulary_of}
+                else:
+                    arrays[name] = _blob(attribute)
+                    meta[name] = {"count": len(attribute)}
+            elif isinstance(attribute, np.ndarray):
+                arrays[name] = attribute
+            elif isinstance(attribute, np.generic):
+                meta[name] = {"dtype": attribute.dtype.str, "value": attribute.item()}
+            elif isinstance(attribute, bool | int | float | str):
+                meta[name] = {"value": attribute}
+            elif isinstance(attribute, dict | list | set) and not attribute:
+                meta[name] = {"empty": type(attribute).__name__}
+            else:
+                raise TypeError(f"cannot store {type(value).__name__}.{name}")
+        return arrays, {"class": type(value).__name__, "attributes": meta}
 
     def decode(self, arrays: Arrays, meta: Any, parts: Mapping[str, Any]) -> Any:
-        if self.vocabulary_of:
-            vocabulary = parts[self.vocabulary_of]
-        else:
-            vocabulary = _strings(arrays["vocabulary"], int(meta))
-        return DeletionIndex.from_arrays(vocabulary, arrays["keys"], arrays["ids"])
+        index = DeletionIndex.__new__(DeletionIndex)
+        empty = {"dict": dict, "list": list, "set": set}
+        for name, spec in meta["attributes"].items():
+            if name == "vocabulary":
+                if "of" in spec:
+                    value: Any = parts[spec["of"]]
+                else:
+                    value = _strings(arrays[name], int(spec["count"]))
+            elif "dtype" in spec:
+                value = np.dtype(spec["dtype"]).type(spec["value"])
+            elif "empty" in spec:
+                value = empty[spec["empty"]]()
+            else:
+                value = spec["value"]
+            setattr(index, name, value)
+        for name, array in arrays.items():
+            if name != "vocabulary":
+                setattr(index, name, array)
+        return index
 
 
 def _row_json(row: V3Row) -> list[Any]:

@@ -187,19 +187,8 @@ class DeletionIndex:
                 ids.append(token_id)
         key_array = np.asarray(keys, dtype=np.uint32)
         order = np.argsort(key_array, kind="stable")
-        self.keys: npt.NDArray[np.uint32] = key_array[order]
+        self.keys = key_array[order]
         self.ids: IntArray = np.asarray(ids, dtype=np.int32)[order]
-
-    @classmethod
-    def from_arrays(
-        cls, vocabulary: Sequence[str], keys: npt.NDArray[np.uint32], ids: IntArray
-    ) -> DeletionIndex:
-        """The index whose :attr:`keys` and :attr:`ids` are given (an index artifact's)."""
-        index = cls.__new__(cls)
-        index.vocabulary = tuple(vocabulary)
-        index.keys = keys
-        index.ids = ids
-        return index
 
     def similar(self, token: str) -> list[tuple[int, float]]:
         """(vocabulary id, similarity) of every vocabulary token other than `token` itself

@@ -25,8 +25,6 @@ StoreError = sa.exc.SQLAlchemyError  # any database failure (the API answers 500
 StoreBusy = sa.exc.OperationalError  # the database is unreachable or locked (503)
 
 
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
