@@ -67,11 +67,14 @@ def store_url(screener: Screener) -> str:
 
 
 def recipe(screener: Screener) -> IndexRecipe:
-    """The recipe of the screener's matcher; the artifact path when the artifact exists."""
+    """The recipe of the screener's matcher, with the path of its index artifact: built and
+    written here first when it is missing (once, rather than in every worker)."""
     from chainwatch.workflows.screening import artifact_path
 
     snapshot = screener.snapshot().content_hash
     path = artifact_path(snapshot, screener.algorithm)
+    if path is not None and not path.exists():
+        screener.matcher()
     artifact = str(path) if path is not None and path.exists() else ""
     return IndexRecipe(store_url(screener), snapshot, screener.algorithm, artifact)
 
@@ -92,18 +95,10 @@ def screen_chunks(
     limit: int,
 ) -> Iterator[list[list[Match]]]:
     """The hits of every chunk of queries, chunk by chunk, in order, on `engine`."""
-    if engine.name in ("inline", "local"):
-        matcher = screener.matcher()  # this process has it (or builds it) once
-        shared = recipe(screener)
-        prime(shared, matcher)
-        return engine.map_chunks(
-            functools.partial(screen_chunk, threshold=threshold, limit=limit), chunks, shared
-        )
     shared = recipe(screener)
-    if not shared.artifact and screener.spec.open_artifact is not None:
-        screener.matcher()  # the artifact, built here once rather than in every worker
-        shared = recipe(screener)
-    if shared.store_url == "sqlite://" and not shared.artifact:
+    if engine.name in ("inline", "local"):
+        prime(shared, screener.matcher())  # this process has it (or builds it) once
+    elif shared.store_url == "sqlite://":
         raise EngineError(
             f"the {engine.name} engine's workers cannot open an in-memory store: use a file "
             "or a server database"
