@@ -107,8 +107,11 @@ def test_round_trip_gives_the_built_index(built: V3Index, artifact: Path) -> Non
     _same_parts(built, opened)
     assert opened.entries[-1] == built.entries[-1]  # negative positions
     assert opened.rows[-3:] == list(built.rows[-3:])
-    with pytest.raises(IndexError):
-        opened.postings[len(opened.postings)]
+    for sequence in (opened.postings, opened.rows, opened.entries):
+        with pytest.raises(IndexError):
+            sequence[len(sequence)]
+        with pytest.raises(IndexError):
+            sequence[-len(sequence) - 1]
 
 
 def _same_screens(a: V3Matcher, b: V3Matcher, names: list[str]) -> None:

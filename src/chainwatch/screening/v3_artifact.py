@@ -143,6 +143,8 @@ class LazyList(Sequence[T]):
             return [self[i] for i in range(*position.indices(len(self)))]
         if position < 0:
             position += len(self._items)
+        if not 0 <= position < len(self._items):
+            raise IndexError(position)
         item = self._items[position]
         if item is None:
             start, end = self._offsets[position], self._offsets[position + 1]
