@@ -21,11 +21,11 @@
 from __future__ import annotations
 
 import math
-import threading
-from collections import defaultdict
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from chainwatch.model.lists import ListEntry
 from chainwatch.model.screening import FeatureScore, Match, Query
@@ -33,7 +33,12 @@ from chainwatch.screening import v3_features as F
 from chainwatch.screening.v3_align import Alignment, align
 from chainwatch.screening.v3_index import V3Index, V3Row, folded
 from chainwatch.screening.v3_query import QueryForm, QueryPreparer
-from chainwatch.screening.v3_tokens import INITIAL_SIMILARITY, INITIAL_WEIGHT_CAP, IntArray
+from chainwatch.screening.v3_tokens import (
+    INITIAL_SIMILARITY,
+    INITIAL_WEIGHT_CAP,
+    FloatArray,
+    IntArray,
+)
 from chainwatch.text.normalize_v3 import FormV3, forms_v3, is_place
 
 __all__ = ["DEFAULT_THRESHOLD", "V3_NAME", "V3Index", "V3Matcher"]
@@ -50,8 +55,17 @@ class V3Matcher:
     def __init__(self, index: V3Index) -> None:
         self.index = index
         self.table = F.load_weights(V3_NAME)
-        self._local = threading.local()
         self.queries = QueryPreparer(index)
+        # what each listed form's kind makes an unpaired word lose (retrieval's bound)
+        person = index.row_person
+        t = self.table
+        self._row_stats = np.column_stack(
+            (
+                np.where(person, t.query_loss_person, t.query_loss),
+                np.where(person, t.listed_loss_person, t.listed_loss_company),
+                index.row_total,
+            )
+        )
 
     @property
     def algorithm_name(self) -> str:
@@ -62,68 +76,76 @@ class V3Matcher:
 
     # -- retrieval ----------------------------------------------------------------------------
 
-    def _scratch(self) -> tuple[np.ndarray, ...]:
-        """Zeroed per-row arrays reused by this thread (each call leaves them zeroed)."""
-        buffers: tuple[np.ndarray, ...] | None = getattr(self._local, "buffers", None)
-        if buffers is None:
-            size = len(self.index.rows)
-            buffers = tuple(np.zeros(size) for _ in range(5))
-            self._local.buffers = buffers
-        return buffers
+    def _retrieve(self, query: QueryForm, min_name: float) -> tuple[IntArray, FloatArray]:
+        """(rows, name bounds) of the listed forms whose name feature may reach `min_name`.
 
-    def _retrieve(self, query: QueryForm, min_name: float) -> tuple[IntArray, np.ndarray]:
-        """(rows, name bounds) of the listed forms whose name feature may reach `min_name`."""
-        index = self.index
-        table = self.table
-        credit, explained, touched, unit_credit, unit_explained = self._scratch()
-        unit_rows: list[IntArray] = []
-        rows_of_token: dict[int, list[IntArray]] = defaultdict(list)
-        for unit in query.units:
-            if len(unit.rows) == 1:  # one candidate token: its postings hold each row once
-                unique = unit.rows[0]
-                if not len(unique):
-                    continue
-                credit[unique] += unit.credits[0]
-                explained[unique] += unit.explained[0]
-            else:
-                rows = np.concatenate(unit.rows)
-                sizes = [len(r) for r in unit.rows]
-                np.maximum.at(unit_credit, rows, np.repeat(unit.credits, sizes))
-                np.maximum.at(unit_explained, rows, np.repeat(unit.explained, sizes))
-                unique = np.unique(rows)
-                credit[unique] += unit_credit[unique]
-                explained[unique] += unit_explained[unique]
-                unit_credit[unique] = 0.0
-                unit_explained[unique] = 0.0
-            unit_rows.append(unique)
-            for i in unit.positions:
-                rows_of_token[i].append(unique)
-        if not unit_rows:
+        Each unit holds each of its rows once with its best credit and explained weight
+        (:class:`~chainwatch.screening.v3_query.Unit`), so the sums per row are two
+        ``bincount`` s over the units' concatenated rows, numbered among the rows they touch
+        (a scan of, or scattered writes to, an array over every listed form cost more than
+        all the rest: memory, not arithmetic, is what retrieval waits for); ``bincount``
+        adds in input order, unit by unit, as the bound's definition does. `touched` adds the
+        weight of each query token once per row that any unit holding the token reaches,
+        tokens in the order the units first name them."""
+        units = query.units
+        if not units:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
-        for i, parts in rows_of_token.items():
-            if len(query.tokens[i]) > 1:
-                rows = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
-                touched[rows] += query.weights[i]
-        candidates = np.flatnonzero(credit).astype(np.int32)  # every touched row earned credit
+        rows = np.concatenate([u.rows for u in units]) if len(units) > 1 else units[0].rows
+        ordered = np.sort(rows)
+        first = np.ones(len(ordered), dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        candidates = ordered[first]
+        size = len(candidates)
+        slot = np.searchsorted(candidates, rows)  # in cache, unlike an array over all rows
+        credit = np.bincount(slot, np.concatenate([u.credit for u in units]), size)
+        explained = np.bincount(slot, np.concatenate([u.explained for u in units]), size)
+        touched = self._touched(query, slot, size)
         total_query = sum(w for t, w in zip(query.tokens, query.weights, strict=True) if len(t) > 1)
-        c = credit[candidates] + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
-        e = explained[candidates] + query.initials * INITIAL_WEIGHT_CAP
-        untouched = np.maximum(total_query - touched[candidates], 0.0)
-        listed_loss = np.where(
-            index.row_person[candidates], table.listed_loss_person, table.listed_loss_company
-        )
-        query_loss = np.where(
-            index.row_person[candidates], table.query_loss_person, table.query_loss
-        )
-        lost = query_loss * untouched + listed_loss * np.maximum(
-            index.row_total[candidates] - e, 0.0
-        )
+        c = credit + query.initials * INITIAL_SIMILARITY * INITIAL_WEIGHT_CAP
+        e = explained + query.initials * INITIAL_WEIGHT_CAP
+        untouched = np.maximum(total_query - touched, 0.0)
+        stats = np.take(self._row_stats, candidates, axis=0)  # query loss, listed loss, weight
+        lost = stats[:, 0] * untouched + stats[:, 1] * np.maximum(stats[:, 2] - e, 0.0)
         bound = np.where(c > 0.0, c / np.maximum(c + lost, 1e-12), 0.0)
-        credit[candidates] = 0.0
-        explained[candidates] = 0.0
-        touched[candidates] = 0.0
-        keep = bound >= min_name - 1e-9
-        return candidates[keep], bound[keep]
+        keep = (credit != 0.0) & (bound >= min_name - 1e-9)
+        return candidates[keep].astype(np.int32), bound[keep]
+
+    def _touched(self, query: QueryForm, slot: npt.NDArray[np.intp], size: int) -> FloatArray:
+        """Per touched row (`slot`: the units' rows, concatenated, numbered among the touched
+        rows), the weight of the query tokens (initials aside) that some unit holding them
+        reaches there: each token once per row, tokens in the order the units first name
+        them. When no token is in two units (no joined pair reached a listed word), that is
+        one ``bincount`` of each unit's token weight; else (token rank, row) pairs are made
+        unique first."""
+        units = query.units
+        tokens, weights = query.tokens, query.weights
+        if all(len(u.positions) == 1 for u in units) and len({u.positions for u in units}) == len(
+            units
+        ):
+            unit_weight = [
+                weights[i] if len(tokens[i]) > 1 else 0.0 for (i,) in (u.positions for u in units)
+            ]
+            sizes = [len(u.rows) for u in units]
+            return cast("FloatArray", np.bincount(slot, np.repeat(unit_weight, sizes), size))
+        rank: dict[int, int] = {}
+        keys: list[npt.NDArray[np.intp]] = []
+        ranked: list[float] = []
+        start = 0
+        for u in units:
+            part = slot[start : start + len(u.rows)]
+            start += len(u.rows)
+            for i in u.positions:
+                if len(tokens[i]) > 1:
+                    r = rank.setdefault(i, len(rank))
+                    if r == len(ranked):
+                        ranked.append(weights[i])
+                    keys.append(part + r * size)
+        if not keys:
+            return np.zeros(size)
+        pairs = np.unique(np.concatenate(keys))
+        return cast(
+            "FloatArray", np.bincount(pairs % size, np.asarray(ranked)[pairs // size], size)
+        )
 
     # -- scoring ------------------------------------------------------------------------------
 

@@ -89,17 +89,26 @@ def align(
     """
     # candidate pairs: (similarity, credit, explained, query positions, listed positions)
     candidates: list[tuple[float, float, float, tuple[int, ...], tuple[int, ...]]] = []
+    listed_joined = [listed[j] + listed[j + 1] for j in range(len(listed) - 1)]
     for i, q in enumerate(query):
         for j, c in enumerate(listed):
-            sim, credit, explained = pair_credit(q, c, listed_weights[j], script)
+            if len(q) == 1 or len(c) == 1:
+                sim, credit, explained = pair_credit(q, c, listed_weights[j], script)
+                if sim > 0.0:
+                    candidates.append((sim, credit, explained, (i,), (j,)))
+                continue
+            # two words: pair_credit's last case, inline (most pairs are not similar)
+            sim = token_similarity(q, c, script)
             if sim > 0.0:
-                candidates.append((sim, credit, explained, (i,), (j,)))
-        for j in range(len(listed) - 1):
-            if len(q) > 1 and q == listed[j] + listed[j + 1]:
-                weight = listed_weights[j] + listed_weights[j + 1]
-                candidates.append(
-                    (JOINED_SIMILARITY, JOINED_SIMILARITY * weight, weight, (i,), (j, j + 1))
-                )
+                weight = listed_weights[j]
+                candidates.append((sim, sim * weight, weight, (i,), (j,)))
+        if len(q) > 1:
+            for j, pair in enumerate(listed_joined):
+                if q == pair:
+                    weight = listed_weights[j] + listed_weights[j + 1]
+                    candidates.append(
+                        (JOINED_SIMILARITY, JOINED_SIMILARITY * weight, weight, (i,), (j, j + 1))
+                    )
     for i in range(len(query) - 1):
         if len(query[i]) < 2 or len(query[i + 1]) < 2:
             continue  # initials are never joined

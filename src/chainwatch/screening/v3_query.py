@@ -15,11 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from chainwatch.screening.v3_index import LEGAL_WORD_FACTOR, V3Index, folded
 from chainwatch.screening.v3_tokens import (
     INITIAL_SIMILARITY,
     INITIAL_WEIGHT_CAP,
     JOINED_SIMILARITY,
+    LRU,
+    FloatArray,
     IntArray,
     romanised,
     skeleton,
@@ -31,7 +35,7 @@ from chainwatch.text.normalize_v3 import FormV3, fold_plural, forms_v3
 _DROPPED = frozenset({"the", "and"})
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 16)
 def _written_out(word: str) -> tuple[str, ...]:
     """`word` as normalisation writes it when it stands alone ("lab" -> "laboratory", "intl"
     -> "international"); the word itself when normalisation keeps it or drops it."""
@@ -42,12 +46,42 @@ def _written_out(word: str) -> tuple[str, ...]:
 
 @dataclass(slots=True)
 class Unit:
-    """A query unit for retrieval: one token (or two joined) and its candidate postings."""
+    """A query unit for retrieval: one token (or two joined) and, for every listed form it
+    may pair with (the union of the postings of every candidate vocabulary token, sorted row
+    ids), the best credit and the most listed weight it can explain there."""
 
     positions: tuple[int, ...]
-    rows: list[IntArray]
-    credits: list[float]
-    explained: list[float]
+    rows: IntArray
+    credit: FloatArray
+    explained: FloatArray
+
+
+# (postings, credit, explained listed weight) of each candidate token of a unit
+_Candidates = list[tuple[IntArray, float, float]]
+_UnitArrays = tuple[IntArray, FloatArray, FloatArray]
+
+
+def _merged(candidates: _Candidates) -> _UnitArrays:
+    """A unit's candidates merged by row: the union of their postings (sorted) with, per row,
+    the largest credit and, separately, the largest explained weight of the candidates that
+    hold the row. One candidate's postings are used as they are (they hold each row once)."""
+    if len(candidates) == 1:
+        rows, credit, explained = candidates[0]
+        return rows, np.full(len(rows), credit), np.full(len(rows), explained)
+    sizes = [len(rows) for rows, _, _ in candidates]
+    all_rows = np.concatenate([rows for rows, _, _ in candidates])
+    order = np.argsort(all_rows, kind="stable")
+    ordered = all_rows[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(first)
+    credits = np.repeat([c for _, c, _ in candidates], sizes)[order]
+    most = np.repeat([e for _, _, e in candidates], sizes)[order]
+    return (
+        ordered[starts],
+        np.maximum.reduceat(credits, starts),
+        np.maximum.reduceat(most, starts),
+    )
 
 
 @dataclass(slots=True)
@@ -61,11 +95,16 @@ class QueryForm:
 
 
 class QueryPreparer:
-    """Turns query names into :class:`QueryForm` s against one index (caches similar tokens)."""
+    """Turns query names into :class:`QueryForm` s against one index. The similar tokens of
+    a token and its retrieval unit depend on the token alone (and on whether the name was
+    romanised from another script): both are cached per token, bounded (:class:`LRU`), since
+    the names of a batch share most of their words."""
 
     def __init__(self, index: V3Index) -> None:
         self.index = index
-        self._similar: dict[tuple[str, bool], list[tuple[int, float]]] = {}
+        self._similar: LRU[tuple[str, bool], list[tuple[int, float]]] = LRU(1 << 17)
+        self._units: LRU[tuple[str, bool, bool], _UnitArrays | tuple[()]] = LRU(1 << 15)
+        self._splits: LRU[str, tuple[str, ...]] = LRU(1 << 15)
 
     def similar(self, token: str, script: bool = False) -> list[tuple[int, float]]:
         """(vocabulary id, similarity) of every vocabulary token similar to `token`, itself
@@ -98,9 +137,7 @@ class QueryPreparer:
             own = index.token_id.get(token)
             if own is not None:
                 found.append((own, 1.0))
-            if len(self._similar) > 100_000:
-                self._similar.clear()
-            self._similar[(token, script)] = found
+            self._similar.put((token, script), found)
         return found
 
     def query_weight(self, token: str) -> float:
@@ -163,21 +200,7 @@ class QueryPreparer:
                     i += 2
                     continue
             if token not in known and len(token) >= 6 and token.isalpha():
-                # only a legal-form word run into a name is split: "bankshares" or
-                # "audiocodes" are words of their own, "liabilitycompany" is not
-                cuts = [
-                    k
-                    for k in range(2, len(token) - 1)
-                    if token[:k] in known
-                    and fold_plural(token[k:]) in known
-                    and (self.index.legal_like(token[:k]) or self.index.legal_like(token[k:]))
-                ]
-                if cuts:
-                    k = max(cuts, key=lambda c: min(c, len(token) - c))
-                    out.extend((token[:k], fold_plural(token[k:])))
-                    i += 1
-                    continue
-                parts = self._split_run_in(token)
+                parts = self._split(token)
                 if parts:
                     out.extend(parts)
                     i += 1
@@ -185,6 +208,30 @@ class QueryPreparer:
             out.append(token)
             i += 1
         return tuple(out)
+
+    def _split(self, token: str) -> tuple[str, ...]:
+        """An unlisted token of six letters or more cut where :meth:`respaced` cuts it, or
+        empty (cached: the same unlisted words recur across a batch, and each cut tried may
+        normalise a part)."""
+        parts = self._splits.get(token)
+        if parts is None:
+            known = self.index.token_id
+            # only a legal-form word run into a name is split: "bankshares" or
+            # "audiocodes" are words of their own, "liabilitycompany" is not
+            cuts = [
+                k
+                for k in range(2, len(token) - 1)
+                if token[:k] in known
+                and fold_plural(token[k:]) in known
+                and (self.index.legal_like(token[:k]) or self.index.legal_like(token[k:]))
+            ]
+            if cuts:
+                k = max(cuts, key=lambda c: min(c, len(token) - c))
+                parts = (token[:k], fold_plural(token[k:]))
+            else:
+                parts = self._split_run_in(token)
+            self._splits.put(token, parts)
+        return parts
 
     def _split_run_in(self, token: str) -> tuple[str, ...]:
         """An unlisted token that is a listed word run into a word the normaliser drops or
@@ -202,7 +249,12 @@ class QueryPreparer:
                 return (head,)
             if min(len(head), len(tail)) < 3:
                 continue
-            first, second = _written_out(head), _written_out(tail)
+            # the head first: a cut whose head is not all listed fails whatever the tail
+            # (most cuts of a misspelt word), and writing a word out is a normalisation
+            first = _written_out(head)
+            if not all(p in known for p in first):
+                continue
+            second = _written_out(tail)
             if first != (head,) or second != (tail,):
                 parts = first + second
                 if parts and all(p in known for p in parts):
@@ -236,43 +288,64 @@ class QueryPreparer:
             units: list[Unit] = []
             initials = 0
             for i, token in enumerate(tokens):
-                if len(token) == 1:
-                    initials += 1
-                    own = index.token_id.get(token)
-                    if own is not None:  # an initial on both sides
-                        w = float(index.vocab_weight[own])
-                        units.append(Unit((i,), [index.postings[own]], [w], [w]))
-                    continue
-                unit = Unit((i,), [], [], [])
-                for token_id, sim in self.similar(token, script):
-                    w = float(index.vocab_weight[token_id])
-                    unit.rows.append(index.postings[token_id])
-                    unit.credits.append(sim * w)
-                    unit.explained.append(w)
-                initial = index.token_id.get(token[0])
-                if initial is not None:  # "john" against a listed "j"
-                    w = min(float(index.vocab_weight[initial]), INITIAL_WEIGHT_CAP)
-                    unit.rows.append(index.postings[initial])
-                    unit.credits.append(INITIAL_SIMILARITY * w)
-                    unit.explained.append(w)
-                if token in index.joined:  # "hikvision" against a listed "hik vision"
-                    w = index.joined_weight[token]
-                    unit.rows.append(index.joined[token])
-                    unit.credits.append(JOINED_SIMILARITY * w)
-                    unit.explained.append(w)
-                if unit.rows:
-                    units.append(unit)
+                initials += len(token) == 1
+                arrays = self._unit(token, False, script)
+                if arrays:
+                    units.append(Unit((i,), *arrays))
             for i in range(len(tokens) - 1):
                 if len(tokens[i]) < 2 or len(tokens[i + 1]) < 2:
                     continue
-                # "hik vision" against a listed "hikvision", "jin bing" against "jinping"
-                pair = Unit((i, i + 1), [], [], [])
-                for token_id, sim in self.similar(tokens[i] + tokens[i + 1], script):
-                    w = float(index.vocab_weight[token_id])
-                    pair.rows.append(index.postings[token_id])
-                    pair.credits.append(JOINED_SIMILARITY * sim * w)
-                    pair.explained.append(w)
-                if pair.rows:
-                    units.append(pair)
+                arrays = self._unit(tokens[i] + tokens[i + 1], True, script)
+                if arrays:
+                    units.append(Unit((i, i + 1), *arrays))
             out.append(QueryForm(form, tokens, weights, units, initials, legal))
+        return out
+
+    def _unit(self, text: str, joined: bool, script: bool) -> _UnitArrays | tuple[()]:
+        """The merged candidates (:func:`_merged`) of the unit of a token (`joined` False) or
+        of two neighbouring tokens written as one, `text` (cached); empty when none."""
+        key = (text, joined, script)
+        arrays = self._units.get(key)
+        if arrays is None:
+            candidates = (
+                self._pair_candidates(text, script) if joined else self._candidates(text, script)
+            )
+            arrays = _merged(candidates) if candidates else ()
+            self._units.put(key, arrays)
+        return arrays
+
+    def _candidates(self, token: str, script: bool) -> _Candidates:
+        """The candidates of a query token: an initial pairs with a listed initial only; a
+        word with every similar vocabulary token, a listed initial of its first letter
+        ("john" against a listed "j") and listed neighbours written as one ("hikvision"
+        against a listed "hik vision")."""
+        index = self.index
+        if len(token) == 1:
+            own = index.token_id.get(token)
+            if own is None:
+                return []
+            w = float(index.vocab_weight[own])  # an initial on both sides
+            return [(index.postings[own], w, w)]
+        out: _Candidates = []
+        for token_id, sim in self.similar(token, script):
+            w = float(index.vocab_weight[token_id])
+            out.append((index.postings[token_id], sim * w, w))
+        initial = index.token_id.get(token[0])
+        if initial is not None:
+            w = min(float(index.vocab_weight[initial]), INITIAL_WEIGHT_CAP)
+            out.append((index.postings[initial], INITIAL_SIMILARITY * w, w))
+        if token in index.joined:
+            w = index.joined_weight[token]
+            out.append((index.joined[token], JOINED_SIMILARITY * w, w))
+        return out
+
+    def _pair_candidates(self, joined: str, script: bool) -> _Candidates:
+        """The candidates of two neighbouring query tokens written as one, `joined`: the
+        vocabulary tokens similar to it ("hik vision" against a listed "hikvision", "jin
+        bing" against "jinping")."""
+        index = self.index
+        out: _Candidates = []
+        for token_id, sim in self.similar(joined, script):
+            w = float(index.vocab_weight[token_id])
+            out.append((index.postings[token_id], JOINED_SIMILARITY * sim * w, w))
         return out

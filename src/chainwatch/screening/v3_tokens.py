@@ -11,17 +11,21 @@ never a sample: it is SymSpell's deletion neighbourhood. If ``osa(a, b) <= k`` t
 most ``k`` letters from each side reaches a common string (a substitution or a transposition
 costs one deletion on each side, an insertion one on the longer side); more precisely, a
 token of length ``L`` needs at most ``budget(L)`` deletions of its own whichever the other
-side's length (see :func:`own_deletions`). The index holds the CRC-32 of each deletion of
-each vocabulary token (sorted NumPy arrays: a few MB, picklable, the same in every process);
-a query token's deletions are looked up with one ``searchsorted`` and every candidate is
-verified with RapidFuzz's OSA distance, so a hash collision costs a comparison, never a miss.
+side's length (see :func:`own_deletions`). The index holds a 64-bit polynomial key of each
+deletion of each vocabulary token (flat NumPy arrays: a few MB, picklable, the same in every
+process); all the deletions of a token are keyed at once by NumPy (:func:`deletion_keys`),
+looked up in a bucket table by their top bits, and every candidate is verified with
+RapidFuzz's OSA distance, so a key collision costs a comparison, never a miss.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
 from functools import lru_cache
+from itertools import combinations
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +34,10 @@ from rapidfuzz.distance import OSA
 
 from chainwatch.text.transliteration import romanised_key
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
 
 # Credit of a token pair by edits and the longer token's length. One edit in a long word is a
 # typo of the same word; in a four-letter word it may be another word ("bank"/"bunk"), so it
@@ -153,10 +160,6 @@ def edit_token_similarity(a: str, b: str) -> float:
     return edit_similarity(distance, longer)
 
 
-def _key(text: str) -> int:
-    return zlib.crc32(text.encode("utf-8"))
-
-
 def deletions(token: str, depth: int) -> set[str]:
     """`token` and every string made from it by deleting up to `depth` letters.
 
@@ -171,49 +174,130 @@ def deletions(token: str, depth: int) -> set[str]:
     return out
 
 
+# The 64-bit key of a string of code points ``c_0 .. c_n-1`` is ``sum(c_j * P**(j+1)) mod
+# 2**64``: a polynomial, so the keys of every deletion of a token are one integer
+# matrix-vector product (row ``d`` of the matrix of a length holds ``P**(k+1)`` at the k-th
+# position that deletion ``d`` keeps, 0 at the positions it drops), with no Python loop per
+# deletion piece (that loop, and hashing each piece, cost more than the lookup itself).
+# ``P`` is odd and its powers are spread over all 64 bits, so the top bits are uniform enough
+# to pick a bucket.
+_P = 0x9E3779B97F4A7C15
+
+
+@lru_cache(maxsize=256)
+def _key_matrix(length: int) -> npt.NDArray[np.uint64]:
+    """The key matrix of `length`-letter tokens: one row per deletion of up to
+    ``own_deletions(length)`` letters (deleting none first), one column per letter."""
+    rows = []
+    for dropped in range(own_deletions(length) + 1):
+        for kept in combinations(range(length), length - dropped):
+            row = [0] * length
+            for k, position in enumerate(kept):
+                row[position] = pow(_P, k + 1, 1 << 64)
+            rows.append(row)
+    return np.asarray(rows, dtype=np.uint64).reshape(len(rows), length)
+
+
+def deletion_keys(tokens: Sequence[str], length: int) -> npt.NDArray[np.uint64]:
+    """The keys of every deletion of each of `tokens` (all `length` letters long) within the
+    token's own budget (:func:`own_deletions`): one row per token, duplicates kept (a
+    deletion reached by dropping either of two equal letters)."""
+    points = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32)
+    codes = points.astype(np.uint64).reshape(len(tokens), length)
+    keys: npt.NDArray[np.uint64] = codes @ _key_matrix(length).T
+    return keys
+
+
 class DeletionIndex:
     """Every vocabulary token within the edit budget of a query token (see the module
-    docstring), with its similarity."""
+    docstring), with its similarity.
+
+    Flat NumPy arrays: the keys of every deletion of every vocabulary token of three letters
+    or more (digits left out), sorted, kept as `fingerprints` (their low 32 bits) beside the
+    token of each (`ids`); `bucket_start[b]` is the first key whose top `bits` bits are
+    ``b``. A lookup reads one bucket per deletion of the query token (a binary search of a
+    few MB cost more, memory-bound, than everything else of the lookup)."""
 
     def __init__(self, vocabulary: Sequence[str]) -> None:
         self.vocabulary = tuple(vocabulary)
-        keys: list[int] = []
-        ids: list[int] = []
+        by_length: dict[int, list[int]] = defaultdict(list)
         for token_id, token in enumerate(self.vocabulary):
-            if token.isdigit() or len(token) < 3:
-                continue  # digits and short tokens match exactly only
-            for piece in deletions(token, own_deletions(len(token))):
-                keys.append(_key(piece))
-                ids.append(token_id)
-        key_array = np.asarray(keys, dtype=np.uint32)
-        order = np.argsort(key_array, kind="stable")
-        self.keys = key_array[order]
-        self.ids: IntArray = np.asarray(ids, dtype=np.int32)[order]
+            if not token.isdigit() and len(token) >= 3:  # digits and short tokens: exact only
+                by_length[len(token)].append(token_id)
+        key_parts = [np.zeros(0, dtype=np.uint64)]
+        id_parts = [np.zeros(0, dtype=np.int32)]
+        for length, token_ids in sorted(by_length.items()):
+            keys = deletion_keys([self.vocabulary[i] for i in token_ids], length)
+            key_parts.append(keys.ravel())
+            id_parts.append(np.repeat(np.asarray(token_ids, dtype=np.int32), keys.shape[1]))
+        keys, ids = np.concatenate(key_parts), np.concatenate(id_parts)
+        order = np.lexsort((ids, keys))
+        keys, ids = keys[order], ids[order]
+        distinct = np.ones(len(keys), dtype=bool)  # one (key, token) pair once
+        distinct[1:] = (keys[1:] != keys[:-1]) | (ids[1:] != ids[:-1])
+        keys = keys[distinct]
+        # about three keys a bucket: a table of a MB that stays in cache, one line per key read
+        self.bits = max(len(keys).bit_length() - 2, 8)
+        self._shift = np.uint64(64 - self.bits)
+        buckets = np.arange(1 << self.bits, dtype=np.uint64) << self._shift
+        self.bucket_start: IntArray = np.append(np.searchsorted(keys, buckets), len(keys)).astype(
+            np.int32
+        )
+        self.fingerprints: npt.NDArray[np.uint32] = keys.astype(np.uint32)  # the low 32 bits
+        self.ids: IntArray = ids[distinct]
 
     def similar(self, token: str) -> list[tuple[int, float]]:
         """(vocabulary id, similarity) of every vocabulary token other than `token` itself
-        with a non-zero :func:`token_similarity`."""
+        with a non-zero :func:`token_similarity`, by vocabulary id."""
         if token.isdigit() or len(token) < 3:
             return []
-        pieces = deletions(token, own_deletions(len(token)))
-        wanted = np.fromiter((_key(p) for p in pieces), dtype=np.uint32, count=len(pieces))
-        left = np.searchsorted(self.keys, wanted, side="left")
-        lengths = np.searchsorted(self.keys, wanted, side="right") - left
-        hit = lengths > 0
-        if not hit.any():
+        codes = np.frombuffer(token.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        wanted = _key_matrix(len(token)) @ codes
+        bucket = wanted >> self._shift
+        left = self.bucket_start[bucket]
+        lengths = self.bucket_start[bucket + np.uint64(1)] - left
+        total = int(lengths.sum())
+        if not total:
             return []
-        left, lengths = left[hit], lengths[hit]
-        # the positions of every run [left, left + length) at once
-        starts = np.repeat(left - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        found = np.unique(self.ids[starts + np.arange(int(lengths.sum()))])
+        # the positions of every bucket [left, left + length) at once
+        positions = np.repeat(left - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+        same = self.fingerprints[positions] == np.repeat(wanted.astype(np.uint32), lengths)
+        found = sorted(set(self.ids[positions[same]].tolist()))
         out = []
-        for token_id in found.tolist():
+        for token_id in found:
             other = self.vocabulary[token_id]
             if other != token:
                 sim = edit_token_similarity(token, other)
                 if sim > 0.0:
                     out.append((token_id, sim))
         return out
+
+
+class LRU(Generic[K, V]):
+    """A bounded least-recently-used cache, safe to share between threads (one lock): a
+    matcher's caches of per-token work (names in a batch share most of their words: "inc",
+    "technology", "holding" ...) without growing with the number of distinct words."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._data[key] = value
+            if len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 def brute_force_similar(token: str, vocabulary: Iterable[str]) -> list[tuple[str, float]]:

@@ -452,7 +452,7 @@ class Refresher:
             index = load_index(self.store, snapshot, algorithm=algorithm) if here else None
             entries = index.entries if index is not None else snapshot_entries(self.store, snapshot)
             by_id = {e.entry_id: e for e in entries}
-            shared = snapshot_recipe(self.store, snapshot.content_hash, algorithm)
+            shared = snapshot_recipe(self.store, snapshot, algorithm)
             results = screen_snapshot_chunks(
                 shared,
                 chunked((query for _, query in to_screen), self.chunk_size),
