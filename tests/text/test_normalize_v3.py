@@ -600,3 +600,11 @@ def test_sdn_names(shared: type) -> None:
         forms = forms_v3(name)
         if name.upper().startswith(("OOO ", "AO ", "PJSC ", "LIMITED LIABILITY COMPANY ")):
             assert forms[0].legal_forms, name
+
+
+def test_pinyin_syllable_table_is_pypinyins() -> None:
+    """data/text/pinyin_syllables.txt (read instead of importing pypinyin) holds exactly the
+    syllables of pypinyin's dictionary."""
+    from chainwatch.text.persons import pinyin_syllables, pypinyin_syllables
+
+    assert pinyin_syllables() == pypinyin_syllables()

@@ -510,15 +510,36 @@ def screen(
     db: DbOption = None,
 ) -> None:
     """Screen one name, or every counterparty of a file, against the active snapshot."""
-    from chainwatch.workflows.screening import Screener, match_to_dict
+    from chainwatch.screening.registry import default_threshold
+    from chainwatch.workflows.screening import (
+        Screener,
+        artifact_matcher,
+        database_url,
+        match_to_dict,
+    )
 
     wanted = tuple(s.strip().upper() for s in lists.split(",") if s.strip())
     try:
         if file is not None and name:
             raise ChainwatchError("give a NAME or --file, not both")
-        screener = Screener(_store(db), algorithm=algorithm)
         if threshold is None:
-            threshold = screener.default_threshold
+            threshold = default_threshold(algorithm)
+        if file is None and name and out is None and out_format is None:
+            # one name: the index artifact of the active snapshot, opened without the store
+            # (SQLAlchemy) when it is there; else the screener builds it
+            matcher = artifact_matcher(database_url(db), algorithm)
+            if matcher is not None:
+                query = Query(
+                    name=name,
+                    country=country,
+                    lists=wanted,
+                    birth_date=dob,
+                    nationality=nationality,
+                )
+                _print_matches(matcher.screen(query, threshold=threshold, limit=limit),
+                               name, threshold, as_json, fail_on_hit, match_to_dict)  # fmt: skip
+                return
+        screener = Screener(_store(db), algorithm=algorithm)
         if file is not None:
             any_hit = _screen_file(
                 screener,
@@ -561,11 +582,25 @@ def screen(
     except ChainwatchError as exc:
         _fail(exc)
         return
+    _print_matches(matches, name, threshold, as_json, fail_on_hit, match_to_dict)
+
+
+def _print_matches(
+    matches: list[Any],
+    name: str,
+    threshold: float,
+    as_json: bool,
+    fail_on_hit: bool,
+    match_to_dict: Any,
+) -> None:
+    """The hits of one screened name: a table, or JSON; exit 3 on a hit with --fail-on-hit."""
     if as_json:
         emit_json([match_to_dict(m) for m in matches])
     elif not matches:
         console.print(f"no hit at or above {threshold:.2f} for {name!r}", highlight=False)
     else:
+        from rich.table import Table
+
         table = Table(
             "score", "list", "listed name", "matched", "country", "explanation", show_lines=True
         )

@@ -12,15 +12,6 @@ from rich.table import Table
 
 from chainwatch.cli.output import make_console
 from chainwatch.model.errors import ChainwatchError, InputError
-from chainwatch.network.io import load_network
-from chainwatch.network.willems import load_willems, load_willems_xlsx
-from chainwatch.text.spreadsheets import csv_dict
-from chainwatch.workflows.network import (
-    check_covered_inventory,
-    read_names,
-    run_exposure,
-    write_report,
-)
 
 app = typer.Typer(
     help="Supply networks: validate, exposure to designations, de minimis, covered equipment.",
@@ -62,6 +53,8 @@ def validate(
     path: Path, as_json: bool = typer.Option(False, "--json", help="print the counts as JSON")
 ) -> None:
     """Read and validate a network (CSV directory or XLSX workbook)."""
+    from chainwatch.network.io import load_network
+
     try:
         net = load_network(path)
     except InputError as exc:
@@ -122,6 +115,8 @@ def exposure(
     With ``--designate self`` (or a screen hit on the party with role self): the listed
     company's view — every inbound line decided "subject to the EAR" or not, with the reason,
     the licence policy applied, TTS/TTR per affected component and the bridging stock."""
+    from chainwatch.workflows.network import read_names, run_exposure, write_report
+
     try:
         from chainwatch.resilience.network_adapter import ResilienceParams
 
@@ -345,6 +340,7 @@ def de_minimis_cmd(
 ) -> None:
     """De minimis calculation (15 CFR 734.4) for one item and destination, line by line."""
     from chainwatch.network.deminimis import de_minimis
+    from chainwatch.network.io import load_network
 
     try:
         net = load_network(path)
@@ -371,6 +367,9 @@ def covered(
     as_json: bool = typer.Option(False, "--json", help="print the findings as JSON"),
 ) -> None:
     """Check a device inventory (id,vendor,model,mac) for NDAA § 889 covered equipment."""
+    from chainwatch.text.spreadsheets import csv_dict
+    from chainwatch.workflows.network import check_covered_inventory
+
     try:
         findings, used = check_covered_inventory(devices, oui or None)
     except InputError as exc:
@@ -413,6 +412,7 @@ def willems(
     """Load Willems (2008) chains (folder with csv/ or the .xlsx) and show the worst
     single-stage disruptions under the labelled assumptions."""
     from chainwatch.network.exposure import single_stage_exposure
+    from chainwatch.network.willems import load_willems, load_willems_xlsx
 
     try:
         nets = load_willems_xlsx(root) if root.suffix == ".xlsx" else load_willems(root)

@@ -19,8 +19,6 @@ from rich.table import Table
 from chainwatch.cli.output import make_console
 from chainwatch.cli.risk import designation_option
 from chainwatch.model.errors import ChainwatchError
-from chainwatch.workflows import resilience as wf
-from chainwatch.workflows import stockpile as wf_stock
 
 app = typer.Typer(
     help="Resilience: time-to-survive/recover, Monte Carlo, stockpiles.", no_args_is_help=True
@@ -89,6 +87,8 @@ def _engine(name: str | None, workers: int, scheduler: str | None) -> Iterator[A
 
 
 def _load(network: str, sets: list[str]) -> tuple[Any, Any, Any]:
+    from chainwatch.workflows import resilience as wf
+
     try:
         return wf.load(network, _overrides(sets))
     except ChainwatchError as exc:
@@ -108,6 +108,8 @@ def sweep_cmd(
     workers: int = typer.Option(2, help="processes of --engine local|dask"),
 ) -> None:
     """Cut off every supplier in turn: TTS, TTR, PI, REI, ranked; TTS < TTR flagged."""
+    from chainwatch.workflows import resilience as wf
+
     _net, problem, params = _load(network, set_)
     with _engine(engine, workers, scheduler) as run:
         result = wf.run_sweep(problem, params, charts, top, engine=run)
@@ -149,6 +151,8 @@ def montecarlo_cmd(
 ) -> None:
     """Lost-margin distribution from correlated designations and TTR draws: mean, P95, ES95,
     each with its standard error."""
+    from chainwatch.workflows import resilience as wf
+
     net, problem, _params = _load(network, set_)
     model, uniform, source = designation_option(
         problem.suppliers, probability, probabilities, from_lists, as_json, network=net
@@ -244,6 +248,9 @@ def stockpile_cmd(
 ) -> None:
     """Least-cost stockpile, validated: recommended only if it beats no stock at 95 %."""
     import datetime as dt
+
+    from chainwatch.workflows import resilience as wf
+    from chainwatch.workflows import stockpile as wf_stock
 
     net, problem, _params = _load(network, set_)
     model, uniform, source = designation_option(

@@ -20,7 +20,6 @@ from rich.console import Console
 from rich.table import Table
 
 from chainwatch.model.errors import ChainwatchError, InputError
-from chainwatch.resilience.history import RiskParams
 
 console = Console()
 
@@ -46,6 +45,7 @@ def risk_cmd(
     ] = None,
 ) -> None:
     """Probability of being added to the Entity List or SDN within the horizon, with evidence."""
+    from chainwatch.resilience.history import RiskParams
     from chainwatch.workflows import risk as wf
     from chainwatch.workflows.screening import database_url, store_for
 

@@ -10,10 +10,10 @@ an engine is made (an import-linter contract keeps it out of every other package
 **What a worker costs.** Tasks carry the chunk and a :class:`~chainwatch.engine.base.Shared`
 recipe, never the state: each worker process builds the state on its first task and keeps it
 for the next ones (:func:`~chainwatch.engine.base.resolve`). For screening that is one index
-per worker process: loaded from the index cache (``CHAINWATCH_CACHE``, a few seconds) when the
-workers can read it, else built from the store (tens of seconds for the full lists), and held
-resident (about 190 MB for the full lists) for the worker's life. The first results of a run
-therefore come after that load; later runs on the same cluster reuse it.
+per worker process: the index artifact memory-mapped (``CHAINWATCH_CACHE``, a tenth of a
+second, its pages shared by the workers of one machine) when the workers can read it, else
+built from the store (tens of seconds for the full lists). Later runs on the same cluster
+reuse it.
 
 **A dead worker costs only its tasks.** The scheduler gives the tasks of a worker that died
 to another worker (the nanny also starts a new worker process); a task that killed

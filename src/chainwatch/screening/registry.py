@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 from chainwatch.model.errors import ChainwatchError
@@ -29,8 +30,11 @@ from chainwatch.model.screening import FeatureScore, Match, Query
 class IndexProtocol(Protocol):
     """What every algorithm's index offers its callers (the entries it was built from)."""
 
-    entries: tuple[ListEntry, ...]
-    snapshot: str
+    @property
+    def entries(self) -> Sequence[ListEntry]: ...
+
+    @property
+    def snapshot(self) -> str: ...
 
 
 class MatcherProtocol(Protocol):
@@ -57,7 +61,8 @@ class AlgorithmSpec:
 
     `build_index(entries, snapshot)` returns the index; `make_matcher(index)` a matcher over
     it. The index of one version is never handed to another version's matcher:
-    :func:`make_matcher` checks `index_type`.
+    :func:`make_matcher` checks `index_type`. A version with `write_artifact`/`open_artifact`
+    keeps its index as a file that processes memory-map (``workflows.screening.load_index``).
     """
 
     name: str
@@ -66,6 +71,10 @@ class AlgorithmSpec:
     index_type: type[Any]
     build_index: Callable[[Sequence[ListEntry], str], Any]
     make_matcher: Callable[[Any], MatcherProtocol]
+    # The index as a memory-mapped file (chainwatch.screening.v3_artifact): write(index,
+    # path, key) and open(path, key); None for a version whose index lives in memory only.
+    write_artifact: Callable[[Any, Path, Any], Any] | None = None
+    open_artifact: Callable[[Path, Any], Any] | None = None
 
 
 def _build_v2(entries: Sequence[ListEntry], snapshot: str) -> Any:
@@ -90,6 +99,18 @@ def _matcher_v3(index: Any) -> MatcherProtocol:
     from chainwatch.screening.v3 import V3Matcher
 
     return V3Matcher(index)
+
+
+def _write_v3(index: Any, path: Path, key: Any) -> Any:
+    from chainwatch.screening.v3_artifact import write_index
+
+    return write_index(index, path, key)
+
+
+def _open_v3(path: Path, key: Any) -> Any:
+    from chainwatch.screening.v3_artifact import open_index
+
+    return open_index(path, key)
 
 
 def _index_types() -> tuple[type, type]:
@@ -119,6 +140,8 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
         index_type=_V3_INDEX,
         build_index=_build_v3,
         make_matcher=_matcher_v3,
+        write_artifact=_write_v3,
+        open_artifact=_open_v3,
     ),
 }
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any, SupportsIndex
 
 import numpy as np
 
@@ -59,11 +60,97 @@ class V3Row:
     weights: tuple[float, ...]
 
 
+# Every attribute of a built index, in the order the artifact writes them
+# (:mod:`chainwatch.screening.v3_artifact` has the codec of each): a field added here and
+# there is the whole change. The built and the artifact-loaded index are one class.
+PARTS = (
+    "entries",
+    "snapshot",
+    "legal_vocabulary",
+    "legal_deletions",
+    "entry_countries",
+    "entry_forms",
+    "entry_count",
+    "unknown_weight",
+    "token_weight",
+    "vocabulary",
+    "token_id",
+    "vocab_weight",
+    "rows",
+    "joined_weight",
+    "postings",
+    "joined",
+    "row_total",
+    "row_person",
+    "deletions",
+    "romanised",
+    "skeleton_all",
+    "skeleton_script",
+    "sources",
+)
+
+
 class V3Index:
-    """The chainwatch-v3 index over one snapshot's entries (see the module docstring)."""
+    """The chainwatch-v3 index over one snapshot's entries (see the module docstring).
+
+    Built from entries (``V3Index(entries, snapshot)``), or made from the parts an index
+    artifact holds (:meth:`from_parts`, :mod:`chainwatch.screening.v3_artifact`); the sequences
+    and mappings are then lazy views of memory-mapped arrays, with the same interface.
+    """
+
+    entries: Sequence[ListEntry]
+    snapshot: str
+    legal_vocabulary: frozenset[str]
+    legal_deletions: DeletionIndex
+    entry_countries: Sequence[frozenset[str]]
+    entry_forms: Sequence[tuple[str, ...]]  # legal forms of each primary name
+    entry_count: int
+    unknown_weight: float
+    token_weight: Mapping[str, float]
+    vocabulary: tuple[str, ...]
+    token_id: Mapping[str, int]
+    vocab_weight: np.ndarray
+    rows: Sequence[V3Row]
+    joined_weight: Mapping[str, float]
+    postings: Sequence[IntArray]
+    joined: Mapping[str, IntArray]
+    row_total: np.ndarray
+    row_person: np.ndarray
+    deletions: DeletionIndex
+    romanised: Mapping[str, tuple[int, ...]]
+    skeleton_all: Mapping[str, tuple[int, ...]]
+    skeleton_script: Mapping[str, tuple[int, ...]]
+    sources: tuple[str, ...]
+    artifact: str  # the artifact file this index was opened from ("" when built)
+    _legal_like: dict[str, bool]
+
+    @classmethod
+    def from_parts(cls, parts: Mapping[str, Any], artifact: str = "") -> V3Index:
+        """The index made of `parts` (every name of :data:`PARTS`), as :meth:`parts` gave."""
+        missing = [name for name in PARTS if name not in parts]
+        if missing:
+            raise ValueError(f"index parts missing: {', '.join(missing)}")
+        index = cls.__new__(cls)
+        for name in PARTS:
+            setattr(index, name, parts[name])
+        index._legal_like = {}
+        index.artifact = artifact
+        return index
+
+    def parts(self) -> dict[str, Any]:
+        """The attributes that make this index (:data:`PARTS`)."""
+        return {name: getattr(self, name) for name in PARTS}
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        if self.artifact:  # mapped arrays and lazy views: the other process opens the file
+            from chainwatch.screening.v3_artifact import open_index
+
+            return (open_index, (self.artifact,))
+        return super().__reduce_ex__(protocol)
 
     def __init__(self, entries: Sequence[ListEntry], snapshot: str = "") -> None:
-        self.entries: tuple[ListEntry, ...] = tuple(entries)
+        self.artifact = ""
+        self.entries = tuple(entries)
         self.snapshot = snapshot
         places, generic = damped_words()
         places = frozenset(fold_plural(t) for t in places)
@@ -71,19 +158,19 @@ class V3Index:
         form_words = legal_words()
         self.legal_vocabulary = form_words
         self.legal_deletions = DeletionIndex(sorted(form_words))
-        self._legal_like: dict[str, bool] = {}
-        self.entry_countries: list[frozenset[str]] = []
-        self.entry_forms: list[tuple[str, ...]] = []  # legal forms of each primary name
+        self._legal_like = {}
+        entry_countries: list[frozenset[str]] = []
+        entry_forms: list[tuple[str, ...]] = []
         raw: list[tuple[int, str, bool, FormV3, tuple[str, ...]]] = []
         doc_freq: dict[str, int] = defaultdict(int)
         for position, entry in enumerate(self.entries):
             countries = {c for c in entry.countries if c}
             countries.update(a.country for a in entry.addresses if a.country)
-            self.entry_countries.append(frozenset(countries))
+            entry_countries.append(frozenset(countries))
             seen_tokens: set[str] = set()
             seen_forms: set[tuple[object, ...]] = set()
             primary_forms = forms_v3(entry.name)
-            self.entry_forms.append(
+            entry_forms.append(
                 tuple(dict.fromkeys(c for f in primary_forms for c in f.legal_forms))
             )
             for name in entry.all_names:
@@ -97,9 +184,12 @@ class V3Index:
                     seen_tokens.update(tokens)
             for token in seen_tokens:
                 doc_freq[token] += 1
+        self.entry_countries = entry_countries
+        self.entry_forms = entry_forms
         self.entry_count = max(len(self.entries), 1)
         self.unknown_weight = math.log(self.entry_count + 1.0)
-        self.token_weight: dict[str, float] = {}
+        token_weight: dict[str, float] = {}
+        self.token_weight = token_weight
         for token, df in doc_freq.items():
             weight = math.log((self.entry_count + 1.0) / (df + 0.5))
             if self.legal_like(token):
@@ -110,29 +200,29 @@ class V3Index:
                 weight *= GENERIC_FACTOR
             elif token.isdigit():
                 weight *= 0.5
-            self.token_weight[token] = max(weight, 0.05)
-        self.vocabulary: tuple[str, ...] = tuple(sorted(self.token_weight))
+            token_weight[token] = max(weight, 0.05)
+        self.vocabulary = tuple(sorted(self.token_weight))
         self.token_id = {t: i for i, t in enumerate(self.vocabulary)}
         self.vocab_weight = np.asarray([self.token_weight[t] for t in self.vocabulary])
-        self.rows: list[V3Row] = []
+        rows: list[V3Row] = []
+        self.rows = rows
         postings: list[list[int]] = [[] for _ in self.vocabulary]
         joined: dict[str, list[int]] = defaultdict(list)
-        self.joined_weight: dict[str, float] = {}
+        joined_weight: dict[str, float] = {}
+        self.joined_weight = joined_weight
         for position, name, primary, form, tokens in raw:
             weights = tuple(self.token_weight[t] for t in tokens)
-            row = len(self.rows)
-            self.rows.append(V3Row(position, name, primary, form, tokens, weights))
+            row = len(rows)
+            rows.append(V3Row(position, name, primary, form, tokens, weights))
             for token in set(tokens):
                 postings[self.token_id[token]].append(row)
             for k in range(len(tokens) - 1):
                 pair_key = tokens[k] + tokens[k + 1]
                 joined[pair_key].append(row)
                 weight = weights[k] + weights[k + 1]
-                self.joined_weight[pair_key] = max(self.joined_weight.get(pair_key, 0.0), weight)
-        self.postings: list[IntArray] = [np.asarray(p, dtype=np.int32) for p in postings]
-        self.joined: dict[str, IntArray] = {
-            k: np.unique(np.asarray(v, dtype=np.int32)) for k, v in joined.items()
-        }
+                joined_weight[pair_key] = max(joined_weight.get(pair_key, 0.0), weight)
+        self.postings = [np.asarray(p, dtype=np.int32) for p in postings]
+        self.joined = {k: np.unique(np.asarray(v, dtype=np.int32)) for k, v in joined.items()}
         self.row_total = np.asarray([sum(r.weights) for r in self.rows])
         self.row_person = np.asarray(
             [self.entries[r.entry].entity_type == "person" for r in self.rows], dtype=bool
@@ -142,7 +232,7 @@ class V3Index:
         for token_id, token in enumerate(self.vocabulary):
             if token.isalpha() and len(token) >= 4:
                 keys[romanised(token)].append(token_id)
-        self.romanised: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in keys.items()}
+        self.romanised = {k: tuple(v) for k, v in keys.items()}
         script_tokens = {t for r in self.rows if r.form.variant == "script" for t in r.tokens}
         skeletons: dict[str, list[int]] = defaultdict(list)
         skeletons_script: dict[str, list[int]] = defaultdict(list)
@@ -153,7 +243,7 @@ class V3Index:
                     skeletons_script[skeleton(token)].append(token_id)
         self.skeleton_all = {k: tuple(v) for k, v in skeletons.items()}
         self.skeleton_script = {k: tuple(v) for k, v in skeletons_script.items()}
-        self.sources: tuple[str, ...] = tuple(sorted({e.source for e in self.entries}))
+        self.sources = tuple(sorted({e.source for e in self.entries}))
 
     def legal_like(self, token: str) -> bool:
         """A legal-form word, or a word of seven letters or more within the edit budget of one

@@ -16,21 +16,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
+from chainwatch.store.active import default_sqlite_url as default_sqlite_url
 from chainwatch.store.schema import metadata
 
 Engine = sa.Engine  # a store handle: ``with engine.begin() as conn`` is one transaction
 Connection = sa.Connection  # an open transaction (or a read-only connection)
 StoreError = sa.exc.SQLAlchemyError  # any database failure (the API answers 500, never its text)
 StoreBusy = sa.exc.OperationalError  # the database is unreachable or locked (503)
-
-
-def default_sqlite_url() -> str:
-    """A SQLite file in the user's data directory (created when missing)."""
-    from platformdirs import user_data_dir
-
-    directory = Path(user_data_dir("chainwatch", appauthor=False))
-    directory.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{directory / 'chainwatch.db'}"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry, ParsedFeed, entry_from_dict, entry_to_dict
+from chainwatch.store.active import ACTIVE_KEY
 from chainwatch.store.schema import (
     entries,
     feed_versions,
@@ -24,7 +25,6 @@ from chainwatch.store.schema import (
 )
 from chainwatch.store.supersede import superseded
 
-ACTIVE_KEY = "active_snapshot"
 SCHEMA_VERSION = "1"
 
 

@@ -162,7 +162,16 @@ def person_name_variants(
 
 @lru_cache(maxsize=1)
 def pinyin_syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable pypinyin knows (ü written v and u)."""
+    """Every toneless pinyin syllable pypinyin knows (ü written v and u): the table
+    data/text/pinyin_syllables.txt, made by :func:`pypinyin_syllables` (importing pypinyin
+    costs 0.8 s, which a cold ``chainwatch screen`` of a Latin name does not pay)."""
+    path = resources.files("chainwatch.data") / "text" / "pinyin_syllables.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+def pypinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable of pypinyin's dictionary (what the table holds)."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     syllables: set[str] = set()
