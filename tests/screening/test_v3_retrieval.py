@@ -184,3 +184,25 @@ def test_deletion_index_finds_every_similar_vocabulary_token(token: str) -> None
     index = DeletionIndex(vocabulary)
     found = {(vocabulary[i], s) for i, s in index.similar(token)}
     assert found == set(brute_force_similar(token, vocabulary))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(queries(), min_size=1, max_size=12), st.sampled_from([0.5, 0.8]))
+def test_a_batch_screens_as_its_names_one_by_one(names: list[str], threshold: float) -> None:
+    """``screen_many`` prepares a batch's names together (one deletion lookup pass, repeated
+    names included): the matches are those of ``screen`` one name at a time, on a fresh
+    matcher each (no cache shared between the two)."""
+    batch = V3Matcher(INDEX).screen_many([Query(n) for n in names + names[:2]], threshold, 5)
+    single = V3Matcher(INDEX)
+    assert batch == [single.screen(Query(n), threshold, 5) for n in names + names[:2]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abcdehikmnostvz09", max_size=11), max_size=8))
+def test_deletion_lookups_together_find_what_a_full_comparison_finds(tokens: list[str]) -> None:
+    """Tokens of several lengths (and repeated) looked up in one pass: each gets every
+    similar vocabulary token, by vocabulary id."""
+    vocabulary = INDEX.deletions.vocabulary
+    for token, found in zip(tokens, INDEX.deletions.similar_many(tokens), strict=True):
+        assert [i for i, _ in found] == sorted({i for i, _ in found})
+        assert {(vocabulary[i], s) for i, s in found} == set(brute_force_similar(token, vocabulary))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.lists import ListEntry
@@ -173,6 +173,18 @@ def make_matcher(name: str, index: Any) -> MatcherProtocol:
             f"got {type(index).__name__}"
         )
     return algorithm.make_matcher(index)
+
+
+def screen_many(
+    matcher: MatcherProtocol, queries: Sequence[Query], threshold: float, limit: int
+) -> list[list[Match]]:
+    """The matches of each of `queries`, as `matcher.screen` gives them one by one: through
+    the matcher's own ``screen_many`` when it has one (chainwatch-v3 prepares a batch's
+    names together, sharing the lookups of their new tokens)."""
+    many = getattr(matcher, "screen_many", None)
+    if many is not None:
+        return cast("list[list[Match]]", many(queries, threshold=threshold, limit=limit))
+    return [matcher.screen(q, threshold=threshold, limit=limit) for q in queries]
 
 
 def default_threshold(name: str) -> float:

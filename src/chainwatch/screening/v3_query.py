@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -113,8 +114,16 @@ class QueryPreparer:
         tokens of listed names romanised from another script."""
         found = self._similar.get((token, script))
         if found is None:
-            index = self.index
-            found = index.deletions.similar(token)
+            found = self._look_up([(token, script)])[0]
+        return found
+
+    def _look_up(self, keys: Sequence[tuple[str, bool]]) -> list[list[tuple[int, float]]]:
+        """:meth:`similar` of each (token, script) of `keys`, computed and cached: the
+        deletion lookups of all of them in one pass (:meth:`DeletionIndex.similar_many`)."""
+        index = self.index
+        deleted = index.deletions.similar_many([token for token, _ in keys])
+        out = []
+        for (token, script), found in zip(keys, deleted, strict=True):
             if token.isalpha() and len(token) >= 4:
                 # romanisations of one word beyond the edit budget ("qadhafi" / "kaddafi")
                 seen = {i for i, _ in found}
@@ -138,7 +147,36 @@ class QueryPreparer:
             if own is not None:
                 found.append((own, 1.0))
             self._similar.put((token, script), found)
-        return found
+            out.append(found)
+        return out
+
+    def _prefetch(self, shaped: Sequence[Sequence[tuple[FormV3, tuple[str, ...]]]]) -> None:
+        """Look up at once (:meth:`_look_up`) the similar tokens that preparing the query
+        forms `shaped` will ask for and no cache holds: the tokens and joined neighbours
+        whose unit is not cached, and the unlisted tokens whose weight :meth:`query_weight`
+        reads from them."""
+        index = self.index
+        wanted: dict[tuple[str, bool], None] = {}
+        for forms in shaped:
+            for form, tokens in forms:
+                script = form.variant == "script"
+                for token in tokens:
+                    if len(token) < 2:
+                        continue
+                    if token not in index.token_weight:
+                        wanted[(token, False)] = None
+                    if self._units.get((token, False, script)) is None:
+                        wanted[(token, script)] = None
+                for a, b in pairwise(tokens):
+                    if (
+                        len(a) >= 2
+                        and len(b) >= 2
+                        and self._units.get((a + b, True, script)) is None
+                    ):
+                        wanted[(a + b, script)] = None
+        missing = [key for key in wanted if self._similar.get(key) is None]
+        if missing:
+            self._look_up(missing)
 
     def query_weight(self, token: str) -> float:
         """What an unpaired query token loses: its weight when listed; else the lightest of
@@ -275,9 +313,20 @@ class QueryPreparer:
         return out
 
     def prepare(self, name: str) -> list[QueryForm]:
+        """The query forms of `name` (:meth:`prepare_many` of one name)."""
+        return self.prepare_many((name,))[0]
+
+    def prepare_many(self, names: Sequence[str]) -> list[list[QueryForm]]:
+        """The query forms of each of `names`, the deletion lookups of all their new tokens
+        done first in one pass (:meth:`_prefetch`); the same forms as one name at a time."""
+        shaped = [self.forms(name) for name in names]
+        self._prefetch(shaped)
+        return [self._prepared(forms) for forms in shaped]
+
+    def _prepared(self, shaped: Sequence[tuple[FormV3, tuple[str, ...]]]) -> list[QueryForm]:
         index = self.index
         out = []
-        for form, tokens in self.forms(name):
+        for form, tokens in shaped:
             script = form.variant == "script"
             legal = self.legal_words(tokens)
             cap = LEGAL_WORD_FACTOR * index.unknown_weight  # a legal-form word weighs a tenth

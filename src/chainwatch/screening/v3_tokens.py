@@ -249,27 +249,47 @@ class DeletionIndex:
     def similar(self, token: str) -> list[tuple[int, float]]:
         """(vocabulary id, similarity) of every vocabulary token other than `token` itself
         with a non-zero :func:`token_similarity`, by vocabulary id."""
-        if token.isdigit() or len(token) < 3:
-            return []
-        codes = np.frombuffer(token.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        wanted = _key_matrix(len(token)) @ codes
+        return self.similar_many((token,))[0]
+
+    def similar_many(self, tokens: Sequence[str]) -> list[list[tuple[int, float]]]:
+        """:meth:`similar` of each of `tokens`, the bucket reads of all of them in one NumPy
+        pass: a lookup is a dozen NumPy calls on arrays of a few dozen keys, so their fixed
+        cost, not the memory read, was most of it; a name's (or a batch's) new tokens and
+        joined pairs share them. Tokens of one length share one key-matrix product."""
+        out: list[list[tuple[int, float]]] = [[] for _ in tokens]
+        by_length: defaultdict[int, list[int]] = defaultdict(list)
+        for i, token in enumerate(tokens):
+            if not (token.isdigit() or len(token) < 3):
+                by_length[len(token)].append(i)
+        if not by_length:
+            return out
+        key_parts: list[npt.NDArray[np.uint64]] = []
+        owner_parts: list[npt.NDArray[np.int64]] = []
+        for length, members in by_length.items():
+            keys = deletion_keys([tokens[i] for i in members], length)
+            key_parts.append(keys.ravel())
+            owner_parts.append(np.repeat(np.asarray(members, dtype=np.int64), keys.shape[1]))
+        wanted = np.concatenate(key_parts) if len(key_parts) > 1 else key_parts[0]
+        owner = np.concatenate(owner_parts) if len(owner_parts) > 1 else owner_parts[0]
         bucket = wanted >> self._shift
         left = self.bucket_start[bucket]
         lengths = self.bucket_start[bucket + np.uint64(1)] - left
         total = int(lengths.sum())
         if not total:
-            return []
+            return out
         # the positions of every bucket [left, left + length) at once
         positions = np.repeat(left - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
         same = self.fingerprints[positions] == np.repeat(wanted.astype(np.uint32), lengths)
-        found = sorted(set(self.ids[positions[same]].tolist()))
-        out = []
-        for token_id in found:
-            other = self.vocabulary[token_id]
+        # (owner, vocabulary id) pairs once each, by owner and then by id
+        size = len(self.vocabulary)
+        pairs = np.unique(np.repeat(owner, lengths)[same] * size + self.ids[positions[same]])
+        vocabulary = self.vocabulary
+        for i, token_id in zip((pairs // size).tolist(), (pairs % size).tolist(), strict=True):
+            token, other = tokens[i], vocabulary[token_id]
             if other != token:
                 sim = edit_token_similarity(token, other)
                 if sim > 0.0:
-                    out.append((token_id, sim))
+                    out[i].append((token_id, sim))
         return out
 
 

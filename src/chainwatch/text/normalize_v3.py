@@ -281,13 +281,14 @@ class _Word:
 
 
 _PIECE_RE = re.compile(r"[^\W_]+|[()\[\],;]")
+_APOSTROPHE_RE = re.compile(r"['\u2019`\u02bc]")
 
 
 def _words(text: str) -> list[_Word]:
     """Words of `text` in its own script: apostrophes dropped, "&" a word of its own, runs of
     single letters joined ("s.a. de c.v." -> "sa de cv", "l.l.c." -> "llc"), though not across
     a comma ("Title I, S.A." -> "title i sa", not "title isa")."""
-    text = re.sub(r"['\u2019`\u02bc]", "", text).replace("&", " and ")
+    text = _APOSTROPHE_RE.sub("", text).replace("&", " and ")
     group, groups, segment = -1, 0, 0
     joined: list[_Word] = []
     run: list[str] = []
@@ -730,6 +731,6 @@ def forms_v3(name: str) -> tuple[FormV3, ...]:
 
 def _is_latin(text: str) -> bool:
     """True when every letter of `text` is ASCII or a Latin letter with diacritics."""
-    return all(
+    return text.isascii() or all(
         ch.isascii() or not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text
     )

@@ -221,8 +221,10 @@ _WG_FINALS = (
 )
 
 
+@lru_cache(maxsize=1 << 14)
 def _wg_syllable(syllable: str) -> str | None:
-    """The pinyin of one Wade-Giles syllable, or None when it is not one."""
+    """The pinyin of one Wade-Giles syllable, or None when it is not one (cached: every name
+    of one to four words asks it of its first word, and the words of names recur)."""
     initial, rest = "", syllable
     for written, pinyin in _WG_INITIALS:
         if syllable.startswith(written):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from chainwatch.engine.base import Engine, EngineError, prime
 from chainwatch.model.screening import Match, Query
-from chainwatch.screening.registry import MatcherProtocol, make_matcher
+from chainwatch.screening.registry import MatcherProtocol, make_matcher, screen_many
 
 if TYPE_CHECKING:
     from chainwatch.store.lists import ListStore, Snapshot
@@ -94,7 +94,7 @@ def screen_chunk(
     queries: Sequence[Query], matcher: MatcherProtocol, *, threshold: float, limit: int
 ) -> list[list[Match]]:
     """Worker side: the hits of every query of a chunk (module level: sent by reference)."""
-    return [matcher.screen(q, threshold=threshold, limit=limit) for q in queries]
+    return screen_many(matcher, queries, threshold=threshold, limit=limit)
 
 
 def screen_chunks(
