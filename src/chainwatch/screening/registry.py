@@ -156,6 +156,10 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
 }
 
 DEFAULT_ALGORITHM_NAME = "chainwatch-v3"
+# The threshold both released versions are calibrated for (screening.algorithm's and
+# screening.v3's DEFAULT_THRESHOLD; a test checks they agree), here so that a caller of the
+# registry does not import v2's matcher for it.
+DEFAULT_THRESHOLD = 0.80
 
 
 def spec(name: str) -> AlgorithmSpec:
