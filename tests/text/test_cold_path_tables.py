@@ -5,7 +5,7 @@ library.
   costs ~0.1 s: normality, ICU, chardet): the flags it passes are rigour's defaults, and the
   results are rigour.names.org_types' own.
 * text/countries reads pycountry's lookup from data/text/country_lookup.tsv: the table is what
-  pycountry gives today (regenerate it with `pycountry_lookup_table` when pycountry changes).
+  pycountry gives today (regenerate it with bench/build_country_lookup.py when pycountry changes).
 """
 
 from __future__ import annotations
