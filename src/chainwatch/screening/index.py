@@ -22,8 +22,6 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 import jellyfish
 import numpy as np
@@ -31,13 +29,12 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from chainwatch.model.lists import ListEntry
+from chainwatch.screening.damping import GENERIC_FACTOR, PLACE_FACTOR, damped_words
 from chainwatch.text.normalize import NameForm, name_forms
 from chainwatch.text.transliteration import romanised_key
 
 IntArray = npt.NDArray[np.int32]
 
-PLACE_FACTOR = 0.25  # weight multiplier for place names (Hangzhou, Beijing, Moscow)
-GENERIC_FACTOR = 0.35  # weight multiplier for generic business words (Technology, Trading)
 FUZZY_MIN_RATIO = 80.0  # RapidFuzz ratio a vocabulary token needs to count as a typo match
 SOUND_ALIKE_SIMILARITY = 0.8  # two spellings of one sound (equal Metaphone keys)
 ROMANISED_SIMILARITY = 0.85  # two romanisations of one word (equal romanised keys)
@@ -101,35 +98,6 @@ def fuzzy_similarity(a: str, b: str) -> float:
     if len(short) >= 4 and long_.startswith(short) and short.isalpha():
         return PREFIX_SIMILARITY
     return 0.0
-
-
-@lru_cache(maxsize=1)
-def damped_words() -> tuple[frozenset[str], frozenset[str]]:
-    """(place words, generic words): tokens that say little about *which* party it is."""
-    import pycountry
-
-    base = resources.files("chainwatch.data") / "text"
-
-    def read(name: str) -> set[str]:
-        lines = (base / name).read_text(encoding="utf-8").splitlines()
-        return {ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")}
-
-    places = read("place_words.txt")
-    for country in pycountry.countries:
-        for attr in ("name", "common_name", "official_name"):
-            value = getattr(country, attr, None)
-            if value:
-                for form in name_forms(str(value)):
-                    places.update(form.tokens)
-    for sub in pycountry.subdivisions.get(country_code="CN") or []:  # type: ignore[no-untyped-call]
-        for form in name_forms(str(sub.name)):
-            places.update(t for t in form.tokens if t not in {"sheng", "shi", "zizhiqu"})
-    generic: set[str] = set()
-    for word in read("generic_words.txt"):
-        for form in name_forms(word):
-            generic.update(form.tokens)
-    places -= {"republic", "state", "united", "island", "people", "democratic", "federation"}
-    return frozenset(places), frozenset(generic)
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,13 +68,20 @@ class AlgorithmSpec:
     name: str
     description: str
     default_threshold: float
-    index_type: type[Any]
+    # The class of the index, imported when asked for (`index_type`): importing every
+    # version's index module would cost each cold `chainwatch screen` the others' imports.
+    load_index_type: Callable[[], type[Any]]
     build_index: Callable[[Sequence[ListEntry], str], Any]
     make_matcher: Callable[[Any], MatcherProtocol]
     # The index as a memory-mapped file (chainwatch.screening.v3_artifact): write(index,
     # path, key) and open(path, key); None for a version whose index lives in memory only.
     write_artifact: Callable[[Any, Path, Any], Any] | None = None
     open_artifact: Callable[[Path, Any], Any] | None = None
+
+    @property
+    def index_type(self) -> type[Any]:
+        """The class of this version's index (what :func:`make_matcher` accepts)."""
+        return self.load_index_type()
 
 
 def _build_v2(entries: Sequence[ListEntry], snapshot: str) -> Any:
@@ -113,14 +120,17 @@ def _open_v3(path: Path, key: Any) -> Any:
     return open_index(path, key)
 
 
-def _index_types() -> tuple[type, type]:
+def _v2_index_type() -> type[Any]:
     from chainwatch.screening.index import ScreeningIndex
+
+    return ScreeningIndex
+
+
+def _v3_index_type() -> type[Any]:
     from chainwatch.screening.v3 import V3Index
 
-    return ScreeningIndex, V3Index
+    return V3Index
 
-
-_V2_INDEX, _V3_INDEX = _index_types()
 
 ALGORITHMS: dict[str, AlgorithmSpec] = {
     "chainwatch-v2": AlgorithmSpec(
@@ -128,7 +138,7 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
         description="weighted token alignment, RapidFuzz typo and Metaphone matches "
         "(released; scores frozen)",
         default_threshold=0.80,
-        index_type=_V2_INDEX,
+        load_index_type=_v2_index_type,
         build_index=_build_v2,
         make_matcher=_matcher_v2,
     ),
@@ -137,7 +147,7 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
         description="Damerau-Levenshtein token similarity with exact retrieval of similar "
         "vocabulary, safe-bound pruning, fitted feature table",
         default_threshold=0.80,
-        index_type=_V3_INDEX,
+        load_index_type=_v3_index_type,
         build_index=_build_v3,
         make_matcher=_matcher_v3,
         write_artifact=_write_v3,
@@ -146,6 +156,10 @@ ALGORITHMS: dict[str, AlgorithmSpec] = {
 }
 
 DEFAULT_ALGORITHM_NAME = "chainwatch-v3"
+# The threshold both released versions are calibrated for (screening.algorithm's and
+# screening.v3's DEFAULT_THRESHOLD; a test checks they agree), here so that a caller of the
+# registry does not import v2's matcher for it.
+DEFAULT_THRESHOLD = 0.80
 
 
 def spec(name: str) -> AlgorithmSpec:

@@ -21,7 +21,7 @@ from typing import Any, SupportsIndex
 import numpy as np
 
 from chainwatch.model.lists import ListEntry
-from chainwatch.screening.index import GENERIC_FACTOR, PLACE_FACTOR, damped_words
+from chainwatch.screening.damping import GENERIC_FACTOR, PLACE_FACTOR, damped_words
 from chainwatch.screening.v3_tokens import DeletionIndex, IntArray, romanised, skeleton
 from chainwatch.text.normalize_v3 import FormV3, fold_plural, forms_v3
 

@@ -1,7 +1,10 @@
 """Country names and codes as restricted-party lists spell them → ISO 3166-1 alpha-2.
 
 Resolution order: a small table of list-specific spellings (below), then an exact lookup in
-pycountry (alpha-2, alpha-3, official, common and historic names, case-insensitive). Fuzzy
+pycountry (alpha-2, alpha-3, official, common and historic names, case-insensitive). pycountry's
+lookup is read from data/text/country_lookup.tsv, made from pycountry by
+:func:`pycountry_lookup_table` (a test checks it equals what pycountry gives today): importing
+pycountry and loading its database cost a cold ``chainwatch screen`` ~0.04 s. Fuzzy
 search is deliberately *not* used: it maps "UK" to Ukraine candidates and "Kosovo" to Serbia.
 Unknown values give "" (the raw text stays in the address).
 """
@@ -10,8 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-import pycountry
+from importlib import resources
 
 # Spellings found in the OFAC, BIS, State, UN and CSL files that pycountry does not resolve,
 # plus region names the lists use as a country heading. "XK" (Kosovo) is the user-assigned code
@@ -118,12 +120,38 @@ def to_iso2(value: str) -> str:
     if len(text) == 2 and text.isalpha():
         if text.upper() == "XK":
             return "XK"
-        country = pycountry.countries.get(alpha_2=text.upper())
-        return country.alpha_2 if country else ""
-    try:
-        return str(pycountry.countries.lookup(text).alpha_2)
-    except LookupError:
-        return ""
+        return text.upper() if text.upper() in _alpha2() else ""
+    return _lookup().get(text.lower(), "")
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> dict[str, str]:
+    """pycountry.countries.lookup as a table: lowercased value -> alpha-2 (country_lookup.tsv)."""
+    path = resources.files("chainwatch.data") / "text" / "country_lookup.tsv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = (ln.split("\t") for ln in lines if ln and not ln.startswith("#"))
+    return {key: code for key, code in rows}
+
+
+@lru_cache(maxsize=1)
+def _alpha2() -> frozenset[str]:
+    """The alpha-2 codes pycountry.countries.get(alpha_2=...) knows."""
+    return frozenset(_lookup().values())
+
+
+def pycountry_lookup_table() -> dict[str, str]:
+    """What :func:`_lookup` holds, from pycountry: every lowercased field value of every
+    country (what pycountry's lookup compares with value.lower()) -> the alpha-2 code
+    pycountry.countries.lookup gives for it."""
+    import pycountry
+
+    keys = {
+        str(value).lower()
+        for country in pycountry.countries
+        for value in country._fields.values()
+        if isinstance(value, str)
+    }
+    return {key: str(pycountry.countries.lookup(key).alpha_2) for key in sorted(keys)}
 
 
 def countries_in(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:

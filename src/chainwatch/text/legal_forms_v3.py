@@ -32,7 +32,28 @@ from importlib import resources
 from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
-from rigour.names.org_types import extract_org_types, remove_org_types
+from rigour._core import extract_org_types as _core_extract
+from rigour._core import remove_org_types as _core_remove
+
+# rigour's org-type matcher is called through rigour._core (the Rust functions
+# rigour.names.org_types wraps) with the flags that module passes by default: importing
+# rigour.names pulls in normality, ICU, chardet and rigour's language tables (~0.1 s of a cold
+# `chainwatch screen`), none of which the matcher uses. tests/text/test_legal_forms_v3.py
+# checks the two values against rigour.text.normalize and the results against
+# rigour.names.org_types.
+RIGOUR_CASEFOLD = 4  # int(rigour.text.normalize.Normalize.CASEFOLD)
+RIGOUR_NOOP = 0  # int(rigour.text.normalize.Cleanup.Noop)
+
+
+def extract_org_types(name: str, generic: bool = False) -> list[tuple[str, str]]:
+    """rigour.names.org_types.extract_org_types(name, generic=generic), its default flags."""
+    return _core_extract(name, RIGOUR_CASEFOLD, RIGOUR_NOOP, generic)
+
+
+def remove_org_types(name: str, replacement: str = "") -> str:
+    """rigour.names.org_types.remove_org_types(name, replacement), its default flags."""
+    return _core_remove(name, RIGOUR_CASEFOLD, RIGOUR_NOOP, replacement)
+
 
 _MARK = "\ue000"  # a private-use character: the place rigour found a form in a token run
 _ROMAN_RE = re.compile(r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})")

@@ -207,7 +207,7 @@ def written_variant(name: str, rng: random.Random) -> str:
         text = f"{body} {spelling}".strip()
         words = text.split()
     if "place" in chosen and len(words) > 2:
-        from chainwatch.screening.index import damped_words
+        from chainwatch.screening.damping import damped_words
 
         places, _ = damped_words()
         if words[0].lower().strip(",.") in places:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from chainwatch import __version__
 from chainwatch.model.errors import ChainwatchError
 from chainwatch.model.screening import Match, Query
-from chainwatch.screening.algorithm import DEFAULT_THRESHOLD
 from chainwatch.screening.registry import (
     DEFAULT_ALGORITHM_NAME,
+    DEFAULT_THRESHOLD,
     AlgorithmSpec,
     MatcherProtocol,
     build_index,
