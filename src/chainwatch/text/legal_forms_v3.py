@@ -32,8 +32,6 @@ from importlib import resources
 from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
-from rigour._core import extract_org_types as _core_extract
-from rigour._core import remove_org_types as _core_remove
 
 # rigour's org-type matcher is called through rigour._core (the Rust functions
 # rigour.names.org_types wraps) with the flags that module passes by default: importing
@@ -45,14 +43,34 @@ RIGOUR_CASEFOLD = 4  # int(rigour.text.normalize.Normalize.CASEFOLD)
 RIGOUR_NOOP = 0  # int(rigour.text.normalize.Cleanup.Noop)
 
 
+try:  # rigour._core is not public: a rigour 2.x that moves it costs only the import time
+    from rigour import _core as _rigour_core
+except ImportError:  # pragma: no cover - depends on the installed rigour
+    _rigour_core = None  # type: ignore[assignment]
+
+
 def extract_org_types(name: str, generic: bool = False) -> list[tuple[str, str]]:
     """rigour.names.org_types.extract_org_types(name, generic=generic), its default flags."""
-    return _core_extract(name, RIGOUR_CASEFOLD, RIGOUR_NOOP, generic)
+    if _rigour_core is not None:
+        found: list[tuple[str, str]] = _rigour_core.extract_org_types(
+            name, RIGOUR_CASEFOLD, RIGOUR_NOOP, generic
+        )
+        return found
+    from rigour.names import org_types  # pragma: no cover
+
+    return org_types.extract_org_types(name, generic=generic)  # pragma: no cover
 
 
 def remove_org_types(name: str, replacement: str = "") -> str:
     """rigour.names.org_types.remove_org_types(name, replacement), its default flags."""
-    return _core_remove(name, RIGOUR_CASEFOLD, RIGOUR_NOOP, replacement)
+    if _rigour_core is not None:
+        removed: str = _rigour_core.remove_org_types(
+            name, RIGOUR_CASEFOLD, RIGOUR_NOOP, replacement
+        )
+        return removed
+    from rigour.names import org_types  # pragma: no cover
+
+    return org_types.remove_org_types(name, replacement)  # pragma: no cover
 
 
 _MARK = "\ue000"  # a private-use character: the place rigour found a form in a token run
