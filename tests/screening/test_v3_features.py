@@ -105,3 +105,29 @@ def test_legal_forms_of_different_laws_conflict() -> None:
     assert F.legal_form_conflict(["inc"], ["fzco"]) is not None
     assert F.legal_form_conflict(["ooo"], ["fzco"]) is None  # a Russian company's UAE twin
     assert F.legal_form_conflict(["inc"], ["ltd"]) is None
+
+
+def test_word_commonness_tells_common_words_from_brands() -> None:
+    assert F.word_commonness("target") > 0.8
+    assert F.word_commonness("cool") == 1.0
+    assert 0.2 < F.word_commonness("atlas") < 0.6
+    for brand in ("tencent", "hikvision", "netposa", "cambricon", "zzqx"):
+        assert F.word_commonness(brand) == 0.0
+    assert F.word_commonness("hik vision") == 0.0  # joined words are looked up joined
+    assert F.word_commonness("holding") > 0.8  # the table is keyed by the plural fold
+
+
+def test_common_word_weighs_a_lone_common_word() -> None:
+    assert F.common_word((1, 2), [0.9]) == (-0.9, "one common word (commonness 0.90)")
+    assert F.common_word((1, 1), [0.4]) is not None  # "Atlas" / "ATLAS" too
+    assert F.common_word((1, 2), [0.0]) is None  # a brand
+    assert F.common_word((2, 3), [0.9]) is None  # no side is one word
+    assert F.common_word((1, 2), []) is None
+
+
+def test_common_words_partial_needs_words_left_over() -> None:
+    value = F.common_words_partial((2, 4), (0, 2), [0.8, 0.9])
+    assert value is not None and value[0] == -0.8  # the rarest agreeing word decides
+    assert F.common_words_partial((2, 2), (0, 0), [0.8, 0.9]) is None  # equal names
+    assert F.common_words_partial((2, 3), (0, 1), [0.0, 0.9]) is None  # a brand agrees
+    assert F.common_words_partial((1, 3), (0, 2), [0.9]) is None  # common_word's case
