@@ -70,6 +70,8 @@ def test_series_qualifiers_acronyms_single_words() -> None:
         "one word, matched with an edit: 'sonos' ~ 'sonis'",
     )
     assert F.single_word_edited((1, 1), [("hikvision", "hik vision", 0.95)]) is None
+    long_word = F.single_word_edited((1, 1), [("pskovnefteprodukt", "pskovnefteproduct", 0.9)])
+    assert long_word is not None and -0.15 < long_word[0] < 0  # a long word: weak evidence
     assert F.words_disagree(["technology"], ["engineering"], "company") is not None
     assert F.words_disagree(["gil"], ["gi"], "person") is None
 
@@ -131,3 +133,17 @@ def test_common_words_partial_needs_words_left_over() -> None:
     assert F.common_words_partial((2, 2), (0, 0), [0.8, 0.9]) is None  # equal names
     assert F.common_words_partial((2, 3), (0, 1), [0.0, 0.9]) is None  # a brand agrees
     assert F.common_words_partial((1, 3), (0, 2), [0.9]) is None  # common_word's case
+
+
+def test_common_word_edited_reads_a_real_word_as_meant() -> None:
+    boston = F.common_word_edited([("boston", "boson", 0.87), ("tech", "tech", 1.0)], [0.84, 0.6])
+    assert boston is not None and boston[0] == -0.84  # the exact word does not count
+    assert F.common_word_edited([("hikvsion", "hikvision", 0.9)], [0.0]) is None  # a typo
+    assert F.common_word_edited([("hikvision", "hik vision", 0.95)], [0.0]) is None  # joined
+    assert F.common_word_edited([("cool", "cool", 1.0)], [1.0]) is None  # no edit
+
+
+def test_company_words_against_person() -> None:
+    assert F.company_words_against_person(["system"], "person") is not None
+    assert F.company_words_against_person(["system"], "company") is None
+    assert F.company_words_against_person([], "person") is None

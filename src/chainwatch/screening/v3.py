@@ -207,6 +207,12 @@ class V3Matcher:
             table.append(
                 ("common_words_partial", F.common_words_partial((q_words, c_words), lefts, matched))
             )
+            typed = [F.word_commonness(qt) for qt, _, _ in alignment.pairs]
+            table.append(("common_word_edited", F.common_word_edited(alignment.pairs, typed)))
+        business = [tok for tok in q.tokens if tok in self.index.generic]
+        table.append(
+            ("company_words_against_person", F.company_words_against_person(business, listed_type))
+        )
         features.extend(_scored(t, table))
         return features
 

@@ -225,17 +225,18 @@ def single_word(words: tuple[int, int], unaligned: tuple[int, int]) -> Evidence:
 
 def single_word_edited(words: tuple[int, int], pairs: Sequence[tuple[str, str, float]]) -> Evidence:
     """A one-word name matched through an edited word only ("Sonos" / "Sonis", "Tesla" /
-    "Tesa"): with nothing else to agree, one letter apart is often another name. The
-    shorter the word, the stronger the counter-evidence (-1 up to six letters, -0.75 up to
-    eight, -0.5 from nine). Words joined or split otherwise are no edit."""
+    "Tesa", "Softlink" / "Softline"): with nothing else to agree, one letter apart is often
+    another name. The shorter the word, the stronger the counter-evidence: -1 up to six
+    letters, then -(6 / length)^2 (eight letters -0.56, twelve -0.25, seventeen
+    ("Pskovnefteprodukt") -0.12). Words joined or split otherwise are no edit."""
     if min(words) != 1 or len(pairs) != 1:
         return None
     q, c, sim = pairs[0]
     if sim >= JOINED_SIMILARITY:
         return None
     length = max(len(q), len(c))
-    value = -1.0 if length <= 6 else -0.75 if length <= 8 else -0.5
-    return value, f"one word, matched with an edit: '{q}' ~ '{c}'"
+    value = -min(1.0, (6.0 / length) ** 2)
+    return round(value, 4), f"one word, matched with an edit: '{q}' ~ '{c}'"
 
 
 def common_word(words: tuple[int, int], matched: Sequence[float]) -> Evidence:
@@ -265,6 +266,32 @@ def common_words_partial(
     if value <= 0.0:
         return None
     return -round(value, 4), f"only common words agree (commonness {value:.2f})"
+
+
+def common_word_edited(pairs: Sequence[tuple[str, str, float]], commonness: Sequence[float]) -> Evidence:
+    """A word the query writes as a common English word matched to a different listed word by
+    an edit ("Boston Technology" / "Boson Technology", "Nova Electronics" / "Neva
+    Electronica", "Alive Technologies" / "Alite Technologies"): someone who typed a real word
+    most likely meant it; a typo seldom makes one ("technolgy", "hikvsion" are no words).
+    `pairs` are the alignment's (query, listed, similarity), `commonness` the query words'
+    :func:`word_commonness`; value -(the highest commonness of an edited query word). Joined
+    or split words are no edit."""
+    edited = [
+        c for (_, _, sim), c in zip(pairs, commonness, strict=True) if sim < JOINED_SIMILARITY
+    ]
+    value = max(edited, default=0.0)
+    if value <= 0.0:
+        return None
+    return -round(value, 4), f"a common word matched by an edit (commonness {value:.2f})"
+
+
+def company_words_against_person(business_words: Sequence[str], listed_type: str) -> Evidence:
+    """Business words in the query ("technology", "systems", "trading") against a listed
+    person ("Strix Systems" / "STRIX", "Adura Technologies" / "DURA, Abu"): a company's
+    name, not a person's; the legal form's case is `legal_form_against_type`."""
+    if business_words and listed_type == "person":
+        return -1.0, f"company words against a listed person: {' '.join(business_words)}"
+    return None
 
 
 def words_disagree(
