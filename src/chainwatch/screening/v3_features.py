@@ -268,7 +268,9 @@ def common_words_partial(
     return -round(value, 4), f"only common words agree (commonness {value:.2f})"
 
 
-def common_word_edited(pairs: Sequence[tuple[str, str, float]], commonness: Sequence[float]) -> Evidence:
+def common_word_edited(
+    pairs: Sequence[tuple[str, str, float]], commonness: Sequence[float]
+) -> Evidence:
     """A word the query writes as a common English word matched to a different listed word by
     an edit ("Boston Technology" / "Boson Technology", "Nova Electronics" / "Neva
     Electronica", "Alive Technologies" / "Alite Technologies"): someone who typed a real word
