@@ -18,8 +18,8 @@ with those bounds.
   (:func:`unreachable`). Beside them, non-matches mined by screening the names of the IEEE
   OUI registry (:func:`oui_names`, :func:`mine`; the fitting half by hash, the other half
   only measured), weighed as :func:`sample_weights` says. The feature vector of a pair is
-  the one ``score_pair`` reports (the better direction and the best pair of name forms); that choice depends on the
-  weights, so the fit is repeated with the new weights (``--rounds``, default 2), each round
+  the one ``score_pair`` reports (the better direction and the best pair of name forms);
+  that choice depends on the weights, so the fit is repeated with the new weights (``--rounds``, default 2), each round
   mining the OUI non-matches anew with the weights of the round before.
 * **What is fitted**: the slope, the two midpoints and the weights of the name-form features.
   The features of evidence given with a query (country, nationality, date of birth,
@@ -35,8 +35,8 @@ with those bounds.
 * **Reproducible**: no randomness; L-BFGS-B starts from the hand-set weights of branch
   ``i9t`` (``HAND_SET``, also the "before" of the report), whatever the JSON holds; the same
   pairs, OUI file and code give the same weights. The weights are written into
-  ``src/chainwatch/data/screening/chainwatch-v3.json`` with the command, date and train figures (``--write``); without it the
-  script prints them.
+  ``src/chainwatch/data/screening/chainwatch-v3.json`` with the command, date and train
+  figures (``--write``); without it the script prints them.
 
 Run: ``PYTHONPATH=src .venv/bin/python bench/fit_v3.py [--write]`` (about 3 minutes per round
 on the shared 2-core machine).
