@@ -19,7 +19,8 @@ with those bounds.
   OUI registry (:func:`oui_names`, :func:`mine`; the fitting half by hash, the other half
   only measured), weighed as :func:`sample_weights` says. The feature vector of a pair is
   the one ``score_pair`` reports (the better direction and the best pair of name forms);
-  that choice depends on the weights, so the fit is repeated with the new weights (``--rounds``, default 2), each round
+  that choice depends on the weights, so the fit is repeated with the new weights
+  (``--rounds``, default 2), each round
   mining the OUI non-matches anew with the weights of the round before.
 * **What is fitted**: the slope, the two midpoints and the weights of the name-form features.
   The features of evidence given with a query (country, nationality, date of birth,
