@@ -102,7 +102,7 @@ def test_the_analysts_day(web: Server, tmp_path: Path) -> None:
             page.fill("input[name=password]", PASSWORD)
             page.click("#login")
             expect(page).to_have_url(re.compile(r"/cases\?status=open&source=EL&per_page=25$"))
-            # 73 open EL cases under chainwatch-v3 with the fitted weights (72 with the hand-set ones)
+            # 73 open EL cases under chainwatch-v3 with the fitted weights (hand-set: 72)
             expect(page.locator("#pager")).to_contain_text("1–25 of 73")
             expect(page.locator("#pager")).to_contain_text("page 1 of 3")
             page.click("#next-page")
