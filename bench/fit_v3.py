@@ -31,7 +31,8 @@ with those bounds.
   kind's intercept is moved (the midpoint) so that the 0.80 threshold is the point of best F1
   on that kind's TRAIN pairs, among the shifts that keep the TRAIN false-positive rates (the
   kind's non-matches, the SEC negatives ``neg_sec``) at or below the hand-set version's and
-  the share of OUI fitting names alerting at or below ``--max-oui-alerts`` (0.8 %).
+  the share of OUI fitting names alerting at or below ``--max-oui-alerts`` (1.1 %, the
+  hand-set version's share).
 * **Bounds**: weights <= 6; ``CAPS`` for limits the issue sets.
 * **Reproducible**: no randomness; L-BFGS-B starts from the hand-set weights of branch
   ``i9t`` (``HAND_SET``, also the "before" of the report), whatever the JSON holds; the same
@@ -359,7 +360,7 @@ def main() -> None:
     parser.add_argument("--train", type=Path, default=HERE / "out" / "pairs_v3_train.csv")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--oui", type=Path, default=OUI_FILE)
-    parser.add_argument("--max-oui-alerts", type=float, default=0.008)
+    parser.add_argument("--max-oui-alerts", type=float, default=0.011)
     parser.add_argument("--max-sec-fp", type=float, default=None)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--dump", type=Path, help="write each train pair's score and features")
