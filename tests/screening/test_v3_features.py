@@ -70,6 +70,8 @@ def test_series_qualifiers_acronyms_single_words() -> None:
         "one word, matched with an edit: 'sonos' ~ 'sonis'",
     )
     assert F.single_word_edited((1, 1), [("hikvision", "hik vision", 0.95)]) is None
+    long_word = F.single_word_edited((1, 1), [("pskovnefteprodukt", "pskovnefteproduct", 0.9)])
+    assert long_word is not None and -0.15 < long_word[0] < 0  # a long word: weak evidence
     assert F.words_disagree(["technology"], ["engineering"], "company") is not None
     assert F.words_disagree(["gil"], ["gi"], "person") is None
 
@@ -105,3 +107,43 @@ def test_legal_forms_of_different_laws_conflict() -> None:
     assert F.legal_form_conflict(["inc"], ["fzco"]) is not None
     assert F.legal_form_conflict(["ooo"], ["fzco"]) is None  # a Russian company's UAE twin
     assert F.legal_form_conflict(["inc"], ["ltd"]) is None
+
+
+def test_word_commonness_tells_common_words_from_brands() -> None:
+    assert F.word_commonness("target") > 0.8
+    assert F.word_commonness("cool") == 1.0
+    assert 0.2 < F.word_commonness("atlas") < 0.6
+    for brand in ("tencent", "hikvision", "netposa", "cambricon", "zzqx"):
+        assert F.word_commonness(brand) == 0.0
+    assert F.word_commonness("hik vision") == 0.0  # joined words are looked up joined
+    assert F.word_commonness("holding") > 0.8  # the table is keyed by the plural fold
+
+
+def test_common_word_weighs_a_lone_common_word() -> None:
+    assert F.common_word((1, 2), [0.9]) == (-0.9, "one common word (commonness 0.90)")
+    assert F.common_word((1, 1), [0.4]) is not None  # "Atlas" / "ATLAS" too
+    assert F.common_word((1, 2), [0.0]) is None  # a brand
+    assert F.common_word((2, 3), [0.9]) is None  # no side is one word
+    assert F.common_word((1, 2), []) is None
+
+
+def test_common_words_partial_needs_words_left_over() -> None:
+    value = F.common_words_partial((2, 4), (0, 2), [0.8, 0.9])
+    assert value is not None and value[0] == -0.8  # the rarest agreeing word decides
+    assert F.common_words_partial((2, 2), (0, 0), [0.8, 0.9]) is None  # equal names
+    assert F.common_words_partial((2, 3), (0, 1), [0.0, 0.9]) is None  # a brand agrees
+    assert F.common_words_partial((1, 3), (0, 2), [0.9]) is None  # common_word's case
+
+
+def test_common_word_edited_reads_a_real_word_as_meant() -> None:
+    boston = F.common_word_edited([("boston", "boson", 0.87), ("tech", "tech", 1.0)], [0.84, 0.6])
+    assert boston is not None and boston[0] == -0.84  # the exact word does not count
+    assert F.common_word_edited([("hikvsion", "hikvision", 0.9)], [0.0]) is None  # a typo
+    assert F.common_word_edited([("hikvision", "hik vision", 0.95)], [0.0]) is None  # joined
+    assert F.common_word_edited([("cool", "cool", 1.0)], [1.0]) is None  # no edit
+
+
+def test_company_words_against_person() -> None:
+    assert F.company_words_against_person(["system"], "person") is not None
+    assert F.company_words_against_person(["system"], "company") is None
+    assert F.company_words_against_person([], "person") is None

@@ -220,6 +220,23 @@ class V3Matcher:
             ("single_word_edited", F.single_word_edited((q_words, c_words), alignment.pairs)),
             ("words_disagree", F.words_disagree(q_left, c_left, listed_type)),
         ]
+        if listed_type != "person":  # given and family names are often English words
+            matched = [
+                F.word_commonness(ct)
+                for qt, ct, _ in alignment.pairs
+                if qt not in q.legal and not self.index.legal_like(ct)
+            ]
+            lefts = (len(q_left), len(c_left))
+            table.append(("common_word", F.common_word((q_words, c_words), matched)))
+            table.append(
+                ("common_words_partial", F.common_words_partial((q_words, c_words), lefts, matched))
+            )
+            typed = [F.word_commonness(qt) for qt, _, _ in alignment.pairs]
+            table.append(("common_word_edited", F.common_word_edited(alignment.pairs, typed)))
+        business = [tok for tok in q.tokens if tok in self.index.generic]
+        table.append(
+            ("company_words_against_person", F.company_words_against_person(business, listed_type))
+        )
         features.extend(_scored(t, table))
         return features
 

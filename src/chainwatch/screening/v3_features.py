@@ -87,6 +87,37 @@ def load_weights(version: str = "chainwatch-v3") -> WeightTable:
     )
 
 
+# -- word commonness ----------------------------------------------------------------------------
+
+# Zipf frequencies (log10 of uses per billion words) from which a word counts as common, and at
+# which it is as common as words get in names ("bank", "china", "cool" are about 5).
+COMMON_FROM, COMMON_FULL = 3.0, 5.0
+
+
+@lru_cache(maxsize=1)
+def _zipf_table() -> dict[str, float]:
+    """The shipped table ``word_commonness_v3.tsv`` (derived from wordfreq, CC-BY-SA 4.0;
+    bench/build_word_commonness.py writes it): folded English word -> Zipf frequency."""
+    path = resources.files("chainwatch.data") / "screening" / "word_commonness_v3.tsv"
+    table: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, zipf = line.split("\t")
+            table[word] = float(zipf)
+    return table
+
+
+def word_commonness(token: str) -> float:
+    """How common `token` (lower case, plural-folded) is as an English word, in [0, 1]: 0 for
+    a word used less than once per million words (brands such as "tencent", "hikvision",
+    "netposa", and every word the table lacks), rising linearly with its Zipf frequency to 1
+    for the most common words ("target" 0.91, "atlas" 0.40, "cool" 1). A common word starts
+    many companies' names; a rare one names few. Two words written as one ("hik vision") are
+    looked up joined."""
+    zipf = _zipf_table().get(token.replace(" ", ""), 0.0)
+    return round(min(max((zipf - COMMON_FROM) / (COMMON_FULL - COMMON_FROM), 0.0), 1.0), 4)
+
+
 # -- name-form features -------------------------------------------------------------------------
 
 
@@ -194,17 +225,75 @@ def single_word(words: tuple[int, int], unaligned: tuple[int, int]) -> Evidence:
 
 def single_word_edited(words: tuple[int, int], pairs: Sequence[tuple[str, str, float]]) -> Evidence:
     """A one-word name matched through an edited word only ("Sonos" / "Sonis", "Tesla" /
-    "Tesa"): with nothing else to agree, one letter apart is often another name. The
-    shorter the word, the stronger the counter-evidence (-1 up to six letters, -0.75 up to
-    eight, -0.5 from nine). Words joined or split otherwise are no edit."""
+    "Tesa", "Softlink" / "Softline"): with nothing else to agree, one letter apart is often
+    another name. The shorter the word, the stronger the counter-evidence: -1 up to six
+    letters, then -(6 / length)^2 (eight letters -0.56, twelve -0.25, seventeen
+    ("Pskovnefteprodukt") -0.12). Words joined or split otherwise are no edit."""
     if min(words) != 1 or len(pairs) != 1:
         return None
     q, c, sim = pairs[0]
     if sim >= JOINED_SIMILARITY:
         return None
     length = max(len(q), len(c))
-    value = -1.0 if length <= 6 else -0.75 if length <= 8 else -0.5
-    return value, f"one word, matched with an edit: '{q}' ~ '{c}'"
+    value = -min(1.0, (6.0 / length) ** 2)
+    return round(value, 4), f"one word, matched with an edit: '{q}' ~ '{c}'"
+
+
+def common_word(words: tuple[int, int], matched: Sequence[float]) -> Evidence:
+    """One side is a single word and it is a common English word ("Target", "Premier",
+    "Atlas" / "ATLAS HOLDING"): many companies are called so, a brand ("Tencent", "NetPosa")
+    names one. `words` counts (query, listed) words, legal-form words left out; `matched`
+    holds the commonness (:func:`word_commonness`) of the agreeing words; the rarest decides:
+    value -commonness."""
+    if min(words) != 1 or not matched:
+        return None
+    value = min(matched)
+    if value <= 0.0:
+        return None
+    return -round(value, 4), f"one common word (commonness {value:.2f})"
+
+
+def common_words_partial(
+    words: tuple[int, int], unaligned: tuple[int, int], matched: Sequence[float]
+) -> Evidence:
+    """Names of several words that agree only in common English words while one of them keeps
+    other words ("Iron Mountain Inc" / "Iron Mountain Enterprises Limited", "Premier Financial"
+    / "Premier Financial Services Group"): value -commonness of the rarest agreeing word.
+    Equal names, or a name with one brand among its agreeing words, are left alone."""
+    if min(words) < 2 or max(unaligned) == 0 or not matched:
+        return None
+    value = min(matched)
+    if value <= 0.0:
+        return None
+    return -round(value, 4), f"only common words agree (commonness {value:.2f})"
+
+
+def common_word_edited(
+    pairs: Sequence[tuple[str, str, float]], commonness: Sequence[float]
+) -> Evidence:
+    """A word the query writes as a common English word matched to a different listed word by
+    an edit ("Boston Technology" / "Boson Technology", "Nova Electronics" / "Neva
+    Electronica", "Alive Technologies" / "Alite Technologies"): someone who typed a real word
+    most likely meant it; a typo seldom makes one ("technolgy", "hikvsion" are no words).
+    `pairs` are the alignment's (query, listed, similarity), `commonness` the query words'
+    :func:`word_commonness`; value -(the highest commonness of an edited query word). Joined
+    or split words are no edit."""
+    edited = [
+        c for (_, _, sim), c in zip(pairs, commonness, strict=True) if sim < JOINED_SIMILARITY
+    ]
+    value = max(edited, default=0.0)
+    if value <= 0.0:
+        return None
+    return -round(value, 4), f"a common word matched by an edit (commonness {value:.2f})"
+
+
+def company_words_against_person(business_words: Sequence[str], listed_type: str) -> Evidence:
+    """Business words in the query ("technology", "systems", "trading") against a listed
+    person ("Strix Systems" / "STRIX", "Adura Technologies" / "DURA, Abu"): a company's
+    name, not a person's; the legal form's case is `legal_form_against_type`."""
+    if business_words and listed_type == "person":
+        return -1.0, f"company words against a listed person: {' '.join(business_words)}"
+    return None
 
 
 def words_disagree(

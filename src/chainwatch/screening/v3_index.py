@@ -155,6 +155,7 @@ class V3Index:
         places, generic = damped_words()
         places = frozenset(fold_plural(t) for t in places)
         generic = frozenset(fold_plural(t) for t in generic)
+        self.generic = generic  # business words ("technology", "trading"): company_words_vs_person
         form_words = legal_words()
         self.legal_vocabulary = form_words
         self.legal_deletions = DeletionIndex(sorted(form_words))
