@@ -61,7 +61,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "/api/v1/batches", files={"file": ("suppliers.csv", "\n".join(rows).encode())}
         )
         assert started.status_code == 202, started.text
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # the batch job builds the index first
         while client.get(started.json()["status_url"]).json()["status"] != "done":
             assert time.monotonic() < deadline
             time.sleep(0.2)
