@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 MAGIC = b"CWV3IDX\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".cwidx"
 _ALIGN = 64
 _DIGEST_AT = 8
@@ -553,6 +553,7 @@ FIELDS: dict[str, Codec] = {
     "snapshot": Scalar(),
     "legal_vocabulary": Strings(as_set=True),
     "legal_deletions": Deletions(),
+    "generic": Strings(as_set=True),
     "entry_countries": JsonList(_entry_countries_json, frozenset),
     "entry_forms": JsonList(list, tuple),
     "entry_count": Scalar(),

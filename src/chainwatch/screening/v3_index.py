@@ -68,6 +68,7 @@ PARTS = (
     "snapshot",
     "legal_vocabulary",
     "legal_deletions",
+    "generic",
     "entry_countries",
     "entry_forms",
     "entry_count",

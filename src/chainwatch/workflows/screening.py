@@ -101,7 +101,7 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-ARTIFACT_FORMAT = 1  # chainwatch.screening.v3_artifact.FORMAT_VERSION (a test holds them equal)
+ARTIFACT_FORMAT = 2  # chainwatch.screening.v3_artifact.FORMAT_VERSION (a test holds them equal)
 
 
 def _cache_dir() -> Path:
