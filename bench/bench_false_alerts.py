@@ -66,13 +66,7 @@ def main() -> None:
     entries = full_index_entries(args.shared)
     sec_file = args.shared / "negatives" / "sec_company_tickers-2024-05.json"
     sec = [row["title"] for row in json.loads(sec_file.read_text()).values()]
-    listed_keys: dict[str, list[str]] = defaultdict(list)
-    for e in entries:
-        if e.entity_type == "company":
-            for n in e.all_names:
-                key = pairs_v3.plain_key(n)
-                if key and n not in listed_keys[key]:
-                    listed_keys[key].append(n)
+    listed_keys = pairs_v3.listed_company_keys(entries)
     really = {name: pairs_v3.really_listed(name, listed_keys) for name in sec}
     listed = {name: same for name, same in really.items() if same is not None}
     listed_rows = sum(1 for title in sec if title in listed)

@@ -143,15 +143,8 @@ def oui_names(path: Path, entries: Sequence[Any]) -> tuple[list[str], list[str]]
     (fitting half, checking half), split by a SHA-256 hash of the name."""
     import csv
     import hashlib
-    from collections import defaultdict
 
-    listed_keys: dict[str, list[str]] = defaultdict(list)
-    for e in entries:
-        if e.entity_type == "company":
-            for n in e.all_names:
-                key = pairs_v3.plain_key(n)
-                if key and n not in listed_keys[key]:
-                    listed_keys[key].append(n)
+    listed_keys = pairs_v3.listed_company_keys(entries)
     with path.open(encoding="utf-8") as f:
         names = sorted({" ".join(r["Organization Name"].split()) for r in csv.DictReader(f)})
     names = [n for n in names if n and pairs_v3.really_listed(n, listed_keys) is None]

@@ -241,6 +241,19 @@ def legal_families(name: str) -> frozenset[str]:
     )
 
 
+def listed_company_keys(entries: Iterable[ListEntry]) -> dict[str, list[str]]:
+    """Plain key -> the listed company names with that key: the `listed` of
+    :func:`really_listed`."""
+    keys: dict[str, list[str]] = defaultdict(list)
+    for e in entries:
+        if e.entity_type == "company":
+            for n in e.all_names:
+                key = plain_key(n)
+                if key and n not in keys[key]:
+                    keys[key].append(n)
+    return keys
+
+
 def really_listed(sec_name: str, listed: dict[str, list[str]]) -> str | None:
     """The documented rule for an SEC name that is really on a list; returns the listed name.
 
