@@ -524,18 +524,14 @@ def screen(
             raise ChainwatchError("give a NAME or --file, not both")
         if threshold is None:
             threshold = default_threshold(algorithm)
+        query = Query(
+            name=name or "", country=country, lists=wanted, birth_date=dob, nationality=nationality
+        )
         if file is None and name and out is None and out_format is None:
             # one name: the index artifact of the active snapshot, opened without the store
             # (SQLAlchemy) when it is there; else the screener builds it
             matcher = artifact_matcher(database_url(db), algorithm)
             if matcher is not None:
-                query = Query(
-                    name=name,
-                    country=country,
-                    lists=wanted,
-                    birth_date=dob,
-                    nationality=nationality,
-                )
                 _print_matches(matcher.screen(query, threshold=threshold, limit=limit),
                                name, threshold, as_json, fail_on_hit, match_to_dict)  # fmt: skip
                 return
@@ -575,9 +571,6 @@ def screen(
             raise ChainwatchError("--out and --out-format are for --file")
         if not name:
             raise ChainwatchError("give a NAME to screen, or --file")
-        query = Query(
-            name=name, country=country, lists=wanted, birth_date=dob, nationality=nationality
-        )
         matches = screener.screen(query, threshold=threshold, limit=limit)
     except ChainwatchError as exc:
         _fail(exc)
