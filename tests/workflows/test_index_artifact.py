@@ -130,6 +130,17 @@ def test_the_key_holds_snapshot_algorithm_and_weights(
         ws._code_fingerprint.cache_clear()
 
 
+def test_the_fingerprint_covers_every_table_the_index_reads() -> None:
+    """A table added to data/ in a kind of file the fingerprint skips (the .tsv tables were
+    skipped once) would let an index built from the old table be used."""
+    from importlib import resources
+
+    for folder in ("data/text", "data/screening"):
+        for item in resources.files("chainwatch").joinpath(folder).iterdir():
+            if item.is_file() and not item.name.startswith("__"):
+                assert item.name.endswith(ws.FINGERPRINTED), item.name
+
+
 def test_the_fingerprint_covers_the_feature_weights() -> None:
     import hashlib
     from importlib import resources
@@ -142,7 +153,7 @@ def test_the_fingerprint_covers_the_feature_weights() -> None:
     package = resources.files("chainwatch")
     for folder in ("text", "screening", "data/text", "data/screening", "lists"):
         for item in sorted(package.joinpath(folder).iterdir(), key=lambda p: p.name):
-            if item.is_file() and item.name.endswith((".py", ".csv", ".txt", ".json")):
+            if item.is_file() and item.name.endswith(ws.FINGERPRINTED):
                 if item.name == "chainwatch-v3.json":
                     continue
                 digest.update(item.name.encode())

@@ -81,6 +81,10 @@ def match_to_dict(match: Match) -> dict[str, object]:
     }
 
 
+# the kinds of file in those folders that shape an index: modules and the tables they read
+FINGERPRINTED = (".py", ".csv", ".tsv", ".txt", ".json")
+
+
 @functools.lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
     """Hash of the code and tables that shape an index, so a cached index from other code is
@@ -95,7 +99,7 @@ def _code_fingerprint() -> str:
     package = resources.files("chainwatch")
     for folder in ("text", "screening", "data/text", "data/screening", "lists"):
         for item in sorted(package.joinpath(folder).iterdir(), key=lambda p: p.name):
-            if item.is_file() and item.name.endswith((".py", ".csv", ".txt", ".json")):
+            if item.is_file() and item.name.endswith(FINGERPRINTED):
                 digest.update(item.name.encode())
                 digest.update(item.read_bytes())
     return digest.hexdigest()[:16]
